@@ -1,0 +1,49 @@
+# Two commands: `make run` serves the platform with demo data, `make test` runs the suite.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+FLASK  := $(VENV)/bin/flask --app wsgi
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test lint translations chromium install dev serve
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+dev: $(VENV)/.dev-installed
+
+# Compiled catalogues are build products, never committed.
+translations: install
+	$(VENV)/bin/pybabel compile -q -d translations
+
+run: install translations
+	$(FLASK) db upgrade
+	@if [ ! -f instance/.demo-loaded ]; then $(FLASK) demo load && touch instance/.demo-loaded; \
+	else $(FLASK) demo accounts; fi
+	@echo "Serving on http://$(HOST):$(PORT)"
+	$(VENV)/bin/gunicorn --workers 1 --threads 8 --bind $(HOST):$(PORT) \
+		--access-logfile - wsgi:app
+
+# Browser tests need Debian's chromium and CJK fonts; install them when missing.
+chromium:
+	@command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -q "Noto Sans CJK" || \
+		{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk; }
+
+lint: dev
+	$(VENV)/bin/ruff check .
+
+# The suite on SQLite; then again on TEST_DATABASE_URL (PostgreSQL) when it is set.
+test: dev translations chromium lint
+	TEST_DATABASE_URL= $(PY) -m pytest -q
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== again on $$TEST_DATABASE_URL (browser tests excluded) =="; \
+		$(PY) -m pytest -q -m "not browser"; fi

@@ -1,0 +1,68 @@
+"""The cadre e-learning platform: `create_app` builds and wires the Flask application."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: config, extensions, blueprints, CLI."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    from lms.config import load_config
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(load_config(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "translations")
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from lms.core import errors, i18n, security, templating
+    from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    login_manager.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    templating.init_app(app)
+
+    from lms.auth import session as auth_session
+
+    auth_session.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from lms.api.views import bp as api_bp
+    from lms.auth.views import bp as auth_bp
+    from lms.dashboard.views import bp as dashboard_bp
+    from lms.org.views import bp as org_bp
+
+    for bp in (auth_bp, org_bp, dashboard_bp, api_bp):
+        app.register_blueprint(bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from lms.auth.cli import tokens_cli, users_cli
+    from lms.demo.cli import demo_cli
+    from lms.org.cli import cadres_cli, units_cli
+
+    for group in (units_cli, users_cli, cadres_cli, tokens_cli, demo_cli):
+        app.cli.add_command(group)

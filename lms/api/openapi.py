@@ -1,0 +1,116 @@
+"""The OpenAPI 3 document of API v1. Every route under /api/v1 must appear here (a test checks)."""
+from __future__ import annotations
+
+_ERROR = {"$ref": "#/components/responses/Error"}
+_PAGE_PARAMS = [
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+    {"name": "per_page", "in": "query", "schema": {"type": "integer", "maximum": 200}},
+]
+
+
+def _paged(item_ref: str) -> dict:
+    return {
+        "type": "object",
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": item_ref}},
+            "page": {"type": "integer"}, "per_page": {"type": "integer"},
+            "total": {"type": "integer"}, "pages": {"type": "integer"},
+        },
+    }
+
+
+def _ok(schema: dict, description: str = "OK") -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def openapi_document() -> dict:
+    """Build the document (cheap; built on request so it always matches the code)."""
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Cadre e-learning platform API", "version": "1"},
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}],
+        "paths": {
+            "/me": {"get": {
+                "summary": "The token's user: name, unit and roles with their units.",
+                "responses": {"200": _ok({"$ref": "#/components/schemas/Me"}), "401": _ERROR},
+            }},
+            "/units": {"get": {
+                "summary": "Units the user may see, in tree order.",
+                "parameters": _PAGE_PARAMS,
+                "responses": {"200": _ok(_paged("#/components/schemas/Unit")), "401": _ERROR},
+            }},
+            "/cadres": {"get": {
+                "summary": "Cadres in the user's scope, filtered.",
+                "parameters": _PAGE_PARAMS + [
+                    {"name": "unit", "in": "query", "schema": {"type": "integer"},
+                     "description": "Unit id; includes its subunits."},
+                    {"name": "category", "in": "query", "schema": {"type": "integer"}},
+                    {"name": "rank", "in": "query", "schema": {
+                        "type": "string", "enum": ["division", "section", "subsection", "none"]}},
+                    {"name": "q", "in": "query", "schema": {"type": "string"},
+                     "description": "Part of a name or username."},
+                    {"name": "status", "in": "query",
+                     "schema": {"type": "string", "enum": ["active", "inactive", "all"]}},
+                ],
+                "responses": {"200": _ok(_paged("#/components/schemas/Cadre")), "401": _ERROR},
+            }},
+            "/cadres/{id}": {"get": {
+                "summary": "One cadre; 404 when missing or outside the user's scope.",
+                "parameters": [{"name": "id", "in": "path", "required": True,
+                                "schema": {"type": "integer"}}],
+                "responses": {"200": _ok({"$ref": "#/components/schemas/Cadre"}),
+                              "401": _ERROR, "404": _ERROR},
+            }},
+            "/openapi.json": {"get": {
+                "summary": "This document.", "security": [],
+                "responses": {"200": {"description": "OpenAPI 3 document"}},
+            }},
+        },
+        "components": {
+            "securitySchemes": {"bearer": {
+                "type": "http", "scheme": "bearer",
+                "description": "A token created on the account page or with "
+                               "`flask --app wsgi tokens create USERNAME`.",
+            }},
+            "responses": {"Error": {
+                "description": "An error",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            }},
+            "schemas": {
+                "Error": {"type": "object", "required": ["error"], "properties": {"error": {
+                    "type": "object", "required": ["code", "message"],
+                    "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+                }}},
+                "Unit": {"type": "object", "nullable": True, "properties": {
+                    "id": {"type": "integer"}, "code": {"type": "string"},
+                    "name": {"type": "string"},
+                    "kind": {"type": "string",
+                             "enum": ["district", "street", "department", "community", "office"]},
+                    "parent_id": {"type": "integer", "nullable": True},
+                }},
+                "Me": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "username": {"type": "string"},
+                    "name": {"type": "string"}, "locale": {"type": "string", "nullable": True},
+                    "unit": {"$ref": "#/components/schemas/Unit"},
+                    "roles": {"type": "array", "items": {"type": "object", "properties": {
+                        "role": {"type": "string", "enum": [
+                            "learner", "lecturer", "unit_admin", "org_admin", "sysadmin"]},
+                        "unit": {"$ref": "#/components/schemas/Unit"},
+                    }}},
+                }},
+                "Cadre": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "username": {"type": "string"},
+                    "name": {"type": "string"}, "active": {"type": "boolean"},
+                    "unit": {"$ref": "#/components/schemas/Unit"},
+                    "gender": {"type": "string", "nullable": True},
+                    "rank": {"type": "string"}, "position": {"type": "string", "nullable": True},
+                    "birth_date": {"type": "string", "format": "date", "nullable": True},
+                    "education": {"type": "string", "nullable": True},
+                    "party_status": {"type": "string", "nullable": True},
+                    "title_level": {"type": "string"},
+                    "categories": {"type": "array", "items": {"type": "string"}},
+                }},
+            },
+        },
+    }

@@ -1,0 +1,96 @@
+"""Account state changes: sign-in checks, passwords, API tokens."""
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import select
+
+from lms.auth.models import ApiToken, User, new_session_token
+from lms.auth.passwords import check_password, hash_password, policy_errors
+from lms.core.timeutil import utcnow
+from lms.extensions import db
+
+TOKEN_PREFIX = "lms_"  # noqa: S105 - a public prefix, not a secret
+
+
+class PolicyError(ValueError):
+    """A password that the policy refuses; `errors` lists the reasons."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("; ".join(errors))
+        self.errors = errors
+
+
+def find_user(username: str) -> User | None:
+    return db.session.scalar(select(User).where(User.username == username.strip()))
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The active user with these credentials, or None."""
+    user = find_user(username)
+    if user is None or not user.is_active:
+        # Spend comparable time so that unknown names are not revealed by timing.
+        check_password(_DUMMY_HASH, password)
+        return None
+    return user if check_password(user.password_hash, password) else None
+
+
+def record_login(user: User) -> None:
+    user.last_login_at = utcnow()
+    db.session.commit()
+
+
+def set_password(user: User, password: str, *, must_change: bool = False) -> None:
+    """Set a new password that meets the policy; ends the user's other sessions."""
+    errors = policy_errors(password, user.username)
+    if errors:
+        raise PolicyError(errors)
+    user.password_hash = hash_password(password)
+    user.must_change_password = must_change
+    user.session_token = new_session_token()
+    db.session.commit()
+
+
+def issue_temporary_password(user: User) -> str:
+    """Give the user a random one-time password that must be changed at the next sign-in."""
+    password = secrets.token_urlsafe(9) + "7a"
+    set_password(user, password, must_change=True)
+    return password
+
+
+def create_token(user: User, name: str) -> str:
+    """Create an API token; the plain token is returned once and never stored."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user=user, name=name.strip() or "token",
+                            prefix=token[:10], digest=ApiToken.digest_of(token)))
+    db.session.commit()
+    return token
+
+
+def revoke_token(user: User, token_id: int) -> bool:
+    """Revoke one of the user's tokens; False when it is not theirs."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        return False
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        db.session.commit()
+    return True
+
+
+def user_for_token(token: str) -> User | None:
+    """The active user owning an unrevoked token, or None."""
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    row = db.session.scalar(select(ApiToken).where(ApiToken.digest == ApiToken.digest_of(token)))
+    if row is None or row.revoked_at is not None or not row.user.is_active:
+        return None
+    now = utcnow()
+    # Record use at most once a minute, not on every request.
+    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
+        row.last_used_at = now
+        db.session.commit()
+    return row.user
+
+
+_DUMMY_HASH = hash_password("not-a-real-password-0")

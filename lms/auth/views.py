@@ -1,0 +1,115 @@
+"""Sign in and out, the account page, password change and API tokens."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from lms.auth import services, throttle
+from lms.auth.forms import ChangePasswordForm, ConfirmForm, LoginForm, PreferencesForm, TokenForm
+from lms.extensions import db
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative paths are followed after sign-in."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") \
+                and not target.startswith("//"):
+            return target
+    return url_for("dashboard.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.home"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        username = form.username.data.strip()
+        address = request.remote_addr or "-"
+        wait = throttle.retry_after(username, address)
+        if wait:
+            minutes = max(1, (wait + 59) // 60)
+            flash(_("Too many failed sign-in attempts. Try again in %(m)d minutes.", m=minutes),
+                  "error")
+            return render_template("auth/login.html", form=form), 429
+        user = services.authenticate(username, form.password.data)
+        if user is None:
+            throttle.record_failure(username, address)
+            flash(_("Wrong username or password."), "error")
+            status = 401
+        else:
+            throttle.clear_account(username)
+            session.clear()  # a fresh session at sign-in
+            login_user(user)
+            services.record_login(user)
+            if user.must_change_password:
+                flash(_("Please choose a new password."), "info")
+                return redirect(url_for("auth.change_password"))
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        logout_user()
+        session.clear()
+        flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    prefs = PreferencesForm(prefix="prefs", obj=None)
+    token_form = TokenForm(prefix="token")
+    if request.method == "GET":
+        prefs.locale.data = current_user.locale or "zh_CN"
+    if prefs.submit.data and prefs.validate_on_submit():
+        current_user.locale = prefs.locale.data
+        session.pop("lang", None)
+        db.session.commit()
+        flash(_("Preferences saved."), "success")
+        return redirect(url_for("auth.account"))
+    new_token = None
+    if token_form.submit.data and token_form.validate_on_submit():
+        new_token = services.create_token(current_user, token_form.name.data)
+        token_form.name.data = ""
+    return render_template(
+        "auth/account.html", prefs=prefs, token_form=token_form, new_token=new_token,
+    )
+
+
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke_token(token_id: int):
+    if ConfirmForm().validate_on_submit() and services.revoke_token(current_user, token_id):
+        flash(_("The token was revoked."), "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if services.authenticate(current_user.username, form.current.data) is None:
+            form.current.errors.append(_("The current password is wrong."))
+        else:
+            try:
+                services.set_password(current_user, form.new.data)
+            except services.PolicyError as exc:
+                form.new.errors.extend(exc.errors)
+            else:
+                login_user(current_user._get_current_object())  # keep this session
+                flash(_("Your password was changed."), "success")
+                return redirect(url_for("dashboard.home"))
+    return render_template("auth/password.html", form=form)

@@ -1,0 +1,67 @@
+"""Configuration read from environment variables (see the README's table)."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _instance_secret_key(instance_path: str) -> str:
+    """Return the secret key kept in `instance/secret_key`, creating it once."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_config(instance_path: str) -> dict:
+    """Build the Flask config mapping from the environment."""
+    db_url = os.environ.get("DATABASE_URL") or (
+        "sqlite:///" + str(Path(instance_path) / "lms.sqlite3")
+    )
+    redis_url = os.environ.get("REDIS_URL") or None
+    secure = _bool("LMS_SECURE_COOKIES", False)
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or _instance_secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": db_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "LMS_MEDIA_DIR": os.environ.get("LMS_MEDIA_DIR")
+        or str(Path(instance_path) / "media"),
+        "REDIS_URL": redis_url,
+        "LMS_HEARTBEAT_SECONDS": int(os.environ.get("LMS_HEARTBEAT_SECONDS", "30")),
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LMS_LOGIN_ACCOUNT_LIMIT": os.environ.get(
+            "LMS_LOGIN_ACCOUNT_LIMIT", "10 per 15 minutes"
+        ),
+        "LMS_LOGIN_ADDRESS_LIMIT": os.environ.get(
+            "LMS_LOGIN_ADDRESS_LIMIT", "100 per 15 minutes"
+        ),
+        "LMS_PAGE_SIZE": 50,
+        "LMS_IMPORT_MAX_BYTES": 10 * 1024 * 1024,
+        "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure,
+        "SESSION_COOKIE_NAME": "lms_session",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure,
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        "BABEL_DEFAULT_LOCALE": "zh_CN",
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("LMS_TIMEZONE", "Asia/Shanghai"),
+        "LMS_LOCALES": ("zh_CN", "en"),
+    }

@@ -1,0 +1,1 @@
+"""The kernel: time, errors, pagination, security headers and i18n helpers."""

@@ -1,0 +1,29 @@
+"""Locale selection: `?lang=`, then the user's preference, then Accept-Language."""
+from __future__ import annotations
+
+from flask import current_app, request, session
+from flask_login import current_user
+
+
+def select_locale() -> str:
+    """Pick zh_CN (the default) or en for this request."""
+    locales = current_app.config["LMS_LOCALES"]
+    asked = request.args.get("lang")
+    if asked:
+        asked = asked.replace("-", "_")
+        if asked in locales:
+            session["lang"] = asked
+            return asked
+    if getattr(current_user, "is_authenticated", False) and current_user.locale in locales:
+        return current_user.locale
+    if session.get("lang") in locales:
+        return session["lang"]
+    best = request.accept_languages.best_match(["zh-CN", "zh", "en"])
+    if best and best.startswith("en"):
+        return "en"
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def html_lang(locale: str) -> str:
+    """The value of `<html lang>` for a Babel locale name."""
+    return "zh-CN" if str(locale).startswith("zh") else "en"

@@ -1,0 +1,23 @@
+"""Template globals shared by every page."""
+from __future__ import annotations
+
+from flask import Flask, request, url_for
+from flask_babel import get_locale
+
+from lms.core.i18n import html_lang
+
+
+def url_with(**changes) -> str:
+    """The current URL with some query arguments replaced (for filters and pages)."""
+    args = request.args.to_dict()
+    args.update({k: v for k, v in changes.items()})
+    args = {k: v for k, v in args.items() if v not in (None, "")}
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def init_app(app: Flask) -> None:
+    """Expose helpers to Jinja."""
+
+    @app.context_processor
+    def _globals():
+        return {"html_lang": html_lang(get_locale() or "zh_CN"), "url_with": url_with}

@@ -1,0 +1,49 @@
+"""Home page and health check."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import text
+
+from lms.extensions import db
+from lms.org import labels, permissions
+
+bp = Blueprint("dashboard", __name__)
+
+
+@bp.app_context_processor
+def _navigation():
+    def nav_items() -> list[dict]:
+        items = []
+        if permissions.can_anywhere("unit.view"):
+            items.append({"url": url_for("org.units"), "label": _("Units")})
+        if permissions.can_anywhere("cadre.view"):
+            items.append({"url": url_for("org.cadres"), "label": _("Cadres")})
+        return items
+
+    return {"nav_items": nav_items}
+
+
+@bp.route("/")
+@login_required
+def home():
+    profile = getattr(current_user, "profile", None)
+    grants = sorted(current_user.grants, key=lambda g: list(labels.ROLE_LABELS).index(g.role))
+    return render_template(
+        "dashboard/home.html", profile=profile, grants=grants, labels=labels,
+        can_units=permissions.can_anywhere("unit.view"),
+        can_cadres=permissions.can_anywhere("cadre.view"),
+        can_import=permissions.can_anywhere("cadre.import"),
+    )
+
+
+@bp.route("/healthz")
+def healthz():
+    """200 when the database answers, 503 otherwise."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any database failure means unhealthy
+        db.session.rollback()
+        return jsonify({"status": "error", "database": "unavailable"}), 503
+    return jsonify({"status": "ok", "database": "ok"})

@@ -1,0 +1,1 @@
+"""The demo district: units, cadres and one account per role."""

@@ -1,0 +1,29 @@
+"""`flask demo load`: the demo district."""
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from lms.demo.data import ACCOUNTS, DEMO_PASSWORD, load_demo
+
+demo_cli = AppGroup("demo", help="Demo data.")
+
+
+@demo_cli.command("load")
+def load() -> None:
+    """Load the demo district (idempotent) and print one account per role."""
+    stats = load_demo()
+    click.echo(f"demo district: {stats['units']} units, {stats['cadres_created']} new cadres")
+    _print_accounts()
+
+
+@demo_cli.command("accounts")
+def accounts() -> None:
+    """Print the demo accounts again."""
+    _print_accounts()
+
+
+def _print_accounts() -> None:
+    click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
+    for username, name, role, code in ACCOUNTS:
+        click.echo(f"  {role:<11} {username:<12} {name}{'  @' + code if code else ''}")

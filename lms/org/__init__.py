@@ -1,0 +1,1 @@
+"""Organisation: the unit tree, cadre profiles, categories and role grants."""

@@ -1,0 +1,371 @@
+"""All-or-nothing imports of units and cadres, with every bad row named by number and field."""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from sqlalchemy import insert, select
+
+from lms.auth.models import User, new_session_token
+from lms.core.timeutil import utcnow
+from lms.extensions import db
+from lms.org import labels
+from lms.org.models import CadreProfile, Category, RoleGrant, Unit, cadre_categories
+from lms.org.services import OrgError, create_unit
+from lms.org.tabular import Column, TableError, read_rows, records
+
+UNIT_COLUMNS = [
+    Column("code", "单位代码", "Code", True),
+    Column("name", "name", "Name", True),
+    Column("kind", "kind", "Kind", True),
+    Column("parent", "parent", "Parent code"),
+]
+CADRE_COLUMNS = [
+    Column("username", "账号", "Username", True),
+    Column("name", "姓名", "Name", True),
+    Column("gender", "性别", "Gender"),
+    Column("unit", "单位代码", "Unit code", True),
+    Column("rank", "职级", "Rank"),
+    Column("position", "职务", "Position"),
+    Column("birth_date", "出生日期", "Birth date"),
+    Column("education", "学历", "Education"),
+    Column("party_status", "政治面貌", "Party status"),
+    Column("title_level", "专业技术职称", "Professional title"),
+    Column("categories", "类别", "Categories"),
+]
+# Common ways of writing the coded values in Chinese spreadsheets.
+ALIASES = {
+    "rank": {"县处级": "division", "处级干部": "division", "乡科级": "section",
+             "科级干部": "section", "股级干部": "subsection", "无": "none", "": "none"},
+    "education": {"博士": "doctorate", "博士研究生": "doctorate", "硕士": "master",
+                  "研究生": "master", "硕士研究生": "master", "本科": "bachelor",
+                  "大学本科": "bachelor", "大专": "college", "专科": "college",
+                  "中专": "secondary", "高中": "secondary", "其他": "other"},
+    "party_status": {"党员": "member", "中共党员": "member", "预备党员": "probationary",
+                     "中共预备党员": "probationary", "积极分子": "activist", "团员": "league",
+                     "共青团员": "league", "民主党派": "democratic", "群众": "masses"},
+    "title_level": {"高级": "senior", "中级": "mid", "初级": "junior", "无": "none"},
+    "gender": {"男": "male", "女": "female"},
+}
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
+_CATEGORY_SPLIT = re.compile(r"[;；,，、/|\s]+")
+
+
+@dataclass
+class RowError:
+    """One problem: the sheet row (1 is the header, 0 the whole file), column key, message."""
+
+    row: int
+    field: str
+    message: str
+
+    def title(self, columns: list[Column]) -> str:
+        """The column's header in the current language."""
+        locale = str(get_locale() or "zh_CN")
+        for col in columns:
+            if col.key == self.field:
+                return col.zh if locale.startswith("zh") else col.en
+        return self.field
+
+
+@dataclass
+class ImportResult:
+    """What an import did, or why it did nothing."""
+
+    errors: list[RowError] = field(default_factory=list)
+    created: int = 0
+    updated: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _file_rows(data: bytes, filename: str, result: ImportResult) -> list[list[object]] | None:
+    try:
+        return read_rows(data, filename)
+    except TableError as exc:
+        result.errors.append(RowError(0, "", str(exc)))
+        return None
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # spreadsheets turn numeric codes into floats
+    return str(value).strip()
+
+
+def parse_date(value: object) -> date | None:
+    """A date as spreadsheets write it: a date cell, 1985-03-12, 1985/3/12 or 19850312."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = _text(value)
+    m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", text) or re.fullmatch(
+        r"(\d{4})(\d{2})(\d{2})", text)
+    if not m:
+        raise ValueError(text)
+    return date(int(m[1]), int(m[2]), int(m[3]))
+
+
+class _Coder:
+    """Turns labels in either language (or codes, or aliases) back into codes."""
+
+    def __init__(self) -> None:
+        self.maps = {
+            "rank": labels.reverse(labels.RANK_LABELS),
+            "education": labels.reverse(labels.EDUCATION_LABELS),
+            "party_status": labels.reverse(labels.PARTY_LABELS),
+            "title_level": labels.reverse(labels.TITLE_LABELS),
+            "gender": labels.reverse(labels.GENDER_LABELS),
+            "kind": labels.reverse(labels.UNIT_KIND_LABELS),
+        }
+        for key, extra in ALIASES.items():
+            self.maps[key].update(extra)
+        self.maps["kind"].update({"区": "district", "街道": "street", "区直单位": "department",
+                                  "部门": "department", "社区": "community", "科室": "office"})
+
+    def code(self, key: str, value: object) -> str | None:
+        text = _text(value).lower()
+        return self.maps[key].get(text)
+
+
+# ---- units -------------------------------------------------------------------------------
+
+def import_units(data: bytes, filename: str,
+                 may_manage: Callable[[Unit], bool] | None = None) -> ImportResult:
+    """Create the units of a sheet (parents may come later in the file); nothing on error.
+
+    `may_manage(parent)` says whether the actor may create units under `parent`;
+    None means the command line, which may do anything.
+    """
+    result = ImportResult()
+    rows = _file_rows(data, filename, result)
+    if rows is None:
+        return result
+    coder = _Coder()
+    existing = {u.code: u for u in db.session.scalars(select(Unit))}
+    pending: dict[str, tuple[int, str, str, str]] = {}
+    try:
+        for number, rec in records(rows, UNIT_COLUMNS):
+            code, name, parent = _text(rec.get("code")), _text(rec.get("name")), \
+                _text(rec.get("parent"))
+            kind = coder.code("kind", rec.get("kind"))
+            if not code:
+                result.errors.append(RowError(number, "code", _("This field is required.")))
+            elif code in existing or code in pending:
+                result.errors.append(RowError(number, "code",
+                                              _("The code %(code)s already exists.", code=code)))
+            if not name:
+                result.errors.append(RowError(number, "name", _("This field is required.")))
+            if kind is None:
+                result.errors.append(RowError(number, "kind", _("Unknown unit kind: %(kind)s",
+                                                                 kind=_text(rec.get("kind")))))
+            if code and code not in existing:
+                pending.setdefault(code, (number, name, kind or "", parent))
+    except TableError as exc:
+        result.errors.append(RowError(1, "", str(exc)))
+        return result
+    for number, _name, _kind, parent in pending.values():
+        if parent and parent not in existing and parent not in pending:
+            result.errors.append(RowError(number, "parent",
+                                          _("No unit has the code %(code)s.", code=parent)))
+        elif parent in existing and may_manage and not may_manage(existing[parent]):
+            result.errors.append(RowError(number, "parent",
+                                          _("You may not add units under %(code)s.", code=parent)))
+        elif not parent and may_manage is not None and not may_manage(None):
+            result.errors.append(RowError(number, "parent", _("This field is required.")))
+    if result.errors:
+        result.errors.sort(key=lambda e: e.row)
+        return result
+    # Create parents before children, whatever the order of the rows.
+    done = dict(existing)
+    todo = dict(pending)
+    try:
+        while todo:
+            ready = [c for c, (_n, _m, _k, p) in todo.items() if not p or p in done]
+            if not ready:
+                for number, *_rest in todo.values():
+                    result.errors.append(RowError(number, "parent",
+                                                  _("The parent chain forms a loop.")))
+                db.session.rollback()
+                return result
+            for c in ready:
+                _number, name, kind, parent = todo.pop(c)
+                done[c] = create_unit(c, name, kind, done.get(parent), commit=False)
+                result.created += 1
+        db.session.commit()
+    except OrgError as exc:
+        db.session.rollback()
+        result.errors.append(RowError(0, "", str(exc)))
+    return result
+
+
+# ---- cadres ------------------------------------------------------------------------------
+
+@dataclass
+class _CadreRow:
+    number: int
+    values: dict
+    category_ids: list[int]
+
+
+def import_cadres(data: bytes, filename: str,
+                  may_import: Callable[[Unit], bool] | None = None) -> ImportResult:
+    """Create or update cadres from a sheet, in one transaction; nothing on any bad row.
+
+    Rows whose username exists update that cadre (when the actor may manage its unit).
+    New accounts have no password until an administrator issues one.
+    """
+    result = ImportResult()
+    rows = _file_rows(data, filename, result)
+    if rows is None:
+        return result
+    coder = _Coder()
+    units = {u.code: u for u in db.session.scalars(select(Unit))}
+    cats: dict[str, int] = {}
+    for c in db.session.scalars(select(Category)):
+        cats[c.name] = cats[c.code.lower()] = c.id
+    try:
+        parsed = list(records(rows, CADRE_COLUMNS))
+    except TableError as exc:
+        result.errors.append(RowError(1, "", str(exc)))
+        return result
+    usernames = [_text(r.get("username")) for _n, r in parsed]
+    existing = _existing_profiles([u for u in usernames if u])
+    seen: dict[str, int] = {}
+    good: list[_CadreRow] = []
+    for number, rec in parsed:
+        errs: list[RowError] = []
+
+        def bad(header: str, message: str, errs=errs, number=number) -> None:
+            errs.append(RowError(number, header, message))
+
+        username = _text(rec.get("username"))
+        if not username:
+            bad("username", _("This field is required."))
+        elif not USERNAME_RE.match(username):
+            bad("username", _("Use 2-64 letters, digits or . _ @ -"))
+        elif username in seen:
+            bad("username", _("Repeats row %(row)d.", row=seen[username]))
+        else:
+            seen[username] = number
+        name = _text(rec.get("name"))
+        if not name:
+            bad("name", _("This field is required."))
+        elif len(name) > 64:
+            bad("name", _("Too long."))
+        unit = units.get(_text(rec.get("unit")))
+        if unit is None:
+            bad("unit", _("No unit has the code %(code)s.", code=_text(rec.get("unit"))))
+        elif may_import and not may_import(unit):
+            bad("unit", _("You may not manage cadres of %(code)s.", code=unit.code))
+        old = existing.get(username)
+        if old is not None and may_import and not may_import(old.unit):
+            bad("username", _("The username %(u)s is taken.", u=username))
+        values: dict = {"username": username, "name": name, "unit_id": unit.id if unit else None,
+                        "position": _text(rec.get("position"))[:128] or None}
+        for key, header in (("gender", "gender"), ("rank", "rank"), ("education", "education"),
+                            ("party_status", "party_status"), ("title_level", "title_level")):
+            raw = _text(rec.get(key))
+            if not raw:
+                values[key] = "none" if key in ("rank", "title_level") else None
+                continue
+            code = coder.code(key, raw)
+            if code is None:
+                bad(header, _("Unknown value: %(v)s", v=raw))
+            values[key] = code
+        try:
+            values["birth_date"] = parse_date(rec.get("birth_date"))
+            if values["birth_date"] and not 1930 < values["birth_date"].year <= date.today().year:
+                bad("birth_date", _("The date is out of range."))
+        except ValueError:
+            bad("birth_date", _("Not a date: %(v)s (use YYYY-MM-DD)",
+                                v=_text(rec.get("birth_date"))))
+        category_ids = []
+        for token in filter(None, _CATEGORY_SPLIT.split(_text(rec.get("categories")))):
+            cid = cats.get(token) or cats.get(token.lower())
+            if cid is None:
+                bad("categories", _("Unknown category: %(v)s", v=token))
+            elif cid not in category_ids:
+                category_ids.append(cid)
+        if errs:
+            result.errors.extend(errs)
+        else:
+            good.append(_CadreRow(number, values, category_ids))
+    if result.errors:
+        return result
+    _write_cadres(good, existing, result)
+    return result
+
+
+def _existing_profiles(usernames: list[str]) -> dict[str, CadreProfile]:
+    found: dict[str, CadreProfile] = {}
+    for start in range(0, len(usernames), 500):
+        chunk = usernames[start:start + 500]
+        stmt = select(CadreProfile).join(CadreProfile.user).where(User.username.in_(chunk))
+        for profile in db.session.scalars(stmt).unique():
+            found[profile.user.username] = profile
+    return found
+
+
+_PROFILE_FIELDS = ("unit_id", "gender", "rank", "position", "birth_date", "education",
+                   "party_status", "title_level")
+
+
+def _write_cadres(rows: list[_CadreRow], existing: dict[str, CadreProfile],
+                  result: ImportResult) -> None:
+    """Insert new cadres in bulk and update existing ones, in one transaction."""
+    now = utcnow()
+    new = [r for r in rows if r.values["username"] not in existing]
+    try:
+        if new:
+            ids = {}
+            for start in range(0, len(new), 1000):
+                chunk = new[start:start + 1000]
+                returned = db.session.execute(
+                    insert(User).returning(User.id, User.username),
+                    [{"username": r.values["username"], "name": r.values["name"],
+                      "is_active_flag": True, "must_change_password": True,
+                      "session_token": new_session_token(), "created_at": now} for r in chunk],
+                )
+                ids.update({username: uid for uid, username in returned})
+            db.session.execute(insert(CadreProfile), [
+                {"user_id": ids[r.values["username"]], "updated_at": now,
+                 **{k: r.values[k] for k in _PROFILE_FIELDS}} for r in new])
+            db.session.execute(insert(RoleGrant), [
+                {"user_id": ids[r.values["username"]], "role": "learner",
+                 "unit_id": r.values["unit_id"], "created_at": now} for r in new])
+            links = [{"cadre_id": ids[r.values["username"]], "category_id": c}
+                     for r in new for c in r.category_ids]
+            if links:
+                db.session.execute(insert(cadre_categories), links)
+            result.created = len(new)
+        updated = [r for r in rows if r.values["username"] in existing]
+        if updated:
+            all_cats = {c.id: c for c in db.session.scalars(select(Category))}
+            for r in updated:
+                profile = existing[r.values["username"]]
+                old_unit = profile.unit_id
+                profile.user.name = r.values["name"]
+                for key in _PROFILE_FIELDS:
+                    setattr(profile, key, r.values[key])
+                profile.categories = [all_cats[c] for c in r.category_ids]
+                if old_unit != profile.unit_id:
+                    for grant in profile.user.grants:
+                        if grant.role == "learner":
+                            grant.unit_id = profile.unit_id
+            result.updated = len(updated)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise

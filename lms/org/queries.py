@@ -1,0 +1,97 @@
+"""Read-side queries shared by the HTML views, the exports and the API."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import contains_eager
+
+from lms.auth.models import User
+from lms.extensions import db
+from lms.org.models import CadreProfile, Unit, cadre_categories
+from lms.org.permissions import unit_clause
+
+
+@dataclass
+class CadreFilter:
+    """Filters of the cadre list: unit subtree, category, rank, name search, status."""
+
+    unit_id: int | None = None
+    category_id: int | None = None
+    rank: str | None = None
+    q: str | None = None
+    status: str = "active"  # active | inactive | all
+
+    @classmethod
+    def from_args(cls, args) -> CadreFilter:
+        return cls(
+            unit_id=args.get("unit", type=int),
+            category_id=args.get("category", type=int),
+            rank=args.get("rank") or None,
+            q=(args.get("q") or "").strip() or None,
+            status=args.get("status") if args.get("status") in ("inactive", "all") else "active",
+        )
+
+
+def cadre_select(f: CadreFilter, action: str = "cadre.view") -> Select:
+    """Cadres the current user may see for `action`, filtered, in unit then name order."""
+    stmt = (
+        select(CadreProfile)
+        .join(CadreProfile.user)
+        .join(CadreProfile.unit)
+        .options(contains_eager(CadreProfile.user), contains_eager(CadreProfile.unit))
+        .where(unit_clause(action))
+    )
+    if f.unit_id:
+        unit = db.session.get(Unit, f.unit_id)
+        if unit is not None:
+            stmt = stmt.where(Unit.path.startswith(unit.path, autoescape=True))
+    if f.category_id:
+        stmt = stmt.where(CadreProfile.user_id.in_(
+            select(cadre_categories.c.cadre_id).where(
+                cadre_categories.c.category_id == f.category_id)))
+    if f.rank:
+        stmt = stmt.where(CadreProfile.rank == f.rank)
+    if f.q:
+        like = f"%{f.q}%"
+        stmt = stmt.where(or_(User.name.like(like), User.username.like(like)))
+    if f.status != "all":
+        stmt = stmt.where(User.is_active_flag.is_(f.status == "active"))
+    return stmt.order_by(Unit.path, User.username)
+
+
+def select_units(action: str = "unit.view") -> Select:
+    """Units the current user may see for `action`, ordered by path."""
+    return select(Unit).where(unit_clause(action)).order_by(Unit.path)
+
+
+def visible_units(action: str = "unit.view") -> list[Unit]:
+    """All units the current user may see for `action`."""
+    return list(db.session.scalars(select_units(action)))
+
+
+def tree_order(units: list[Unit]) -> list[Unit]:
+    """Order units depth-first with siblings by code (paths sort by id, not by code)."""
+    children: dict[int | None, list[Unit]] = {}
+    ids = {u.id for u in units}
+    for u in units:
+        children.setdefault(u.parent_id if u.parent_id in ids else None, []).append(u)
+    out: list[Unit] = []
+
+    def walk(parent: int | None) -> None:
+        for u in sorted(children.get(parent, []), key=lambda x: x.code):
+            out.append(u)
+            walk(u.id)
+
+    walk(None)
+    return out
+
+
+def cadre_counts() -> dict[int, int]:
+    """Active cadres per unit (not including subunits), in one grouped query."""
+    rows = db.session.execute(
+        select(CadreProfile.unit_id, func.count())
+        .join(CadreProfile.user).where(User.is_active_flag.is_(True))
+        .group_by(CadreProfile.unit_id)
+    )
+    return dict(rows.all())

@@ -1,0 +1,185 @@
+"""State changes on the unit tree, cadres and role grants. Services own the transactions."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import func, literal, select, update
+
+from lms.auth.models import User, new_session_token
+from lms.auth.passwords import hash_password, policy_errors
+from lms.extensions import db
+from lms.org.models import (
+    RANKS,
+    ROLES,
+    UNIT_KINDS,
+    CadreProfile,
+    Category,
+    RoleGrant,
+    Unit,
+)
+
+
+class OrgError(ValueError):
+    """A refused change; the message is ready to show to the user."""
+
+
+# ---- units -------------------------------------------------------------------------------
+
+def unit_by_code(code: str) -> Unit | None:
+    return db.session.scalar(select(Unit).where(Unit.code == code.strip()))
+
+
+def _place(unit: Unit, parent: Unit | None) -> None:
+    unit.parent = parent
+    unit.depth = parent.depth + 1 if parent else 0
+
+
+def create_unit(code: str, name: str, kind: str, parent: Unit | None, *,
+                commit: bool = True) -> Unit:
+    """Create a unit under `parent` (None: a root)."""
+    code, name = code.strip(), name.strip()
+    if not code or not name:
+        raise OrgError(_("Code and name are required."))
+    if kind not in UNIT_KINDS:
+        raise OrgError(_("Unknown unit kind: %(kind)s", kind=kind))
+    if unit_by_code(code):
+        raise OrgError(_("A unit with code %(code)s already exists.", code=code))
+    unit = Unit(code=code, name=name, kind=kind)
+    _place(unit, parent)
+    db.session.add(unit)
+    db.session.flush()  # the id is part of the path
+    unit.path = f"{parent.path if parent else '/'}{unit.id}/"
+    if commit:
+        db.session.commit()
+    return unit
+
+
+def update_unit(unit: Unit, *, name: str, kind: str, code: str) -> None:
+    code = code.strip()
+    if kind not in UNIT_KINDS:
+        raise OrgError(_("Unknown unit kind: %(kind)s", kind=kind))
+    other = unit_by_code(code)
+    if other is not None and other.id != unit.id:
+        raise OrgError(_("A unit with code %(code)s already exists.", code=code))
+    unit.name, unit.kind, unit.code = name.strip(), kind, code
+    db.session.commit()
+
+
+def move_unit(unit: Unit, new_parent: Unit) -> None:
+    """Move `unit` (with its whole subtree) under `new_parent`."""
+    if new_parent.path.startswith(unit.path):
+        raise OrgError(_("A unit cannot be moved under itself or its own subunits."))
+    old_path, old_depth = unit.path, unit.depth
+    new_path = f"{new_parent.path}{unit.id}/"
+    shift = new_parent.depth + 1 - old_depth
+    # One UPDATE rewrites the paths and depths of the whole subtree.
+    db.session.execute(
+        update(Unit)
+        .where(Unit.path.startswith(old_path, autoescape=True))
+        .values(path=literal(new_path).concat(func.substr(Unit.path, len(old_path) + 1)),
+                depth=Unit.depth + shift)
+        .execution_options(synchronize_session=False)
+    )
+    unit.parent_id = new_parent.id
+    db.session.commit()
+    db.session.expire_all()
+
+
+# ---- cadres ------------------------------------------------------------------------------
+
+@dataclass
+class CadreData:
+    """The editable fields of a cadre, validated by the form or the importer."""
+
+    username: str
+    name: str
+    unit: Unit
+    gender: str | None = None
+    rank: str = "none"
+    position: str | None = None
+    birth_date: date | None = None
+    education: str | None = None
+    party_status: str | None = None
+    title_level: str = "none"
+    categories: list[Category] = field(default_factory=list)
+
+
+def create_cadre(data: CadreData, password: str | None = None) -> User:
+    """Create a cadre account with its profile and the learner role at its unit."""
+    if db.session.scalar(select(User.id).where(User.username == data.username)):
+        raise OrgError(_("The username %(u)s is taken.", u=data.username))
+    if data.rank not in RANKS:
+        raise OrgError(_("Unknown rank."))
+    user = User(username=data.username, name=data.name)
+    if password:
+        errors = policy_errors(password, data.username)
+        if errors:
+            raise OrgError(" ".join(errors))
+        user.password_hash = hash_password(password)
+        user.must_change_password = True
+    db.session.add(user)
+    profile = CadreProfile(user=user)
+    _apply(profile, data)
+    db.session.add(profile)
+    db.session.add(RoleGrant(user=user, role="learner", unit=data.unit))
+    db.session.commit()
+    return user
+
+
+def _apply(profile: CadreProfile, data: CadreData) -> None:
+    profile.user.name = data.name
+    profile.unit = data.unit
+    for attr in ("gender", "rank", "position", "birth_date", "education", "party_status",
+                 "title_level"):
+        setattr(profile, attr, getattr(data, attr))
+    profile.categories = list(data.categories)
+
+
+def update_cadre(profile: CadreProfile, data: CadreData) -> None:
+    """Save edited attributes; a change of unit moves the learner grant too."""
+    old_unit_id = profile.unit_id
+    _apply(profile, data)
+    if data.unit.id != old_unit_id:
+        for grant in profile.user.grants:
+            if grant.role == "learner":
+                grant.unit = data.unit
+    db.session.commit()
+
+
+def set_active(user: User, active: bool) -> None:
+    """Deactivate or reactivate an account; records are never deleted."""
+    user.is_active_flag = active
+    if not active:
+        user.session_token = new_session_token()  # ends the user's sessions at once
+    db.session.commit()
+
+
+# ---- roles -------------------------------------------------------------------------------
+
+def grant_role(user: User, role: str, unit: Unit | None) -> RoleGrant:
+    """Give `user` the role over `unit`'s subtree (idempotent)."""
+    if role not in ROLES:
+        raise OrgError(_("Unknown role: %(role)s", role=role))
+    if unit is None and role != "sysadmin":
+        raise OrgError(_("This role needs a unit."))
+    existing = db.session.scalar(select(RoleGrant).where(
+        RoleGrant.user_id == user.id, RoleGrant.role == role,
+        RoleGrant.unit_id == unit.id if unit else RoleGrant.unit_id.is_(None),
+    ))
+    if existing:
+        return existing
+    grant = RoleGrant(user=user, role=role, unit=unit)
+    db.session.add(grant)
+    db.session.commit()
+    return grant
+
+
+def revoke_role(grant: RoleGrant) -> None:
+    db.session.delete(grant)
+    db.session.commit()
+
+
+def categories() -> list[Category]:
+    return list(db.session.scalars(select(Category).order_by(Category.sort_order)))

@@ -1,0 +1,384 @@
+"""Administration pages for the unit tree, cadres, imports, exports and role grants."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from lms.auth.forms import ConfirmForm
+from lms.auth.services import issue_temporary_password
+from lms.core.pagination import paginate
+from lms.extensions import db
+from lms.org import importer, labels, permissions, queries, services
+from lms.org.forms import CadreForm, GrantForm, ImportForm, UnitForm
+from lms.org.models import CadreProfile, RoleGrant, Unit
+from lms.org.tabular import csv_bytes, xlsx_bytes
+
+bp = Blueprint("org", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+@login_required
+def _signed_in() -> None:
+    """Every page here needs a signed-in user; each view then checks its own action."""
+
+
+def _unit_or_404(unit_id: int) -> Unit:
+    return db.get_or_404(Unit, unit_id)
+
+
+def _unit_choices(action: str) -> list[tuple[int, str]]:
+    units = queries.tree_order(queries.visible_units(action))
+    return [(u.id, "\u3000" * u.depth + f"{u.name}（{u.code}）") for u in units]
+
+
+def _download(data: bytes, filename: str, mimetype: str) -> Response:
+    return Response(data, mimetype=mimetype, headers={
+        "Content-Disposition": f"attachment; filename={filename}",
+        "Cache-Control": "no-store",
+    })
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# ---- units -------------------------------------------------------------------------------
+
+@bp.route("/units")
+def units():
+    if not permissions.can_anywhere("unit.view"):
+        abort(403)
+    tree = queries.tree_order(queries.visible_units("unit.view"))
+    return render_template(
+        "org/units.html", tree=tree, counts=queries.cadre_counts(),
+        can_manage={u.id for u in tree if permissions.can("unit.manage", u)},
+        can_edit={u.id for u in tree if permissions.can_edit_unit(u)},
+        kinds=labels.UNIT_KIND_LABELS,
+    )
+
+
+@bp.route("/units/new", methods=["GET", "POST"])
+def unit_new():
+    if not permissions.can_anywhere("unit.manage"):
+        abort(403)
+    form = UnitForm()
+    form.parent_id.choices = _unit_choices("unit.manage")
+    if request.method == "GET" and request.args.get("parent", type=int):
+        form.parent_id.data = request.args.get("parent", type=int)
+    if form.validate_on_submit():
+        parent = _unit_or_404(form.parent_id.data)
+        permissions.require(permissions.can("unit.manage", parent))
+        try:
+            unit = services.create_unit(form.code.data, form.name.data, form.kind.data, parent)
+        except services.OrgError as exc:
+            form.code.errors.append(str(exc))
+        else:
+            flash(_("Unit %(name)s created.", name=unit.name), "success")
+            return redirect(url_for("org.units"))
+    return render_template("org/unit_form.html", form=form, unit=None)
+
+
+@bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
+def unit_edit(unit_id: int):
+    unit = _unit_or_404(unit_id)
+    permissions.require(permissions.can_edit_unit(unit))
+    form = UnitForm(obj=unit)
+    form.parent_id.choices = [
+        (uid, label) for uid, label in _unit_choices("unit.manage") if uid != unit.id
+    ]
+    if unit.parent_id is None:
+        form.parent_id.choices = [(0, "—")]
+        form.parent_id.data = 0
+    if form.validate_on_submit():
+        try:
+            services.update_unit(unit, name=form.name.data, kind=form.kind.data,
+                                 code=form.code.data)
+            if unit.parent_id is not None and form.parent_id.data != unit.parent_id:
+                new_parent = _unit_or_404(form.parent_id.data)
+                permissions.require(permissions.can("unit.manage", new_parent))
+                services.move_unit(unit, new_parent)
+        except services.OrgError as exc:
+            db.session.rollback()
+            form.parent_id.errors.append(str(exc))
+        else:
+            flash(_("Unit saved."), "success")
+            return redirect(url_for("org.units"))
+    return render_template("org/unit_form.html", form=form, unit=unit)
+
+
+@bp.route("/units/import", methods=["GET", "POST"])
+def units_import():
+    if not permissions.can_anywhere("unit.manage"):
+        abort(403)
+    form = ImportForm()
+    result = None
+    if form.validate_on_submit():
+        data, name = _read_upload(form)
+        if data is not None:
+            result = importer.import_units(
+                data, name,
+                may_manage=lambda u: u is not None and permissions.can("unit.manage", u))
+            if result.ok:
+                flash(_("%(n)d units imported.", n=result.created), "success")
+                return redirect(url_for("org.units"))
+    return render_template("org/import.html", form=form, result=result, kind="units",
+                           columns=importer.UNIT_COLUMNS)
+
+
+@bp.route("/units/template.<fmt>")
+def units_template(fmt: str):
+    if not permissions.can_anywhere("unit.manage"):
+        abort(403)
+    headers = [c.zh for c in importer.UNIT_COLUMNS]
+    example = [["JD09", "示例街道", "街道", "QU"], ["JD09-SQ01", "示例社区", "社区", "JD09"]]
+    return _template_response("units", fmt, headers, example, importer.UNIT_COLUMNS)
+
+
+# ---- cadres ------------------------------------------------------------------------------
+
+@bp.route("/cadres")
+def cadres():
+    if not permissions.can_anywhere("cadre.view"):
+        abort(403)
+    f = queries.CadreFilter.from_args(request.args)
+    page = paginate(queries.cadre_select(f))
+    return render_template(
+        "org/cadres.html", page=page, f=f, units=_unit_choices("cadre.view"),
+        categories=services.categories(), ranks=labels.RANK_LABELS, labels=labels,
+        can_manage=permissions.can_anywhere("cadre.manage"),
+    )
+
+
+EXPORT_HEADERS = ["账号", "姓名", "性别", "单位代码", "单位名称", "职级", "职务", "出生日期",
+                  "学历", "政治面貌", "专业技术职称", "类别", "状态"]
+
+
+@bp.route("/cadres/export.xlsx")
+def cadres_export():
+    if not permissions.can_anywhere("cadre.export"):
+        abort(403)
+    f = queries.CadreFilter.from_args(request.args)
+    stmt = queries.cadre_select(f, "cadre.export").limit(100_000)
+    rows = (
+        [p.user.username, p.user.name, labels.label(labels.GENDER_LABELS, p.gender),
+         p.unit.code, p.unit.name, labels.label(labels.RANK_LABELS, p.rank), p.position or "",
+         p.birth_date.isoformat() if p.birth_date else "",
+         labels.label(labels.EDUCATION_LABELS, p.education),
+         labels.label(labels.PARTY_LABELS, p.party_status),
+         labels.label(labels.TITLE_LABELS, p.title_level),
+         "、".join(c.name for c in p.categories),
+         _("Active") if p.user.is_active else _("Deactivated")]
+        for p in db.session.scalars(stmt).unique()
+    )
+    data = xlsx_bytes(EXPORT_HEADERS, rows)
+    return _download(data, f"cadres-{date.today().isoformat()}.xlsx", XLSX)
+
+
+def _fill_cadre_form(form: CadreForm) -> None:
+    form.unit_id.choices = _unit_choices("cadre.manage")
+    form.categories.choices = [(c.id, c.name) for c in services.categories()]
+
+
+def _cadre_data(form: CadreForm, unit: Unit) -> services.CadreData:
+    chosen = set(form.categories.data or [])
+    return services.CadreData(
+        username=form.username.data.strip(), name=form.name.data.strip(), unit=unit,
+        gender=form.gender.data or None, rank=form.rank.data,
+        position=(form.position.data or "").strip() or None, birth_date=form.birth_date.data,
+        education=form.education.data or None, party_status=form.party_status.data or None,
+        title_level=form.title_level.data,
+        categories=[c for c in services.categories() if c.id in chosen],
+    )
+
+
+@bp.route("/cadres/new", methods=["GET", "POST"])
+def cadre_new():
+    if not permissions.can_anywhere("cadre.manage"):
+        abort(403)
+    form = CadreForm()
+    _fill_cadre_form(form)
+    if form.validate_on_submit():
+        unit = _unit_or_404(form.unit_id.data)
+        permissions.require(permissions.can("cadre.manage", unit))
+        try:
+            user = services.create_cadre(_cadre_data(form, unit))
+        except services.OrgError as exc:
+            form.username.errors.append(str(exc))
+        else:
+            password = issue_temporary_password(user)
+            flash(_("Cadre created. One-time password: %(p)s (shown once).", p=password),
+                  "success")
+            return redirect(url_for("org.cadre_detail", user_id=user.id))
+    return render_template("org/cadre_form.html", form=form, profile=None)
+
+
+def _profile_or_404(user_id: int, action: str) -> CadreProfile:
+    profile = db.session.get(CadreProfile, user_id)
+    if profile is None or not permissions.can_on_cadre(action, profile):
+        abort(404)  # the same answer whether it exists or is out of scope
+    return profile
+
+
+@bp.route("/cadres/<int:user_id>")
+def cadre_detail(user_id: int):
+    profile = _profile_or_404(user_id, "cadre.view")
+    grant_form = None
+    grantable = permissions.grantable_roles(profile.unit)
+    if grantable:
+        grant_form = GrantForm()
+        grant_form.role.choices = [(r, str(labels.ROLE_LABELS[r])) for r in labels.ROLE_LABELS
+                                   if r in grantable and r != "sysadmin"]
+        grant_form.unit_id.choices = _unit_choices("role.grant")
+        grant_form.unit_id.data = profile.unit_id
+    return render_template(
+        "org/cadre_detail.html", p=profile, labels=labels, grant_form=grant_form,
+        grantable=grantable, confirm=ConfirmForm(),
+        can_manage=permissions.can_on_cadre("cadre.manage", profile),
+    )
+
+
+@bp.route("/cadres/<int:user_id>/edit", methods=["GET", "POST"])
+def cadre_edit(user_id: int):
+    profile = _profile_or_404(user_id, "cadre.manage")
+    form = CadreForm(obj=profile)
+    _fill_cadre_form(form)
+    form.username.render_kw = {"readonly": True}
+    if request.method == "GET":
+        form.username.data = profile.user.username
+        form.name.data = profile.user.name
+        form.categories.data = [c.id for c in profile.categories]
+    form.username.data = profile.user.username  # the username never changes here
+    if form.validate_on_submit():
+        unit = _unit_or_404(form.unit_id.data)
+        permissions.require(permissions.can("cadre.manage", unit))
+        services.update_cadre(profile, _cadre_data(form, unit))
+        flash(_("Cadre saved."), "success")
+        return redirect(url_for("org.cadre_detail", user_id=user_id))
+    return render_template("org/cadre_form.html", form=form, profile=profile)
+
+
+@bp.route("/cadres/<int:user_id>/<any(deactivate, activate):action>", methods=["POST"])
+def cadre_set_active(user_id: int, action: str):
+    profile = _profile_or_404(user_id, "cadre.manage")
+    if ConfirmForm().validate_on_submit():
+        if profile.user_id == current_user.id:
+            flash(_("You cannot deactivate yourself."), "error")
+        else:
+            services.set_active(profile.user, action == "activate")
+            flash(_("Account reactivated.") if action == "activate"
+                  else _("Account deactivated; its records are kept."), "success")
+    return redirect(url_for("org.cadre_detail", user_id=user_id))
+
+
+@bp.route("/cadres/<int:user_id>/password", methods=["POST"])
+def cadre_reset_password(user_id: int):
+    profile = _profile_or_404(user_id, "cadre.manage")
+    if ConfirmForm().validate_on_submit():
+        password = issue_temporary_password(profile.user)
+        flash(_("One-time password for %(u)s: %(p)s (shown once; it must be changed at sign-in).",
+                u=profile.user.username, p=password), "success")
+    return redirect(url_for("org.cadre_detail", user_id=user_id))
+
+
+@bp.route("/cadres/<int:user_id>/grants", methods=["POST"])
+def cadre_grant(user_id: int):
+    profile = _profile_or_404(user_id, "cadre.view")
+    form = GrantForm()
+    form.role.choices = [(r, r) for r in labels.ROLE_LABELS]
+    form.unit_id.choices = _unit_choices("role.grant")
+    if form.validate_on_submit():
+        unit = _unit_or_404(form.unit_id.data)
+        permissions.require(form.role.data in permissions.grantable_roles(unit)
+                            and form.role.data != "sysadmin")
+        services.grant_role(profile.user, form.role.data, unit)
+        flash(_("Role granted."), "success")
+    return redirect(url_for("org.cadre_detail", user_id=user_id))
+
+
+@bp.route("/grants/<int:grant_id>/revoke", methods=["POST"])
+def grant_revoke(grant_id: int):
+    grant = db.get_or_404(RoleGrant, grant_id)
+    profile = _profile_or_404(grant.user_id, "cadre.view")
+    permissions.require(grant.unit is not None
+                        and grant.role in permissions.grantable_roles(grant.unit))
+    if ConfirmForm().validate_on_submit():
+        services.revoke_role(grant)
+        flash(_("Role revoked."), "success")
+    return redirect(url_for("org.cadre_detail", user_id=profile.user_id))
+
+
+@bp.route("/cadres/import", methods=["GET", "POST"])
+def cadres_import():
+    if not permissions.can_anywhere("cadre.import"):
+        abort(403)
+    form = ImportForm()
+    result = None
+    if form.validate_on_submit():
+        data, name = _read_upload(form)
+        if data is not None:
+            result = importer.import_cadres(
+                data, name, may_import=lambda u: permissions.can("cadre.import", u))
+            if result.ok:
+                flash(_("Import finished: %(c)d created, %(u)d updated.",
+                        c=result.created, u=result.updated), "success")
+                return redirect(url_for("org.cadres"))
+    return render_template("org/import.html", form=form, result=result, kind="cadres",
+                           columns=importer.CADRE_COLUMNS)
+
+
+@bp.route("/cadres/template.<fmt>")
+def cadres_template(fmt: str):
+    if not permissions.can_anywhere("cadre.import"):
+        abort(403)
+    headers = [c.zh for c in importer.CADRE_COLUMNS]
+    example = [["zhangsan01", "张三", "男", "JD01", "科级", "科员", "1988-05-12", "本科",
+                "中共党员", "无", "科股级干部、中青年干部"]]
+    return _template_response("cadres", fmt, headers, example, importer.CADRE_COLUMNS)
+
+
+def _template_response(kind: str, fmt: str, headers, example, columns) -> Response:
+    if fmt == "csv":
+        return _download(csv_bytes(headers, example), f"{kind}-template.csv", "text/csv")
+    if fmt != "xlsx":
+        abort(404)
+    notes = [[_("Column"), _("Required"), _("Allowed values")]]
+    allowed = {
+        "kind": labels.UNIT_KIND_LABELS, "rank": labels.RANK_LABELS,
+        "education": labels.EDUCATION_LABELS, "party_status": labels.PARTY_LABELS,
+        "title_level": labels.TITLE_LABELS, "gender": labels.GENDER_LABELS,
+    }
+    for col in columns:
+        values = "、".join(str(v) for v in allowed[col.key].values()) if col.key in allowed else ""
+        if col.key == "categories":
+            values = "、".join(c.name for c in services.categories())
+        if col.key == "birth_date":
+            values = "YYYY-MM-DD"
+        notes.append([col.zh, _("yes") if col.required else _("no"), values])
+    return _download(xlsx_bytes(headers, example, notes), f"{kind}-template.xlsx", XLSX)
+
+
+def _read_upload(form: ImportForm) -> tuple[bytes | None, str]:
+    """The uploaded file's bytes, refused when too large or of the wrong type."""
+    upload = form.file.data
+    name = upload.filename or ""
+    limit = current_app.config["LMS_IMPORT_MAX_BYTES"]
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        form.file.errors.append(_("The file is larger than %(mb)d MB.", mb=limit // 2**20))
+        return None, name
+    if not name.lower().endswith((".xlsx", ".csv")):
+        form.file.errors.append(_("Only .xlsx and .csv files can be imported."))
+        return None, name
+    return data, name
