@@ -7,7 +7,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test lint translations chromium install dev serve
+.PHONY: run test lint translations chromium install dev messages
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -47,3 +47,8 @@ test: dev translations chromium lint
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on $$TEST_DATABASE_URL (browser tests excluded) =="; \
 		$(PY) -m pytest -q -m "not browser"; fi
+
+# After changing user-facing strings: refresh the catalogue, then translate the new entries.
+messages: install
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l --no-location -o /tmp/lms-messages.pot .
+	$(VENV)/bin/pybabel update -i /tmp/lms-messages.pot -d translations --no-fuzzy-matching

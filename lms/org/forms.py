@@ -38,7 +38,7 @@ class MultiCheckboxField(SelectMultipleField):
 class CadreForm(FlaskForm):
     username = StringField(_l("Username"), validators=[
         DataRequired(), Regexp(USERNAME_RE, message=_l("Use 2-64 letters, digits or . _ @ -"))])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64)])
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=64)])
     gender = SelectField(_l("Gender"), validators=[Optional()])
     unit_id = SelectField(_l("Unit"), coerce=int)
     rank = SelectField(_l("Rank"))

@@ -239,7 +239,7 @@ def cadre_detail(user_id: int):
     if grantable:
         grant_form = GrantForm()
         grant_form.role.choices = [(r, str(labels.ROLE_LABELS[r])) for r in labels.ROLE_LABELS
-                                   if r in grantable and r != "sysadmin"]
+                                   if r in grantable and r not in ("sysadmin", "learner")]
         grant_form.unit_id.choices = _unit_choices("role.grant")
         grant_form.unit_id.data = profile.unit_id
     return render_template(

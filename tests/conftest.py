@@ -1,0 +1,163 @@
+"""Fixtures: the app on a real database (SQLite, or TEST_DATABASE_URL), factories, sign-in."""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from lms import create_app
+from lms.auth.models import User
+from lms.auth.passwords import hash_password
+from lms.extensions import db, limiter
+from lms.org import services
+from lms.org.models import CadreProfile, Category, RoleGrant, Unit
+
+PASSWORD = "Correct-horse-42"
+_HASH = hash_password(PASSWORD)  # hashing is slow by design: hash once for every test user
+KEEP = {"alembic_version", "categories"}  # reference data created by the migrations
+
+
+def _reset_schema(url: str) -> None:
+    """Start from an empty database, so the migrations themselves are under test."""
+    if url.startswith("postgresql"):
+        db.session.execute(text("DROP SCHEMA public CASCADE"))
+        db.session.execute(text("CREATE SCHEMA public"))
+        db.session.commit()
+
+
+@pytest.fixture(scope="session")
+def db_url(tmp_path_factory) -> str:
+    return os.environ.get("TEST_DATABASE_URL") or (
+        "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3"))
+
+
+@pytest.fixture(scope="session")
+def app(db_url, tmp_path_factory) -> Flask:
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": db_url,
+        "LMS_MEDIA_DIR": str(tmp_path_factory.mktemp("media")),
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+    })
+    with app.app_context():
+        _reset_schema(db_url)
+        upgrade()
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _clean(app) -> Iterator[None]:
+    """Every test starts with empty tables (reference data kept) and no login failures."""
+    yield
+    with app.app_context():
+        db.session.rollback()
+        tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEEP]
+        if db.engine.dialect.name == "postgresql":
+            names = ", ".join(t.name for t in tables)
+            db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                db.session.execute(table.delete())
+        db.session.commit()
+        limiter.reset()
+
+
+@pytest.fixture
+def client(app) -> FlaskClient:
+    return app.test_client()
+
+
+# ---- factories ---------------------------------------------------------------------------
+
+@pytest.fixture
+def make_unit(app):
+    def make(code: str, name: str | None = None, kind: str = "street",
+             parent: str | None = None) -> int:
+        with app.app_context():
+            parent_unit = services.unit_by_code(parent) if parent else None
+            return services.create_unit(code, name or code, kind, parent_unit).id
+    return make
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a user holding `role` over `unit` (a code); a unit gives a cadre profile."""
+
+    def make(username: str, role: str = "learner", unit: str | None = None, *,
+             name: str | None = None, rank: str = "section", categories: tuple[str, ...] = (),
+             birth_date: date | None = date(1988, 5, 12), active: bool = True) -> int:
+        with app.app_context():
+            user = User(username=username, name=name or username, password_hash=_HASH,
+                        is_active_flag=active)
+            db.session.add(user)
+            the_unit = services.unit_by_code(unit) if unit else None
+            if the_unit is not None:
+                cats = [c for c in services.categories() if c.code in categories]
+                db.session.add(CadreProfile(user=user, unit=the_unit, rank=rank,
+                                            birth_date=birth_date, categories=cats))
+                db.session.add(RoleGrant(user=user, role="learner", unit=the_unit))
+            if role != "learner" or the_unit is None:
+                db.session.add(RoleGrant(user=user, role=role, unit=the_unit))
+            db.session.commit()
+            return user.id
+    return make
+
+
+@pytest.fixture
+def district(make_unit, make_user) -> dict[str, int]:
+    """A small district: QU → JD01 (→ JD01-SQ01), JD02; one account per role; two cadres."""
+    make_unit("QU", "青山区", "district")
+    make_unit("JD01", "城关街道", "street", "QU")
+    make_unit("JD01-SQ01", "解放路社区", "community", "JD01")
+    make_unit("JD02", "东湖街道", "street", "QU")
+    return {
+        "sysadmin": make_user("sys", "sysadmin"),
+        "org_admin": make_user("org", "org_admin", "QU"),
+        "unit_admin": make_user("ua1", "unit_admin", "JD01"),
+        "unit_admin2": make_user("ua2", "unit_admin", "JD02"),
+        "lecturer": make_user("lect", "lecturer", "JD01"),
+        "learner": make_user("learn", "learner", "JD01-SQ01", name="李学员"),
+        "cadre_jd01": make_user("c1", "learner", "JD01", name="王一"),
+        "cadre_jd02": make_user("c2", "learner", "JD02", name="赵二"),
+    }
+
+
+class Auth:
+    """Signs a test client in and out through the real login form."""
+
+    def __init__(self, client: FlaskClient):
+        self.client = client
+
+    def login(self, username: str, password: str = PASSWORD, **kwargs):
+        return self.client.post("/login", data={"username": username, "password": password},
+                                **kwargs)
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client) -> Auth:
+    return Auth(client)
+
+
+@pytest.fixture
+def category_ids(app) -> dict[str, int]:
+    with app.app_context():
+        return {c.code: c.id for c in db.session.scalars(db.select(Category))}
+
+
+@pytest.fixture
+def unit_ids(app):
+    def ids() -> dict[str, int]:
+        with app.app_context():
+            return {u.code: u.id for u in db.session.scalars(db.select(Unit))}
+    return ids
