@@ -6,6 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from lms.core.forms import select_choices
+
 
 class LoginForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
@@ -25,7 +27,7 @@ class ChangePasswordForm(FlaskForm):
 
 class PreferencesForm(FlaskForm):
     locale = SelectField(
-        _l("Language"), choices=[("zh_CN", "中文（简体）"), ("en", "English")]
+        _l("Language"), choices=select_choices([("zh_CN", "中文（简体）"), ("en", "English")])
     )
     submit = SubmitField(_l("Save"))
 

@@ -20,9 +20,9 @@ from lms.org.tabular import Column, TableError, read_rows, records
 
 UNIT_COLUMNS = [
     Column("code", "单位代码", "Code", True),
-    Column("name", "name", "Name", True),
-    Column("kind", "kind", "Kind", True),
-    Column("parent", "parent", "Parent code"),
+    Column("name", "单位名称", "Name", True),
+    Column("kind", "单位类型", "Kind", True),
+    Column("parent", "上级单位代码", "Parent code"),
 ]
 CADRE_COLUMNS = [
     Column("username", "账号", "Username", True),

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
+from wtforms import SelectChoice
+
+from lms.core.forms import select_choices
 
 UNIT_KIND_LABELS = {
     "district": _l("District"),
@@ -49,10 +52,10 @@ ROLE_LABELS = {
 }
 
 
-def choices(labels: dict, blank: str | None = None) -> list[tuple[str, str]]:
+def choices(labels: dict, blank: str | None = None) -> list[SelectChoice]:
     """WTForms choices from a label map, optionally led by a blank choice."""
     items = [(code, str(label)) for code, label in labels.items()]
-    return ([("", blank)] if blank is not None else []) + items
+    return select_choices(([("", blank)] if blank is not None else []) + items)
 
 
 def label(labels: dict, code: str | None) -> str:

@@ -19,6 +19,7 @@ from flask_login import current_user, login_required
 
 from lms.auth.forms import ConfirmForm
 from lms.auth.services import issue_temporary_password
+from lms.core.forms import select_choices
 from lms.core.pagination import paginate
 from lms.extensions import db
 from lms.org import importer, labels, permissions, queries, services
@@ -74,7 +75,7 @@ def unit_new():
     if not permissions.can_anywhere("unit.manage"):
         abort(403)
     form = UnitForm()
-    form.parent_id.choices = _unit_choices("unit.manage")
+    form.parent_id.choices = select_choices(_unit_choices("unit.manage"))
     if request.method == "GET" and request.args.get("parent", type=int):
         form.parent_id.data = request.args.get("parent", type=int)
     if form.validate_on_submit():
@@ -95,11 +96,10 @@ def unit_edit(unit_id: int):
     unit = _unit_or_404(unit_id)
     permissions.require(permissions.can_edit_unit(unit))
     form = UnitForm(obj=unit)
-    form.parent_id.choices = [
-        (uid, label) for uid, label in _unit_choices("unit.manage") if uid != unit.id
-    ]
+    form.parent_id.choices = select_choices(
+        (uid, label) for uid, label in _unit_choices("unit.manage") if uid != unit.id)
     if unit.parent_id is None:
-        form.parent_id.choices = [(0, "—")]
+        form.parent_id.choices = select_choices([(0, "—")])
         form.parent_id.data = 0
     if form.validate_on_submit():
         try:
@@ -187,8 +187,8 @@ def cadres_export():
 
 
 def _fill_cadre_form(form: CadreForm) -> None:
-    form.unit_id.choices = _unit_choices("cadre.manage")
-    form.categories.choices = [(c.id, c.name) for c in services.categories()]
+    form.unit_id.choices = select_choices(_unit_choices("cadre.manage"))
+    form.categories.choices = select_choices((c.id, c.name) for c in services.categories())
 
 
 def _cadre_data(form: CadreForm, unit: Unit) -> services.CadreData:
@@ -238,9 +238,10 @@ def cadre_detail(user_id: int):
     grantable = permissions.grantable_roles(profile.unit)
     if grantable:
         grant_form = GrantForm()
-        grant_form.role.choices = [(r, str(labels.ROLE_LABELS[r])) for r in labels.ROLE_LABELS
-                                   if r in grantable and r not in ("sysadmin", "learner")]
-        grant_form.unit_id.choices = _unit_choices("role.grant")
+        grant_form.role.choices = select_choices(
+            (r, labels.ROLE_LABELS[r]) for r in labels.ROLE_LABELS
+            if r in grantable and r not in ("sysadmin", "learner"))
+        grant_form.unit_id.choices = select_choices(_unit_choices("role.grant"))
         grant_form.unit_id.data = profile.unit_id
     return render_template(
         "org/cadre_detail.html", p=profile, labels=labels, grant_form=grant_form,
@@ -296,8 +297,8 @@ def cadre_reset_password(user_id: int):
 def cadre_grant(user_id: int):
     profile = _profile_or_404(user_id, "cadre.view")
     form = GrantForm()
-    form.role.choices = [(r, r) for r in labels.ROLE_LABELS]
-    form.unit_id.choices = _unit_choices("role.grant")
+    form.role.choices = select_choices((r, r) for r in labels.ROLE_LABELS)
+    form.unit_id.choices = select_choices(_unit_choices("role.grant"))
     if form.validate_on_submit():
         unit = _unit_or_404(form.unit_id.data)
         permissions.require(form.role.data in permissions.grantable_roles(unit)
