@@ -1,12 +1,14 @@
 """Locale selection: `?lang=`, then the user's preference, then Accept-Language."""
 from __future__ import annotations
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
 
 def select_locale() -> str:
     """Pick zh_CN (the default) or en for this request."""
+    if not has_request_context():  # the command line speaks the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     locales = current_app.config["LMS_LOCALES"]
     asked = request.args.get("lang")
     if asked:

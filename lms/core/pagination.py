@@ -7,7 +7,6 @@ from sqlalchemy import Select
 
 from lms.extensions import db
 
-
 MAX_PER_PAGE = 200
 
 

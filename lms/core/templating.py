@@ -1,6 +1,8 @@
 """Template globals shared by every page."""
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Flask, request, url_for
 from flask_babel import get_locale
 
@@ -12,6 +14,8 @@ def url_with(**changes) -> str:
     args = request.args.to_dict()
     args.update({k: v for k, v in changes.items()})
     args = {k: v for k, v in args.items() if v not in (None, "")}
+    if request.endpoint is None:  # an error page for an unknown URL
+        return request.path + ("?" + urlencode(args) if args else "")
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
