@@ -144,3 +144,5 @@ def test_forms_without_csrf_token_are_refused(db_url, alice):
     response = client.post("/login", data={"username": "alice", "password": PASSWORD,
                                             "csrf_token": token})
     assert response.status_code == 302
+    with app.app_context():
+        db.engine.dispose()  # this second app has its own connection pool

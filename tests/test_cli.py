@@ -1,7 +1,6 @@
 """`flask --app wsgi ...` commands: units, users, tokens, cadres import, demo load."""
 from __future__ import annotations
 
-
 from openpyxl import Workbook
 
 from lms.auth.models import User

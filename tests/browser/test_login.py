@@ -21,7 +21,8 @@ def test_login_shows_the_chinese_home_page(page: Page, live_server, district):
     _sign_in(page, live_server, "org")
     expect(page.get_by_role("heading", level=1)).to_have_text("欢迎，org")
     expect(page.get_by_role("navigation", name="主导航")).to_contain_text("干部")
-    page.get_by_role("navigation", name="主导航").get_by_role("link", name="干部", exact=True).click()
+    nav = page.get_by_role("navigation", name="主导航")
+    nav.get_by_role("link", name="干部", exact=True).click()
     expect(page.get_by_text("共 7 名干部")).to_be_visible()
     assert problems == []  # no CSP violation, no missing asset
 
