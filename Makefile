@@ -23,7 +23,7 @@ dev: $(VENV)/.dev-installed
 
 # Compiled catalogues are build products, never committed.
 translations: install
-	$(VENV)/bin/pybabel compile -q -d translations
+	$(VENV)/bin/pybabel compile -d translations
 
 run: install translations
 	$(FLASK) db upgrade
