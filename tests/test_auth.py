@@ -146,3 +146,14 @@ def test_forms_without_csrf_token_are_refused(db_url, alice):
     assert response.status_code == 302
     with app.app_context():
         db.engine.dispose()  # this second app has its own connection pool
+
+
+def test_one_time_passwords_always_meet_the_policy(app, make_unit, make_user):
+    from lms.auth.services import issue_temporary_password
+
+    make_unit("QU", kind="district")
+    make_user("a", "learner", "QU")  # a one-letter username is in many random draws
+    with app.app_context():
+        user = db.session.scalar(db.select(User).filter_by(username="a"))
+        for _ in range(30):
+            assert policy_errors(issue_temporary_password(user), "a") == []

@@ -53,7 +53,10 @@ def set_password(user: User, password: str, *, must_change: bool = False) -> Non
 
 def issue_temporary_password(user: User) -> str:
     """Give the user a random one-time password that must be changed at the next sign-in."""
-    password = secrets.token_urlsafe(9) + "7a"
+    while True:  # a draw may lack a digit or contain the username: draw again
+        password = secrets.token_urlsafe(12)
+        if not policy_errors(password, user.username):
+            break
     set_password(user, password, must_change=True)
     return password
 
