@@ -2,6 +2,7 @@
 refuse what Moodle silently misreads (with line numbers), round trips, and real files."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,20 @@ from lms.activities.builtin.quiz.gift import (
     parse_gift,
 )
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpora" / "gift"
+
+def _corpus() -> Path:
+    """The shared corpus beside the checkout (or at LMS_SHARED_DIR / /work/shared for clones)."""
+    candidates = [Path(__file__).resolve().parents[1].parent / "shared"]
+    if os.environ.get("LMS_SHARED_DIR"):
+        candidates.insert(0, Path(os.environ["LMS_SHARED_DIR"]))
+    candidates.append(Path("/work/shared"))
+    for base in candidates:
+        if (base / "corpora" / "gift").is_dir():
+            return base / "corpora" / "gift"
+    return candidates[0] / "corpora" / "gift"
+
+
+CORPUS = _corpus()
 
 
 def one(text: str) -> Question:
