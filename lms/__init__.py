@@ -44,25 +44,30 @@ def _init_extensions(app: Flask) -> None:
     errors.init_app(app)
     templating.init_app(app)
 
+    from lms.activities import registry
     from lms.auth import session as auth_session
 
     auth_session.init_app(app)
+    registry.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
     from lms.api.views import bp as api_bp
     from lms.auth.views import bp as auth_bp
+    from lms.catalog.teach import bp as teach_bp
+    from lms.catalog.views import bp as catalog_bp
     from lms.dashboard.views import bp as dashboard_bp
     from lms.org.views import bp as org_bp
 
-    for bp in (auth_bp, org_bp, dashboard_bp, api_bp):
+    for bp in (auth_bp, org_bp, catalog_bp, teach_bp, dashboard_bp, api_bp):
         app.register_blueprint(bp)
 
 
 def _register_cli(app: Flask) -> None:
     from lms.auth.cli import tokens_cli, users_cli
+    from lms.catalog.cli import courses_cli
     from lms.demo.cli import demo_cli
     from lms.org.cli import cadres_cli, units_cli
 
-    for group in (units_cli, users_cli, cadres_cli, tokens_cli, demo_cli):
+    for group in (units_cli, users_cli, cadres_cli, tokens_cli, courses_cli, demo_cli):
         app.cli.add_command(group)

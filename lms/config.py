@@ -64,4 +64,8 @@ def load_config(instance_path: str) -> dict:
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("LMS_TIMEZONE", "Asia/Shanghai"),
         "LMS_LOCALES": ("zh_CN", "en"),
+        "LMS_ACTIVITY_PLUGINS": [
+            name.strip() for name in os.environ.get("LMS_ACTIVITY_PLUGINS", "").split(",")
+            if name.strip()
+        ],
     }

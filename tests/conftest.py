@@ -38,7 +38,7 @@ def db_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def app(db_url, tmp_path_factory) -> Flask:
+def app(db_url, tmp_path_factory) -> Iterator[Flask]:
     app = create_app({
         "TESTING": True,
         "SECRET_KEY": "test-secret",
@@ -50,7 +50,9 @@ def app(db_url, tmp_path_factory) -> Flask:
     with app.app_context():
         _reset_schema(db_url)
         upgrade()
-    return app
+    yield app
+    with app.app_context():
+        db.engine.dispose()  # close pooled connections before the interpreter exits
 
 
 @pytest.fixture(autouse=True)

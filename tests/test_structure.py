@@ -11,7 +11,9 @@ from lms.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
 # From the kernel outwards; a package may import only those before it (and itself).
-LAYERS = ["core", "auth", "org", "catalog", "activities", "assessment", "progress", "records",
+# `activities` comes before `catalog`: types never import the platform's models, while the
+# catalogue and the package importer consume the registry.
+LAYERS = ["core", "auth", "org", "activities", "catalog", "assessment", "progress", "records",
           "training", "reports", "admin", "api", "dashboard", "demo"]
 OUTER = {"reports", "admin", "api", "dashboard", "demo"}  # these never import each other
 

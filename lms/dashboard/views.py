@@ -15,7 +15,11 @@ bp = Blueprint("dashboard", __name__)
 @bp.app_context_processor
 def _navigation():
     def nav_items() -> list[dict]:
-        items = []
+        items = [{"url": url_for("catalog.catalogue"), "label": _("Courses")}]
+        if permissions.can_anywhere("course.author"):
+            items.append({"url": url_for("teach.courses"), "label": _("My courses")})
+        if permissions.can_review_courses():
+            items.append({"url": url_for("teach.review_queue"), "label": _("Review")})
         if permissions.can_anywhere("unit.view"):
             items.append({"url": url_for("org.units"), "label": _("Units")})
         if permissions.can_anywhere("cadre.view"):

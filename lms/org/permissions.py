@@ -20,10 +20,12 @@ _UNIT_ADMIN = {
 }
 ROLE_ACTIONS: dict[str, set[str]] = {
     "learner": set(),
-    "lecturer": {"unit.view"},
+    "lecturer": {"unit.view", "course.author"},
     "unit_admin": _UNIT_ADMIN | {"role.grant"},
-    "org_admin": _UNIT_ADMIN | {"role.grant", "category.manage"},
-    "sysadmin": _UNIT_ADMIN | {"role.grant", "category.manage", "system.manage"},
+    "org_admin": _UNIT_ADMIN | {"role.grant", "category.manage", "course.author",
+                                "course.review"},
+    "sysadmin": _UNIT_ADMIN | {"role.grant", "category.manage", "system.manage",
+                               "course.author", "course.review"},
 }
 # What a learner may do on their own record.
 SELF_ACTIONS = {"cadre.view"}
@@ -122,3 +124,32 @@ def require(allowed: bool) -> None:
     """Abort with 404 when not allowed: a refusal must not reveal that the record exists."""
     if not allowed:
         abort(404)
+
+
+# ---- courses (duck-typed: this module does not import the catalogue's models) ------------
+
+def can_review_courses(user=None) -> bool:
+    """The organisation department reviews, publishes and archives courses."""
+    return can_anywhere("course.review", user)
+
+
+def can_edit_course(course, user=None) -> bool:
+    """Authors edit their own draft courses; reviewers may edit any course."""
+    user = user or current_user
+    if can_review_courses(user):
+        return True
+    if not can_anywhere("course.author", user) or course.status not in ("draft",):
+        return False
+    return course.owner_id == user.id or any(u.id == user.id for u in course.lecturers)
+
+
+def can_view_course(course, user=None) -> bool:
+    """Published courses are open to every signed-in user; others to authors and reviewers."""
+    user = user or current_user
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if course.status == "published":
+        return True
+    if can_review_courses(user):
+        return True
+    return course.owner_id == user.id or any(u.id == user.id for u in course.lecturers)

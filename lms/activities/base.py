@@ -1,0 +1,125 @@
+"""The contract every activity type (built-in or third-party) implements."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+from flask_wtf import FlaskForm
+
+# Capability flags a type may declare; the core asks for capabilities, never for type keys.
+MEDIA = "media"            # embeds the course's media files
+TIMED = "timed"            # completion needs study time (the server measures it)
+GRADED = "graded"          # produces a score
+ATTENDANCE = "attendance"  # completed by recorded attendance
+CAPABILITIES = frozenset({MEDIA, TIMED, GRADED, ATTENDANCE})
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A problem in authored content: the file (package path) and line when known."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = self.file or ""
+        if self.line:
+            where += f":{self.line}"
+        return f"{where}: {self.message}" if where else self.message
+
+
+class AuthoringContext(Protocol):
+    """What a type may use while validating and rendering: files, media, Markdown, problems.
+
+    The package importer and the browser editor each provide one, so a type has a single
+    validation path for both.
+    """
+
+    def problem(self, message: str, *, file: str | None = None,
+                line: int | None = None) -> None: ...
+
+    def read_text(self, path: str, *, origin: str | None = None) -> str | None: ...
+
+    def media(self, path: str, kinds: set[str], *, origin: str | None = None) -> str | None: ...
+
+    def markdown(self, text: str, *, file: str | None = None) -> str: ...
+
+
+@dataclass
+class Outcome:
+    """What a type reports to the core for one learner: completion, score, study seconds."""
+
+    completed: bool = False
+    score: float | None = None
+    passed: bool | None = None
+    study_seconds: int = 0
+    state: dict[str, Any] = field(default_factory=dict)
+
+
+class ActivityType:
+    """Base class of activity types. Subclasses set the class attributes and override methods.
+
+    - `key`, `name`, `version`, `min_core`: identity (the key is stored with each activity).
+    - `capabilities`: a subset of `CAPABILITIES`.
+    - `fields`: package fields accepted besides the common ones (key, type, title, hours).
+    - `template_folder`: a folder holding `learner.html` (and optionally `editor.html`),
+      reached in Jinja as ``activity-<key>/learner.html``.
+    """
+
+    key: ClassVar[str]
+    name: ClassVar[Any]
+    version: ClassVar[str] = "1.0"
+    min_core: ClassVar[str] = "1.0"
+    capabilities: ClassVar[frozenset[str]] = frozenset()
+    fields: ClassVar[tuple[str, ...]] = ()
+    template_folder: ClassVar[Path | None] = None
+
+    def supports(self, capability: str) -> bool:
+        """True when the type declares `capability`."""
+        return capability in self.capabilities
+
+    # ---- authored content ----------------------------------------------------------------
+    def validate_config(self, raw: dict[str, Any], ctx: AuthoringContext,
+                        origin: str) -> dict[str, Any]:
+        """Check package fields (or form data in the same shape) and return the config to store.
+
+        Report problems through `ctx.problem`; `origin` names where the fields came from
+        (e.g. ``course.toml:12``) for messages.
+        """
+        raise NotImplementedError
+
+    def render(self, config: dict[str, Any], ctx: AuthoringContext) -> str:
+        """The sanitised HTML stored with the activity (rendered once, at save time)."""
+        return ""
+
+    def export(self, config: dict[str, Any], key: str) -> tuple[dict[str, Any], dict[str, str]]:
+        """Package fields for `course.toml` and text files to write ({package path: text})."""
+        return dict(config), {}
+
+    # ---- authoring in the browser --------------------------------------------------------
+    def form_class(self) -> type[FlaskForm]:
+        """The authoring form; its `data` (minus submit/csrf) is passed to `validate_config`."""
+        raise NotImplementedError
+
+    def form_data(self, config: dict[str, Any]) -> dict[str, Any]:
+        """Initial form values for an existing activity's config."""
+        return dict(config)
+
+    # ---- learners ------------------------------------------------------------------------
+    def completion_rule(self, config: dict[str, Any]) -> dict[str, Any]:
+        """A description of what completes the activity (shown to learners and in the API)."""
+        return {"kind": "view"}
+
+    def initial_state(self) -> dict[str, Any]:
+        """A learner's state before they start."""
+        return {}
+
+    def learner_context(self, config: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
+        """Extra template variables for `learner.html`; never include answer keys."""
+        return {}
+
+    def public_config(self, config: dict[str, Any]) -> dict[str, Any]:
+        """The part of the config a learner's client may see (API). Never answer keys."""
+        return {}

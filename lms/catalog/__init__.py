@@ -1,0 +1,1 @@
+"""Courses: the catalogue, course packages, media, authoring and review."""

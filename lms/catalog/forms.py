@@ -1,0 +1,39 @@
+"""Forms for course authoring, uploads, review and subject categories."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, DecimalField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+
+class CourseForm(FlaskForm):
+    slug = StringField(_l("Short name in addresses (slug)"),
+                       validators=[DataRequired(), Length(min=3, max=64)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    summary = TextAreaField(_l("Summary (Markdown)"), validators=[Optional(), Length(max=5000)],
+                            render_kw={"rows": 4})
+    category_id = SelectField(_l("Subject"), coerce=int)
+    required = BooleanField(_l("Required course"))
+    hours = DecimalField(_l("Declared study hours"), places=2, default=1,
+                         validators=[NumberRange(min=0, max=1000)])
+    submit = SubmitField(_l("Save"))
+
+
+class UploadForm(FlaskForm):
+    file = FileField(_l("File"), validators=[FileRequired()])
+    submit = SubmitField(_l("Upload"))
+
+
+class CommentForm(FlaskForm):
+    comment = TextAreaField(_l("Comments for the author"), validators=[Optional(),
+                                                                       Length(max=5000)],
+                            render_kw={"rows": 4})
+    publish = SubmitField(_l("Publish"))
+    send_back = SubmitField(_l("Return to the author"))
+
+
+class SubjectForm(FlaskForm):
+    name = StringField(_l("Subject name"), validators=[DataRequired(), Length(max=64)])
+    submit = SubmitField(_l("Add subject"))

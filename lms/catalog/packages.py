@@ -1,0 +1,358 @@
+"""Course packages in and out: validate everything first, then write in one transaction.
+
+Re-importing a slug makes a new version of the course: activities keep their ids by `key`
+(so learners keep their progress), missing keys are retired, a key may not change type.
+"""
+from __future__ import annotations
+
+import io
+import posixpath
+import re
+import tomllib
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from lms.activities.base import ActivityType, Problem
+from lms.activities.registry import registry
+from lms.auth.models import User
+from lms.catalog import media as media_store
+from lms.catalog.models import Activity, Course, MediaFile, SubjectCategory
+from lms.catalog.package_files import PackageError, PackageFiles, clean_path
+from lms.catalog.search import search_text
+from lms.catalog.tomlwrite import dumps
+from lms.core.markup import MarkupError, MediaRef, render_markdown
+from lms.core.timeutil import utcnow
+from lms.extensions import db
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
+KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+COMMON = {"key", "type", "title", "hours"}
+COURSE_FIELDS = {"slug", "title", "summary", "category", "required", "hours", "cover",
+                 "lecturers", "version"}
+MANIFEST = "course.toml"
+
+
+class PackageContext:
+    """The authoring context of a package: its files, its media and the problems found."""
+
+    def __init__(self, files: PackageFiles) -> None:
+        self.files = files
+        self.problems: list[Problem] = []
+        self.media_kinds: dict[str, str] = {}  # package path -> kind, for referenced media
+        self.mimes: dict[str, str] = {}
+        self.urls: dict[str, str] | None = None  # set once media rows exist
+
+    def problem(self, message: str, *, file: str | None = None, line: int | None = None):
+        self.problems.append(Problem(message, file, line))
+
+    def read_text(self, path: str, *, origin: str | None = None) -> str | None:
+        clean = clean_path(path)
+        if clean is None or clean not in self.files:
+            self.problem(_("File not found in the package: %(p)s", p=path), file=origin)
+            return None
+        try:
+            return self.files.read(clean).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            self.problem(_("The file is not UTF-8 text."), file=clean)
+            return None
+        except PackageError as exc:
+            self.problems.extend(Problem(str(p), clean) for p in exc.problems)
+            return None
+
+    def _kind(self, clean: str) -> str | None:
+        if clean not in self.mimes:
+            mime = media_store.sniff(self.files.head(clean))
+            self.mimes[clean] = mime or ""
+        mime = self.mimes[clean]
+        return media_store.KINDS.get(mime) if mime else None
+
+    def media(self, path: str, kinds: set[str], *, origin: str | None = None,
+              base: str | None = None) -> str | None:
+        clean = _resolve(path, base)
+        if clean is None or clean not in self.files:
+            self.problem(_("Media file not found in the package: %(p)s", p=path), file=origin)
+            return None
+        kind = self._kind(clean)
+        if kind not in kinds:
+            self.problem(_("%(p)s is not an accepted %(kinds)s file (its content was checked).",
+                           p=path, kinds="/".join(sorted(kinds))), file=origin)
+            return None
+        self.media_kinds[clean] = kind
+        return clean
+
+    def markdown(self, text: str, *, file: str | None = None) -> str:
+        base = posixpath.dirname(file) if file else ""
+
+        def resolve(path: str) -> MediaRef | None:
+            clean = _resolve(path, base)
+            if clean is None or clean not in self.files:
+                return None
+            kind = self._kind(clean)
+            if kind is None:
+                return None
+            self.media_kinds[clean] = kind
+            url = self.urls.get(clean) if self.urls is not None else f"/media/0/{clean}"
+            return MediaRef(url=url or f"/media/0/{clean}", kind=kind, mime=self.mimes[clean])
+
+        try:
+            return render_markdown(text or "", resolve)
+        except MarkupError as exc:
+            self.problem(exc.message, file=file, line=exc.line)
+            return ""
+
+
+def _resolve(path: str, base: str | None) -> str | None:
+    """A path in Markdown or a manifest, relative to `base` unless it starts with media/."""
+    if not path or "://" in path or path.startswith(("/", "data:")):
+        return None
+    if base and not path.startswith("media/"):
+        path = posixpath.join(base, path)
+    return clean_path(posixpath.normpath(path))
+
+
+def _header_lines(manifest: str) -> list[int]:
+    """Line numbers of the `[[activities]]` headers, in order."""
+    return [n for n, line in enumerate(manifest.splitlines(), start=1)
+            if line.strip().startswith("[[activities]]")]
+
+
+@dataclass
+class _Planned:
+    key: str
+    kind: ActivityType
+    title: str
+    hours: float
+    config: dict[str, Any]
+
+
+@dataclass
+class ImportResult:
+    course: Course
+    created: bool
+    version: int
+    retired: list[str] = field(default_factory=list)
+    unchanged: bool = False
+
+
+def _number(value: Any, ctx: PackageContext, origin: str, name: str) -> float:
+    if value is None:
+        return 0.0
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        ctx.problem(_("%(field)s must be a number of hours (0 or more).", field=name),
+                    file=origin)
+        return 0.0
+    return float(value)
+
+
+def import_package(files: PackageFiles, *, actor: User | None = None,
+                   new_status: str = "published", may_update=None) -> ImportResult:
+    """Validate the whole package, then create or update its course. PackageError on problems.
+
+    `may_update(course)` decides whether an existing course of the same slug may be replaced
+    (None: yes, as on the command line). New courses get `new_status`.
+    """
+    ctx = PackageContext(files)
+    if MANIFEST not in files:
+        raise PackageError([Problem(_("The package has no course.toml."))])
+    text = ctx.read_text(MANIFEST)
+    if text is None:
+        raise PackageError(ctx.problems)
+    try:
+        manifest = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = re.search(r"line (\d+)", str(exc))
+        raise PackageError([Problem(str(exc).split(" (at")[0], MANIFEST,
+                                    int(line.group(1)) if line else None)]) from exc
+    info = manifest.get("course")
+    if not isinstance(info, dict):
+        raise PackageError([Problem(_("course.toml needs a [course] table."), MANIFEST)])
+    for name in sorted(set(info) - COURSE_FIELDS):
+        ctx.problem(_("Unknown field in [course]: %(f)s", f=name), file=MANIFEST)
+    slug = str(info.get("slug") or "")
+    if not SLUG_RE.match(slug):
+        ctx.problem(_("slug must be 3-64 lowercase letters, digits or hyphens."), file=MANIFEST)
+    title = str(info.get("title") or "").strip()
+    if not title or len(title) > 200:
+        ctx.problem(_("title is required (at most 200 characters)."), file=MANIFEST)
+    category = db.session.scalar(select(SubjectCategory).where(
+        SubjectCategory.name == str(info.get("category") or "")))
+    if category is None:
+        ctx.problem(_("Unknown category: %(c)s", c=info.get("category")), file=MANIFEST)
+    if not isinstance(info.get("required", False), bool):
+        ctx.problem(_("required must be true or false."), file=MANIFEST)
+    hours = _number(info.get("hours"), ctx, MANIFEST, "hours")
+    summary = str(info.get("summary") or "")
+    ctx.markdown(summary, file=MANIFEST)
+    cover = ctx.media(str(info["cover"]), {"image"}, origin=MANIFEST) if info.get(
+        "cover") else None
+    lecturers = []
+    for username in info.get("lecturers") or []:
+        user = db.session.scalar(select(User).where(User.username == str(username)))
+        if user is None:
+            ctx.problem(_("No user named %(u)s (lecturers).", u=username), file=MANIFEST)
+        else:
+            lecturers.append(user)
+
+    planned = _plan_activities(manifest, text, ctx)
+    existing = db.session.scalar(select(Course).where(Course.slug == slug)) if slug else None
+    if existing is not None:
+        if may_update is not None and not may_update(existing):
+            ctx.problem(_("A course with the slug %(s)s exists and you may not change it.",
+                          s=slug), file=MANIFEST)
+        old_types = {a.key: a.type_key for a in existing.activities}
+        for plan in planned:
+            if plan.key in old_types and old_types[plan.key] != plan.kind.key:
+                ctx.problem(_("Activity %(k)s cannot change its type from %(a)s to %(b)s.",
+                              k=plan.key, a=old_types[plan.key], b=plan.kind.key),
+                            file=MANIFEST)
+    if ctx.problems:
+        raise PackageError(ctx.problems)
+    digest = files.digest()
+    if existing is not None and existing.package_digest == digest:
+        return ImportResult(existing, False, existing.version, unchanged=True)
+
+    # Everything is valid: store media, then write the course in one transaction.
+    try:
+        course = existing or Course(slug=slug, status=new_status, owner_id=getattr(
+            actor, "id", None), version=0)
+        if existing is None:
+            db.session.add(course)
+        course.title, course.summary, course.category = title, summary, category
+        course.required, course.hours = bool(info.get("required", False)), hours
+        course.lecturers = lecturers or list(course.lecturers)
+        course.version = (course.version or 0) + 1
+        course.package_digest = digest
+        if course.status == "published" and course.published_at is None:
+            course.published_at = utcnow()
+        db.session.flush()
+        ctx.urls = _store_media(course, files, ctx)
+        course.cover_media_id = _media_id(course, cover) if cover else None
+        course.summary_html = ctx.markdown(summary, file=MANIFEST)
+        course.search_text = search_text(course.title, summary, category.name)
+        retired = _write_activities(course, planned, ctx)
+        if ctx.problems:  # rendering with real URLs cannot add problems, but never hide one
+            raise PackageError(ctx.problems)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return ImportResult(course, existing is None, course.version, retired)
+
+
+def _plan_activities(manifest: dict, text: str, ctx: PackageContext) -> list[_Planned]:
+    tables = manifest.get("activities") or []
+    if not isinstance(tables, list) or not tables:
+        ctx.problem(_("The course needs at least one [[activities]] table."), file=MANIFEST)
+        return []
+    lines = _header_lines(text)
+    seen: set[str] = set()
+    planned = []
+    for index, raw in enumerate(tables):
+        line = lines[index] if index < len(lines) else None
+        origin = f"{MANIFEST}:{line}" if line else MANIFEST
+
+        def bad(message: str, line=line) -> None:
+            ctx.problem(message, file=MANIFEST, line=line)
+
+        key, type_key = str(raw.get("key") or ""), str(raw.get("type") or "")
+        if not KEY_RE.match(key):
+            bad(_("key must be 1-64 letters, digits, '-' or '_'."))
+        elif key in seen:
+            bad(_("The key %(k)s is used twice.", k=key))
+        seen.add(key)
+        kind = registry().get(type_key)
+        if kind is None:
+            bad(_("Activity type %(t)s is not installed.", t=type_key))
+            continue
+        title = str(raw.get("title") or "").strip()
+        if not title:
+            bad(_("title is required."))
+        unknown = set(raw) - COMMON - set(kind.fields)
+        if unknown:
+            bad(_("Unknown fields for %(t)s: %(f)s", t=type_key, f=", ".join(sorted(unknown))))
+        own = {k: v for k, v in raw.items() if k not in COMMON}
+        config = kind.validate_config(own, ctx, origin)
+        planned.append(_Planned(key, kind, title, _number(raw.get("hours"), ctx, origin,
+                                                          "hours"), config))
+    return planned
+
+
+def _store_media(course: Course, files: PackageFiles, ctx: PackageContext) -> dict[str, str]:
+    """Store every referenced media file; returns package path -> URL."""
+    rows = {m.path: m for m in db.session.scalars(
+        select(MediaFile).where(MediaFile.course_id == course.id))}
+    for path, kind in sorted(ctx.media_kinds.items()):
+        sha, size = media_store.store_chunks(files.chunks(path))
+        row = rows.get(path)
+        if row is None:
+            row = MediaFile(course_id=course.id, path=path)
+            db.session.add(row)
+            rows[path] = row
+        row.sha256, row.size, row.kind, row.mime = sha, size, kind, ctx.mimes[path]
+    db.session.flush()
+    return {path: row.url for path, row in rows.items()}
+
+
+def _media_id(course: Course, path: str) -> int | None:
+    return db.session.scalar(select(MediaFile.id).where(
+        MediaFile.course_id == course.id, MediaFile.path == path))
+
+
+def _write_activities(course: Course, planned: list[_Planned], ctx: PackageContext) -> list[str]:
+    by_key = {a.key: a for a in course.activities}
+    for position, plan in enumerate(planned):
+        activity = by_key.pop(plan.key, None)
+        html = plan.kind.render(plan.config, ctx)
+        if activity is None:
+            activity = Activity(key=plan.key, type_key=plan.kind.key)
+            course.activities.append(activity)
+        changed = (activity.config != plan.config or activity.title != plan.title
+                   or activity.hours != plan.hours or activity.retired)
+        activity.title, activity.hours, activity.position = plan.title, plan.hours, position
+        activity.config, activity.html, activity.retired = plan.config, html, False
+        if changed or activity.id is None:
+            activity.changed_in_version = course.version
+    retired = []
+    for activity in by_key.values():  # keys that left the package: retire, never delete
+        if not activity.retired:
+            activity.retired = True
+            retired.append(activity.key)
+        activity.position = 10_000 + activity.position
+    return retired
+
+
+# ---- export --------------------------------------------------------------------------------
+
+def export_package(course: Course) -> bytes:
+    """The course as a zipped package that imports back to the same outline."""
+    out = io.BytesIO()
+    files: dict[str, str] = {}
+    tables = []
+    for activity in course.activities:
+        if activity.retired:
+            continue
+        kind = registry().get(activity.type_key)
+        if kind is None:
+            continue  # a type that is not installed cannot be written back
+        fields, texts = kind.export(activity.config, activity.key)
+        table = {"key": activity.key, "type": activity.type_key, "title": activity.title,
+                 "hours": activity.hours, **fields}
+        tables.append(table)
+        files.update(texts)
+    info = {"slug": course.slug, "title": course.title, "summary": course.summary or None,
+            "category": course.category.name, "required": course.required,
+            "hours": course.hours, "version": course.version,
+            "lecturers": [u.username for u in course.lecturers] or None}
+    if course.cover is not None:
+        info["cover"] = course.cover.path
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(MANIFEST, dumps(info, tables))
+        for path, content in sorted(files.items()):
+            zf.writestr(path, content)
+        for row in db.session.scalars(select(MediaFile).where(MediaFile.course_id == course.id)):
+            zf.write(media_store.stored_path(row.sha256), row.path)
+    return out.getvalue()

@@ -1,0 +1,224 @@
+"""State changes on courses: authoring in the browser, media uploads and the review workflow."""
+from __future__ import annotations
+
+import posixpath
+import re
+from typing import Any, BinaryIO
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from lms.activities.base import ActivityType, Problem
+from lms.auth.models import User
+from lms.catalog import media as media_store
+from lms.catalog.models import Activity, Course, CourseReview, MediaFile, SubjectCategory
+from lms.catalog.package_files import MAX_FILE, MAX_MEDIA_FILE, PackageError, clean_path
+from lms.catalog.search import search_text
+from lms.core.markup import MarkupError, MediaRef, render_markdown
+from lms.core.timeutil import utcnow
+from lms.extensions import db
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
+
+
+class CourseError(ValueError):
+    """A refused change, with the problems to show."""
+
+    def __init__(self, problems: list[Problem] | list[str]) -> None:
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = [p if isinstance(p, Problem) else Problem(p) for p in problems]
+
+
+class CourseContext:
+    """The authoring context in the browser: Markdown and media resolve to the course's files."""
+
+    def __init__(self, course: Course) -> None:
+        self.course = course
+        self.problems: list[Problem] = []
+        self.files = {m.path: m for m in db.session.scalars(
+            select(MediaFile).where(MediaFile.course_id == course.id))} if course.id else {}
+
+    def problem(self, message: str, *, file: str | None = None, line: int | None = None):
+        self.problems.append(Problem(message, file, line))
+
+    def read_text(self, path: str, *, origin: str | None = None) -> str | None:
+        self.problem(_("Files can only be read from a package."), file=origin)
+        return None
+
+    def media(self, path: str, kinds: set[str], *, origin: str | None = None) -> str | None:
+        row = self.files.get(clean_path(path) or "")
+        if row is None or row.kind not in kinds:
+            self.problem(_("Media file not found in the course: %(p)s", p=path), file=origin)
+            return None
+        return row.path
+
+    def markdown(self, text: str, *, file: str | None = None) -> str:
+        def resolve(path: str) -> MediaRef | None:
+            row = self.files.get(clean_path(posixpath.normpath(path)) or "")
+            return MediaRef(row.url, row.kind, row.mime) if row else None
+
+        try:
+            return render_markdown(text or "", resolve)
+        except MarkupError as exc:
+            self.problem(exc.message, file=file, line=exc.line)
+            return ""
+
+
+def category_choices() -> list[SubjectCategory]:
+    return list(db.session.scalars(select(SubjectCategory).order_by(SubjectCategory.sort_order,
+                                                                    SubjectCategory.id)))
+
+
+def save_course(course: Course | None, *, slug: str, title: str, summary: str,
+                category: SubjectCategory, required: bool, hours: float,
+                owner: User) -> Course:
+    """Create a draft course (owned by `owner`) or update one's catalogue data."""
+    if course is None:
+        if not SLUG_RE.match(slug):
+            raise CourseError([_("slug must be 3-64 lowercase letters, digits or hyphens.")])
+        if db.session.scalar(select(Course.id).where(Course.slug == slug)):
+            raise CourseError([_("A course with the slug %(s)s exists.", s=slug)])
+        course = Course(slug=slug, status="draft", owner_id=owner.id, version=1,
+                        lecturers=[owner])
+        db.session.add(course)
+        db.session.flush()
+    ctx = CourseContext(course)
+    html = ctx.markdown(summary)
+    if ctx.problems:
+        db.session.rollback()
+        raise CourseError(ctx.problems)
+    course.title, course.summary, course.summary_html = title.strip(), summary, html
+    course.category, course.required, course.hours = category, required, hours
+    course.search_text = search_text(course.title, summary, category.name)
+    db.session.commit()
+    return course
+
+
+def save_activity(course: Course, kind: ActivityType, activity: Activity | None, *,
+                  title: str, hours: float, fields: dict[str, Any]) -> Activity:
+    """Validate the type's fields through the same path as packages, render and store."""
+    ctx = CourseContext(course)
+    config = kind.validate_config(fields, ctx, _("form"))
+    if ctx.problems:
+        raise CourseError(ctx.problems)
+    html = kind.render(config, ctx)
+    if activity is None:
+        last = db.session.scalar(select(func.max(Activity.position)).where(
+            Activity.course_id == course.id, Activity.retired.is_(False)))
+        activity = Activity(course=course, type_key=kind.key, key=_new_key(course, kind.key),
+                            position=(last if last is not None else -1) + 1)
+        db.session.add(activity)
+    activity.title, activity.hours, activity.config, activity.html = title, hours, config, html
+    activity.changed_in_version = course.version
+    db.session.commit()
+    return activity
+
+
+def preview_activity(course: Course, kind: ActivityType, fields: dict[str, Any]
+                     ) -> tuple[str, list[Problem]]:
+    """Render without saving (the editor's preview)."""
+    ctx = CourseContext(course)
+    config = kind.validate_config(fields, ctx, _("form"))
+    return (kind.render(config, ctx) if not ctx.problems else ""), ctx.problems
+
+
+def _new_key(course: Course, type_key: str) -> str:
+    taken = set(db.session.scalars(select(Activity.key).where(Activity.course_id == course.id)))
+    n = 1
+    while f"{type_key}-{n}" in taken:
+        n += 1
+    return f"{type_key}-{n}"
+
+
+def move_activity(activity: Activity, delta: int) -> None:
+    """Move an activity up (-1) or down (+1) in the outline."""
+    live = [a for a in activity.course.activities if not a.retired]
+    i = live.index(activity)
+    j = i + delta
+    if 0 <= j < len(live):
+        live[i], live[j] = live[j], live[i]
+        for position, a in enumerate(live):
+            a.position = position
+        db.session.commit()
+
+
+def retire_activity(activity: Activity) -> None:
+    """Take an activity out of the outline; learners' records of it stay."""
+    activity.retired = True
+    db.session.commit()
+
+
+def upload_media(course: Course, filename: str, stream: BinaryIO) -> MediaFile:
+    """Store an uploaded file after checking its type from its content and its size."""
+    name = clean_path(posixpath.basename(filename.replace("\\", "/")) or "")
+    if not name:
+        raise CourseError([_("The file needs a name.")])
+    head = stream.read(32)
+    mime = media_store.sniff(head)
+    if mime is None:
+        raise CourseError([_("%(f)s is not an accepted picture, video, audio or PDF file "
+                             "(its content was checked).", f=name)])
+    kind = media_store.KINDS[mime]
+    limit = MAX_MEDIA_FILE if kind in ("video", "audio") else MAX_FILE
+    stream.seek(0)
+    try:
+        sha, size = media_store.store_stream(stream, limit)
+    except ValueError as exc:
+        raise CourseError([_("%(file)s is larger than allowed.", file=name)]) from exc
+    path = f"media/{name}"
+    row = db.session.scalar(select(MediaFile).where(MediaFile.course_id == course.id,
+                                                    MediaFile.path == path))
+    if row is None:
+        row = MediaFile(course_id=course.id, path=path)
+        db.session.add(row)
+    row.sha256, row.size, row.kind, row.mime = sha, size, kind, mime
+    db.session.commit()
+    return row
+
+
+# ---- review workflow ---------------------------------------------------------------------
+
+def _log(course: Course, actor: User | None, action: str, comment: str = "") -> None:
+    db.session.add(CourseReview(course_id=course.id, actor_id=getattr(actor, "id", None),
+                                action=action, comment=comment, version=course.version))
+
+
+def submit_for_review(course: Course, actor: User) -> None:
+    live = [a for a in course.activities if not a.retired]
+    if not live:
+        raise CourseError([_("Add at least one activity before submitting.")])
+    if course.status != "draft":
+        raise CourseError([_("Only a draft can be submitted.")])
+    course.status = "review"
+    _log(course, actor, "submitted")
+    db.session.commit()
+
+
+def publish(course: Course, actor: User, comment: str = "") -> None:
+    if course.status not in ("review", "draft", "archived"):
+        raise CourseError([_("This course cannot be published now.")])
+    course.status = "published"
+    course.published_at = course.published_at or utcnow()
+    _log(course, actor, "published", comment)
+    db.session.commit()
+
+
+def return_to_author(course: Course, actor: User, comment: str) -> None:
+    if not comment.strip():
+        raise CourseError([_("Say what needs to change.")])
+    if course.status not in ("review", "published"):
+        raise CourseError([_("Only a course in review or published can be returned.")])
+    course.status = "draft"
+    _log(course, actor, "returned", comment.strip())
+    db.session.commit()
+
+
+def archive(course: Course, actor: User) -> None:
+    course.status = "archived"
+    _log(course, actor, "archived")
+    db.session.commit()
+
+
+def ensure_package_ok(exc: PackageError) -> list[Problem]:
+    """Problems of a refused package as Problem objects (strings become file-less problems)."""
+    return [p if isinstance(p, Problem) else Problem(str(p)) for p in exc.problems]

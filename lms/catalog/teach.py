@@ -1,0 +1,267 @@
+"""Authoring in the browser: lecturers create courses and activities, upload media and
+packages, and submit for review; the organisation department reviews and publishes."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from lms.activities.registry import registry
+from lms.auth.forms import ConfirmForm
+from lms.catalog import services
+from lms.catalog.forms import CommentForm, CourseForm, SubjectForm, UploadForm
+from lms.catalog.models import Activity, Course, CourseReview, MediaFile, SubjectCategory
+from lms.catalog.package_files import PackageError, open_zip
+from lms.catalog.packages import import_package
+from lms.core.forms import select_choices
+from lms.core.pagination import paginate
+from lms.extensions import db
+from lms.org import permissions
+
+bp = Blueprint("teach", __name__, url_prefix="/teach")
+
+
+@bp.before_request
+@login_required
+def _authors_only():
+    if not permissions.can_anywhere("course.author"):
+        abort(403)
+
+
+def _course_or_404(course_id: int, *, edit: bool = True) -> Course:
+    course = db.session.get(Course, course_id)
+    allowed = course is not None and (permissions.can_edit_course(course) if edit
+                                      else permissions.can_view_course(course))
+    if not allowed:
+        abort(404)
+    return course
+
+
+def _course_form(course: Course | None = None) -> CourseForm:
+    form = CourseForm(obj=course)
+    form.category_id.choices = select_choices(
+        (c.id, c.name) for c in services.category_choices())
+    if course is not None:
+        form.slug.render_kw = {"readonly": True}
+    return form
+
+
+@bp.route("/courses")
+def courses():
+    stmt = select(Course).order_by(Course.updated_at.desc())
+    if not permissions.can_review_courses():
+        stmt = stmt.where((Course.owner_id == current_user.id) | Course.lecturers.any(
+            id=current_user.id))
+    return render_template("teach/courses.html", page=paginate(stmt),
+                           upload=UploadForm(prefix="pkg"))
+
+
+@bp.route("/courses/new", methods=["GET", "POST"])
+def course_new():
+    form = _course_form()
+    if form.validate_on_submit():
+        category = db.get_or_404(SubjectCategory, form.category_id.data)
+        try:
+            course = services.save_course(
+                None, slug=form.slug.data.strip(), title=form.title.data,
+                summary=form.summary.data or "", category=category,
+                required=form.required.data, hours=float(form.hours.data or 0),
+                owner=current_user)
+        except services.CourseError as exc:
+            form.slug.errors.extend(str(p) for p in exc.problems)
+        else:
+            flash(_("Course created as a draft."), "success")
+            return redirect(url_for("teach.course", course_id=course.id))
+    return render_template("teach/course_form.html", form=form, course=None)
+
+
+@bp.route("/courses/<int:course_id>", methods=["GET", "POST"])
+def course(course_id: int):
+    course = _course_or_404(course_id, edit=False)
+    editable = permissions.can_edit_course(course)
+    form = _course_form(course)
+    if request.method == "POST":
+        if not editable:
+            abort(404)
+        if form.validate_on_submit():
+            category = db.get_or_404(SubjectCategory, form.category_id.data)
+            try:
+                services.save_course(course, slug=course.slug, title=form.title.data,
+                                     summary=form.summary.data or "", category=category,
+                                     required=form.required.data,
+                                     hours=float(form.hours.data or 0), owner=current_user)
+            except services.CourseError as exc:
+                form.summary.errors.extend(str(p) for p in exc.problems)
+            else:
+                flash(_("Course saved."), "success")
+                return redirect(url_for("teach.course", course_id=course.id))
+    activities = [a for a in course.activities if not a.retired]
+    media = list(db.session.scalars(select(MediaFile).where(MediaFile.course_id == course.id)
+                                    .order_by(MediaFile.path)))
+    reviews = list(db.session.scalars(select(CourseReview).where(
+        CourseReview.course_id == course.id).order_by(CourseReview.id.desc()).limit(20)))
+    return render_template(
+        "teach/course.html", course=course, form=form, editable=editable,
+        activities=activities, media=media, reviews=reviews, types=registry().all(),
+        kinds={a.type_key: registry().get(a.type_key) for a in activities},
+        upload=UploadForm(prefix="media"), confirm=ConfirmForm(),
+        review_form=CommentForm() if permissions.can_review_courses() else None,
+    )
+
+
+def _media_choices(course: Course) -> dict[str, list[tuple[str, str]]]:
+    out: dict[str, list[tuple[str, str]]] = {}
+    for row in db.session.scalars(select(MediaFile).where(MediaFile.course_id == course.id)):
+        out.setdefault(row.kind, []).append((row.path, row.filename))
+    return out
+
+
+@bp.route("/courses/<int:course_id>/activities/new/<type_key>", methods=["GET", "POST"])
+@bp.route("/activities/<int:activity_id>/edit", methods=["GET", "POST"])
+def activity_edit(course_id: int | None = None, type_key: str | None = None,
+                  activity_id: int | None = None):
+    activity = db.session.get(Activity, activity_id) if activity_id else None
+    if activity_id and activity is None:
+        abort(404)
+    course = _course_or_404(activity.course_id if activity else course_id)
+    kind = registry().get(activity.type_key if activity else type_key)
+    if kind is None:
+        abort(404)
+    data = {"title": activity.title, "hours": activity.hours,
+            **kind.form_data(activity.config)} if activity else None
+    form = kind.form_class()(data=data) if request.method == "GET" and data else \
+        kind.form_class()()
+    form.prepare(_media_choices(course))
+    preview, problems = None, []
+    if form.validate_on_submit():
+        fields = form.type_fields()
+        if form.preview.data:
+            preview, problems = services.preview_activity(course, kind, fields)
+        else:
+            try:
+                saved = services.save_activity(course, kind, activity, title=form.title.data,
+                                               hours=float(form.hours.data or 0), fields=fields)
+            except services.CourseError as exc:
+                problems = exc.problems
+            else:
+                flash(_("Activity saved."), "success")
+                return redirect(url_for("teach.course", course_id=course.id,
+                                        _anchor=f"a{saved.id}"))
+    return render_template("teach/activity_form.html", form=form, course=course, kind=kind,
+                           activity=activity, preview=preview, problems=problems)
+
+
+@bp.route("/activities/<int:activity_id>/<any(up, down, retire):action>", methods=["POST"])
+def activity_action(activity_id: int, action: str):
+    activity = db.get_or_404(Activity, activity_id)
+    course = _course_or_404(activity.course_id)
+    if action == "retire":
+        services.retire_activity(activity)
+    else:
+        services.move_activity(activity, -1 if action == "up" else 1)
+    return redirect(url_for("teach.course", course_id=course.id))
+
+
+@bp.route("/courses/<int:course_id>/media", methods=["POST"])
+def media_upload(course_id: int):
+    course = _course_or_404(course_id)
+    form = UploadForm(prefix="media")
+    if form.validate_on_submit():
+        try:
+            row = services.upload_media(course, form.file.data.filename, form.file.data.stream)
+        except services.CourseError as exc:
+            for p in exc.problems:
+                flash(str(p), "error")
+        else:
+            flash(_("Uploaded %(p)s.", p=row.path), "success")
+    return redirect(url_for("teach.course", course_id=course.id, _anchor="media"))
+
+
+@bp.route("/packages", methods=["POST"])
+def package_upload():
+    form = UploadForm(prefix="pkg")
+    if not form.validate_on_submit():
+        abort(400)
+    upload = form.file.data
+    try:  # Werkzeug spools large uploads to disk; the zip is read from there
+        with open_zip(upload.stream) as files:
+            result = import_package(files, actor=current_user, new_status="draft",
+                                    may_update=permissions.can_edit_course)
+    except PackageError as exc:
+        problems = services.ensure_package_ok(exc)
+        return render_template("teach/package_problems.html", problems=problems,
+                               filename=upload.filename), 400
+    flash(_("Package imported: %(t)s (version %(v)d).", t=result.course.title,
+            v=result.version), "success")
+    return redirect(url_for("teach.course", course_id=result.course.id))
+
+
+@bp.route("/courses/<int:course_id>/submit", methods=["POST"])
+def submit(course_id: int):
+    course = _course_or_404(course_id)
+    try:
+        services.submit_for_review(course, current_user)
+    except services.CourseError as exc:
+        for p in exc.problems:
+            flash(str(p), "error")
+    else:
+        flash(_("Submitted for review."), "success")
+    return redirect(url_for("teach.course", course_id=course.id))
+
+
+# ---- review (organisation department) -----------------------------------------------------
+
+@bp.route("/review")
+def review_queue():
+    if not permissions.can_review_courses():
+        abort(403)
+    stmt = select(Course).where(Course.status == "review").order_by(Course.updated_at)
+    return render_template("teach/review.html", page=paginate(stmt))
+
+
+@bp.route("/courses/<int:course_id>/review", methods=["POST"])
+def review(course_id: int):
+    if not permissions.can_review_courses():
+        abort(404)
+    course = db.get_or_404(Course, course_id)
+    form = CommentForm()
+    if form.validate_on_submit():
+        try:
+            if form.publish.data:
+                services.publish(course, current_user, form.comment.data or "")
+                flash(_("Published."), "success")
+            else:
+                services.return_to_author(course, current_user, form.comment.data or "")
+                flash(_("Returned to the author."), "success")
+        except services.CourseError as exc:
+            for p in exc.problems:
+                flash(str(p), "error")
+    return redirect(url_for("teach.course", course_id=course.id))
+
+
+@bp.route("/subjects", methods=["GET", "POST"])
+def subjects():
+    if not permissions.can_anywhere("category.manage"):
+        abort(403)
+    form = SubjectForm()
+    if form.validate_on_submit():
+        name = form.name.data.strip()
+        if db.session.scalar(select(SubjectCategory.id).where(SubjectCategory.name == name)):
+            form.name.errors.append(_("This subject exists."))
+        else:
+            db.session.add(SubjectCategory(name=name, sort_order=100))
+            db.session.commit()
+            flash(_("Subject added."), "success")
+            return redirect(url_for("teach.subjects"))
+    return render_template("teach/subjects.html", form=form,
+                           subjects=services.category_choices())
+
+
+@bp.app_template_global()
+def status_label(status: str) -> str:
+    """A course status or review action in the user's language."""
+    return {
+        "draft": _("Draft"), "review": _("In review"), "published": _("Published"),
+        "archived": _("Archived"), "submitted": _("Submitted"), "returned": _("Returned"),
+    }.get(status, status)

@@ -1,0 +1,77 @@
+"""What learners see: the catalogue, a course's outline and progress, an activity, media."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request, send_file
+from flask_login import current_user, login_required
+
+from lms.activities.registry import registry
+from lms.catalog import media as media_store
+from lms.catalog import queries
+from lms.catalog.models import Activity, Course, MediaFile
+from lms.catalog.services import category_choices
+from lms.core.pagination import paginate
+from lms.extensions import db
+from lms.org import permissions
+
+bp = Blueprint("catalog", __name__)
+
+
+@bp.before_request
+@login_required
+def _signed_in() -> None:
+    """Every page here needs a signed-in user."""
+
+
+@bp.route("/courses")
+def catalogue():
+    f = queries.CourseFilter.from_args(request.args)
+    page = paginate(queries.catalogue_select(f))
+    counts = queries.activity_counts([c.id for c in page.items])
+    return render_template("catalog/catalogue.html", page=page, f=f, counts=counts,
+                           categories=category_choices())
+
+
+@bp.route("/courses/<slug>")
+def course(slug: str):
+    course = queries.course_by_slug(slug)
+    if course is None or not permissions.can_view_course(course):
+        abort(404)
+    activities = queries.live_activities(course)
+    states = queries.states_for(current_user.id, [a.id for a in activities])
+    done = sum(1 for a in activities if states.get(a.id) and states[a.id].completed_at)
+    reg = registry()
+    return render_template("catalog/course.html", course=course, activities=activities,
+                           states=states, done=done, types={a.type_key: reg.get(a.type_key)
+                                                            for a in activities})
+
+
+@bp.route("/activities/<int:activity_id>")
+def activity(activity_id: int):
+    activity = db.session.get(Activity, activity_id)
+    if activity is None or not permissions.can_view_course(activity.course):
+        abort(404)
+    kind = registry().get(activity.type_key)
+    course: Course = activity.course
+    outline = queries.live_activities(course)
+    state = queries.states_for(current_user.id, [activity.id]).get(activity.id)
+    extra = kind.learner_context(activity.config, state.state if state else {}) if kind else {}
+    return render_template("catalog/activity.html", **extra, activity=activity, course=course,
+                           kind=kind, outline=outline, state=state,
+                           rule=kind.completion_rule(activity.config) if kind else None)
+
+
+@bp.route("/media/<int:media_id>/<path:name>")
+def media(media_id: int, name: str):
+    """Stream a course's file with Range support (seekable video), never reading it whole."""
+    row = db.session.get(MediaFile, media_id)
+    if row is None or row.filename != name:
+        abort(404)
+    course = db.session.get(Course, row.course_id)
+    if course is None or not permissions.can_view_course(course):
+        abort(404)
+    response = send_file(media_store.stored_path(row.sha256), mimetype=row.mime,
+                         conditional=True, etag=row.sha256, max_age=86400,
+                         download_name=row.filename)
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    response.headers["Accept-Ranges"] = "bytes"
+    return response
