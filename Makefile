@@ -29,6 +29,7 @@ run: install translations
 	$(FLASK) db upgrade
 	@if [ ! -f instance/.demo-loaded ]; then $(FLASK) demo load && touch instance/.demo-loaded; \
 	else $(FLASK) demo accounts; fi
+	$(FLASK) courses sync
 	@echo "Serving on http://$(HOST):$(PORT)"
 	$(VENV)/bin/gunicorn --workers 1 --threads 8 --bind $(HOST):$(PORT) \
 		--access-logfile - wsgi:app
