@@ -1,9 +1,11 @@
 """Fixtures: the app on a real database (SQLite, or TEST_DATABASE_URL), factories, sign-in."""
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -20,7 +22,7 @@ from lms.org.models import CadreProfile, Category, RoleGrant, Unit
 
 PASSWORD = "Correct-horse-42"
 _HASH = hash_password(PASSWORD)  # hashing is slow by design: hash once for every test user
-KEEP = {"alembic_version", "categories"}  # reference data created by the migrations
+KEEP = {"alembic_version", "categories", "subject_categories"}  # reference data of migrations
 
 
 def _reset_schema(url: str) -> None:
@@ -163,3 +165,36 @@ def unit_ids(app):
         with app.app_context():
             return {u.code: u.id for u in db.session.scalars(db.select(Unit))}
     return ids
+
+
+# ---- courses -----------------------------------------------------------------------------
+
+COURSES = Path(__file__).resolve().parent.parent / "courses"
+
+
+@pytest.fixture
+def import_course(app):
+    """Import a package (folder, zip path or bytes) as the command line does; returns the slug."""
+    from lms.catalog.package_files import open_package, open_zip
+    from lms.catalog.packages import import_package
+
+    def run(source, **kwargs) -> str:
+        with app.app_context():
+            if isinstance(source, bytes):
+                files = open_zip(io.BytesIO(source))
+            else:
+                files = open_package(Path(source))
+            with files:
+                return import_package(files, **kwargs).course.slug
+    return run
+
+
+@pytest.fixture
+def sample_courses(make_unit, make_user, import_course) -> list[str]:
+    """The three sample courses, published, with the demo lecturer and a learner."""
+    make_unit("QU", "青山区", "district")
+    make_user("lecturer", "lecturer", "QU", name="党校教师")
+    make_user("learn", "learner", "QU", name="李学员")
+    make_user("org", "org_admin", "QU")
+    return [import_course(COURSES / name) for name in
+            ("gongwen-xiezuo", "tufa-shijian-yingji", "xinxi-baosong")]

@@ -62,6 +62,35 @@ def openapi_document() -> dict:
                 "responses": {"200": _ok({"$ref": "#/components/schemas/Cadre"}),
                               "401": _ERROR, "404": _ERROR},
             }},
+            "/courses": {"get": {
+                "summary": "Published courses, filtered by subject, required/elective and "
+                           "search words (Chinese is segmented).",
+                "parameters": _PAGE_PARAMS + [
+                    {"name": "category", "in": "query", "schema": {"type": "integer"},
+                     "description": "Subject category id."},
+                    {"name": "required", "in": "query", "schema": {"type": "string",
+                                                                   "enum": ["1", "0"]}},
+                    {"name": "q", "in": "query", "schema": {"type": "string"}},
+                ],
+                "responses": {"200": _ok(_paged("#/components/schemas/Course")),
+                              "401": _ERROR},
+            }},
+            "/courses/{id}": {"get": {
+                "summary": "A course's outline: each activity's id, key, type, title, study "
+                           "hours and completion rule. The path parameter is the course slug.",
+                "parameters": [{"name": "id", "in": "path", "required": True,
+                                "schema": {"type": "string"}, "description": "Course slug."}],
+                "responses": {"200": _ok({"$ref": "#/components/schemas/CourseOutline"}),
+                              "401": _ERROR, "404": _ERROR},
+            }},
+            "/activities/{id}": {"get": {
+                "summary": "What a learner's client needs to show an activity: sanitised HTML, "
+                           "learner-visible settings (never answer keys) and media addresses.",
+                "parameters": [{"name": "id", "in": "path", "required": True,
+                                "schema": {"type": "integer"}}],
+                "responses": {"200": _ok({"$ref": "#/components/schemas/ActivityContent"}),
+                              "401": _ERROR, "404": _ERROR},
+            }},
             "/openapi.json": {"get": {
                 "summary": "This document.", "security": [],
                 "responses": {"200": {"description": "OpenAPI 3 document"}},
@@ -99,6 +128,35 @@ def openapi_document() -> dict:
                         "unit": {"$ref": "#/components/schemas/Unit"},
                     }}},
                 }},
+                "Course": {"type": "object", "properties": {
+                    "slug": {"type": "string"}, "title": {"type": "string"},
+                    "summary_html": {"type": "string"}, "category": {"type": "string"},
+                    "required": {"type": "boolean"}, "hours": {"type": "number"},
+                    "version": {"type": "integer"}, "status": {"type": "string"},
+                    "activity_count": {"type": "integer"},
+                }},
+                "ActivityOutline": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "key": {"type": "string"},
+                    "type": {"type": "string"}, "title": {"type": "string"},
+                    "hours": {"type": "number"}, "installed": {"type": "boolean"},
+                    "completion": {"type": "object", "nullable": True,
+                                   "description": "e.g. {kind: time, min_minutes: 20}"},
+                }},
+                "CourseOutline": {"allOf": [{"$ref": "#/components/schemas/Course"}, {
+                    "type": "object", "properties": {
+                        "lecturers": {"type": "array", "items": {"type": "string"}},
+                        "activities": {"type": "array", "items": {
+                            "$ref": "#/components/schemas/ActivityOutline"}},
+                    }}]},
+                "ActivityContent": {"allOf": [
+                    {"$ref": "#/components/schemas/ActivityOutline"},
+                    {"type": "object", "properties": {
+                        "course": {"type": "string"}, "html": {"type": "string"},
+                        "settings": {"type": "object"},
+                        "media": {"type": "array", "items": {"type": "object", "properties": {
+                            "path": {"type": "string"}, "url": {"type": "string"},
+                            "kind": {"type": "string"}, "mime": {"type": "string"}}}},
+                    }}]},
                 "Cadre": {"type": "object", "properties": {
                     "id": {"type": "integer"}, "username": {"type": "string"},
                     "name": {"type": "string"}, "active": {"type": "boolean"},

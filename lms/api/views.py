@@ -4,8 +4,11 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 from flask_login import current_user
 
+from lms.activities.registry import registry
 from lms.api.auth import token_required
 from lms.api.openapi import openapi_document
+from lms.catalog import queries as catalog_queries
+from lms.catalog.models import Activity, Course, MediaFile
 from lms.core.errors import json_error
 from lms.core.pagination import paginate
 from lms.extensions import csrf, db
@@ -73,6 +76,65 @@ def cadre(user_id: int):
     if profile is None or not permissions.can_on_cadre("cadre.view", profile):
         return json_error(404, "not_found")
     return jsonify(_cadre_json(profile))
+
+
+def _course_json(c: Course, activity_count: int | None = None) -> dict:
+    body = {"slug": c.slug, "title": c.title, "summary_html": c.summary_html,
+            "category": c.category.name, "required": c.required, "hours": c.hours,
+            "version": c.version, "status": c.status}
+    if activity_count is not None:
+        body["activity_count"] = activity_count
+    return body
+
+
+def _activity_outline(a: Activity) -> dict:
+    kind = registry().get(a.type_key)
+    return {"id": a.id, "key": a.key, "type": a.type_key, "title": a.title, "hours": a.hours,
+            "installed": kind is not None,
+            "completion": kind.completion_rule(a.config) if kind else None}
+
+
+@bp.route("/courses")
+@token_required
+def courses():
+    f = catalog_queries.CourseFilter.from_args(request.args)
+    page = paginate(catalog_queries.catalogue_select(f))
+    counts = catalog_queries.activity_counts([c.id for c in page.items])
+    return jsonify(_page_json(page, [_course_json(c, counts.get(c.id, 0)) for c in page.items]))
+
+
+@bp.route("/courses/<slug>")
+@token_required
+def course(slug: str):
+    course = catalog_queries.course_by_slug(slug)
+    if course is None or not permissions.can_view_course(course):
+        return json_error(404, "not_found")
+    body = _course_json(course)
+    body["lecturers"] = [u.name for u in course.lecturers]
+    body["activities"] = [_activity_outline(a) for a in catalog_queries.live_activities(course)]
+    return jsonify(body)
+
+
+@bp.route("/activities/<int:activity_id>")
+@token_required
+def activity(activity_id: int):
+    activity = db.session.get(Activity, activity_id)
+    if activity is None or activity.retired or not permissions.can_view_course(activity.course):
+        return json_error(404, "not_found")
+    kind = registry().get(activity.type_key)
+    media = {m.path: m for m in db.session.scalars(
+        db.select(MediaFile).where(MediaFile.course_id == activity.course_id))}
+    settings = kind.public_config(activity.config) if kind else {}
+    body = _activity_outline(activity)
+    body.update({
+        "course": activity.course.slug,
+        "html": activity.html if kind else "",
+        "settings": settings,
+        # Package paths in the settings, resolved to the addresses that serve them.
+        "media": [{"path": v, "url": media[v].url, "kind": media[v].kind, "mime": media[v].mime}
+                  for v in settings.values() if isinstance(v, str) and v in media],
+    })
+    return jsonify(body)
 
 
 @bp.route("/openapi.json")
