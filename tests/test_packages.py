@@ -110,7 +110,8 @@ def test_media_and_markdown_are_stored_and_rendered(app, base, import_course):
         assert set(media) == {"media/v.mp4", "media/p.png"}
         assert media["media/v.mp4"].mime == "video/mp4" and media["media/p.png"].kind == "image"
         lecture = db.session.scalar(db.select(Activity).filter_by(key="yi"))
-        assert f'<video controls preload="metadata" src="{media["media/v.mp4"].url}"' in lecture.html
+        video = media["media/v.mp4"].url
+        assert f'<video controls preload="metadata" src="{video}"' in lecture.html
         assert f'src="{media["media/p.png"].url}"' in lecture.html
 
 

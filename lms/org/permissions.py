@@ -12,7 +12,7 @@ from flask import abort, g
 from flask_login import current_user
 from sqlalchemy import ColumnElement, false, or_, true
 
-from lms.org.models import CadreProfile, RoleGrant, Unit
+from lms.org.models import CadreProfile, Unit
 
 # What each role may do over its subtree.
 _UNIT_ADMIN = {
@@ -52,10 +52,9 @@ def scopes(user=None) -> list[Scope]:
         return []
     cache = g.setdefault("_scopes", {})
     if user.id not in cache:
-        cache[user.id] = [
-            Scope(grant.role, grant.unit.path if grant.unit else None)
-            for grant in RoleGrant.query.filter_by(user_id=user.id).all()
-        ]
+        # `user.grants` is loaded with the user (selectin), so this adds no query.
+        cache[user.id] = [Scope(grant.role, grant.unit.path if grant.unit else None)
+                          for grant in user.grants]
     return cache[user.id]
 
 
