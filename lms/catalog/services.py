@@ -79,7 +79,7 @@ def save_course(course: Course | None, *, slug: str, title: str, summary: str,
         if db.session.scalar(select(Course.id).where(Course.slug == slug)):
             raise CourseError([_("A course with the slug %(s)s exists.", s=slug)])
         course = Course(slug=slug, status="draft", owner_id=owner.id, version=1,
-                        lecturers=[owner])
+                        lecturers=[owner], title=title.strip(), category=category)
         db.session.add(course)
         db.session.flush()
     ctx = CourseContext(course)
