@@ -49,7 +49,8 @@ def test_lecturer_authors_submits_and_org_admin_publishes(app, people):
     upload = lect.post(f"/teach/courses/{course_id}/media", data={
         "media-file": (io.BytesIO(PNG), "tu.png")}, content_type="multipart/form-data")
     assert upload.status_code == 302
-    body = "## 值班要求\n\n| 项目 | 要求 |\n|---|---|\n| 在岗 | 24 小时 |\n\n![示意](media/tu.png)\n"
+    body = ("## 值班要求\n\n| 项目 | 要求 |\n|---|---|\n| 在岗 | 24 小时 |\n\n"
+            "![示意](media/tu.png)\n")
     preview = lect.post(f"/teach/courses/{course_id}/activities/new/lecture", data={
         "title": "值班制度", "hours": "0.5", "body": body, "preview": "1"})
     html = preview.get_data(as_text=True)
