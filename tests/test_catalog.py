@@ -221,3 +221,13 @@ def test_export_of_sample_is_a_zip_with_manifest(app, sample_courses):
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         assert "course.toml" in zf.namelist()
         assert 'type = "offline"' in zf.read("course.toml").decode()
+
+
+def test_cover_picture_shows_in_the_catalogue(app, client, sample_courses, import_course):
+    from tests.test_packages import MANIFEST, good_files, zip_of
+
+    manifest = MANIFEST.replace('hours = 1.0', 'hours = 1.0\ncover = "media/p.png"')
+    import_course(zip_of(good_files(**{"course.toml": manifest})))
+    login(client)
+    html = client.get("/courses?q=测试").get_data(as_text=True)
+    assert '<img class="cover" src="/media/' in html

@@ -16,6 +16,7 @@ class CourseForm(FlaskForm):
                             render_kw={"rows": 4})
     category_id = SelectField(_l("Subject"), coerce=int)
     required = BooleanField(_l("Required course"))
+    cover_media_id = SelectField(_l("Cover picture"), coerce=int, validators=[Optional()])
     hours = DecimalField(_l("Declared study hours"), places=2, default=1,
                          validators=[NumberRange(min=0, max=1000)])
     submit = SubmitField(_l("Save"))

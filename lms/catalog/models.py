@@ -59,7 +59,8 @@ class Course(db.Model):
     activities: Mapped[list[Activity]] = relationship(
         back_populates="course", order_by="Activity.position", cascade="all, delete-orphan")
     cover: Mapped[MediaFile | None] = relationship(
-        primaryjoin="foreign(Course.cover_media_id) == MediaFile.id", viewonly=True)
+        primaryjoin="foreign(Course.cover_media_id) == MediaFile.id", viewonly=True,
+        lazy="joined")
 
 
 class Activity(db.Model):

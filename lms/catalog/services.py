@@ -71,7 +71,7 @@ def category_choices() -> list[SubjectCategory]:
 
 def save_course(course: Course | None, *, slug: str, title: str, summary: str,
                 category: SubjectCategory, required: bool, hours: float,
-                owner: User) -> Course:
+                owner: User, cover_media_id: int | None = None) -> Course:
     """Create a draft course (owned by `owner`) or update one's catalogue data."""
     if course is None:
         if not SLUG_RE.match(slug):
@@ -89,6 +89,9 @@ def save_course(course: Course | None, *, slug: str, title: str, summary: str,
         raise CourseError(ctx.problems)
     course.title, course.summary, course.summary_html = title.strip(), summary, html
     course.category, course.required, course.hours = category, required, hours
+    cover = db.session.get(MediaFile, cover_media_id) if cover_media_id else None
+    course.cover_media_id = cover.id if cover and cover.course_id == course.id and \
+        cover.kind == "image" else None
     course.search_text = search_text(course.title, summary, category.name)
     db.session.commit()
     return course

@@ -42,6 +42,9 @@ def _course_form(course: Course | None = None) -> CourseForm:
     form = CourseForm(obj=course)
     form.category_id.choices = select_choices(
         (c.id, c.name) for c in services.category_choices())
+    images = [] if course is None else db.session.scalars(select(MediaFile).where(
+        MediaFile.course_id == course.id, MediaFile.kind == "image").order_by(MediaFile.path))
+    form.cover_media_id.choices = select_choices([(0, "—")] + [(m.id, m.path) for m in images])
     if course is not None:
         form.slug.render_kw = {"readonly": True}
     return form
@@ -90,7 +93,8 @@ def course(course_id: int):
                 services.save_course(course, slug=course.slug, title=form.title.data,
                                      summary=form.summary.data or "", category=category,
                                      required=form.required.data,
-                                     hours=float(form.hours.data or 0), owner=current_user)
+                                     hours=float(form.hours.data or 0), owner=current_user,
+                                     cover_media_id=form.cover_media_id.data or None)
             except services.CourseError as exc:
                 form.summary.errors.extend(str(p) for p in exc.problems)
             else:
