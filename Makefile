@@ -39,11 +39,16 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -q "Noto Sans CJK" || \
 		{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk; }
 
+# axe-core (accessibility checks in the browser tests), from the npm registry.
+node_modules/.installed: package.json
+	npm install --silent --no-audit --no-fund
+	touch $@
+
 lint: dev
 	$(VENV)/bin/ruff check .
 
 # The suite on SQLite; then again on TEST_DATABASE_URL (PostgreSQL) when it is set.
-test: dev translations chromium lint
+test: dev translations chromium node_modules/.installed lint
 	TEST_DATABASE_URL= $(PY) -m pytest -q
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on $$TEST_DATABASE_URL (browser tests excluded) =="; \
