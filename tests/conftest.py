@@ -134,6 +134,29 @@ def district(make_unit, make_user) -> dict[str, int]:
     }
 
 
+@pytest.fixture
+def page_queries(app):
+    """GET a page with a client; return (SQL statements run, response bytes)."""
+    from sqlalchemy import event
+
+    def run(client: FlaskClient, url: str) -> tuple[int, int]:
+        statements = []
+        with app.app_context():
+            engine = db.engine
+
+        def count(*_args) -> None:
+            statements.append(1)
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            response = client.get(url)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        assert response.status_code == 200, url
+        return len(statements), len(response.data)
+    return run
+
+
 class Auth:
     """Signs a test client in and out through the real login form."""
 

@@ -5,7 +5,6 @@ import io
 import zipfile
 
 import pytest
-from sqlalchemy import event
 
 from lms.auth.models import User
 from lms.auth.services import create_token
@@ -78,36 +77,19 @@ def test_quiz_page_never_shows_the_answer_key(app, client, sample_courses):
     assert answer not in html.split('<main')[1]
 
 
-def query_count(app, client, url: str) -> tuple[int, int]:
-    statements = []
-    with app.app_context():
-        engine = db.engine
-
-    def count(*_args):
-        statements.append(1)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    assert response.status_code == 200
-    return len(statements), len(response.data)
-
-
-def test_pages_run_a_bounded_number_of_queries_and_stay_light(app, client, sample_courses,
-                                                              import_course):
+def test_pages_run_a_bounded_number_of_queries_and_stay_light(client, sample_courses,
+                                                              import_course, page_queries):
     login(client)
-    few_catalogue, _ = query_count(app, client, "/courses")
-    few_course, _ = query_count(app, client, "/courses/gongwen-xiezuo")
+    few_catalogue, _ = page_queries(client, "/courses")
+    few_course, _ = page_queries(client, "/courses/gongwen-xiezuo")
     # Many more courses (and activities) do not add queries.
     from tests.test_packages import MANIFEST, good_files, zip_of
 
     for i in range(12):
         manifest = MANIFEST.replace("ceshi-kecheng", f"kecheng-{i:02d}")
         import_course(zip_of(good_files(**{"course.toml": manifest})))
-    catalogue, catalogue_size = query_count(app, client, "/courses")
-    course, course_size = query_count(app, client, "/courses/gongwen-xiezuo")
+    catalogue, catalogue_size = page_queries(client, "/courses")
+    course, course_size = page_queries(client, "/courses/gongwen-xiezuo")
     assert catalogue == few_catalogue and course == few_course
     assert catalogue <= 10 and course <= 10
     assert catalogue_size <= 50_000 and course_size <= 50_000

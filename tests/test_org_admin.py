@@ -124,27 +124,13 @@ def test_cadre_list_filters_search_and_pages(app, client, auth, make_unit, make_
     assert "共 1 名干部" in client.get("/admin/cadres?q=甲07").get_data(as_text=True)
 
 
-def test_list_page_queries_are_bounded(app, client, auth, make_unit, make_user):
-    from sqlalchemy import event
-
+def test_list_page_queries_are_bounded(client, auth, make_unit, make_user, page_queries):
     make_unit("QU", kind="district")
     make_user("org", "org_admin", "QU")
     auth.login("org")
 
     def count() -> int:
-        statements = []
-        with app.app_context():
-            engine = db.engine
-
-        def on_execute(*_args):
-            statements.append(1)
-
-        event.listen(engine, "before_cursor_execute", on_execute)
-        try:
-            assert client.get("/admin/cadres").status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", on_execute)
-        return len(statements)
+        return page_queries(client, "/admin/cadres")[0]
 
     few = count()
     for i in range(40):
