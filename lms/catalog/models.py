@@ -55,7 +55,7 @@ class Course(db.Model):
     published_at: Mapped[datetime | None]
 
     category: Mapped[SubjectCategory] = relationship(lazy="joined")
-    lecturers: Mapped[list[User]] = relationship(secondary=course_lecturers, lazy="selectin")
+    lecturers: Mapped[list[User]] = relationship(secondary=course_lecturers)
     activities: Mapped[list[Activity]] = relationship(
         back_populates="course", order_by="Activity.position", cascade="all, delete-orphan")
     cover: Mapped[MediaFile | None] = relationship(

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import insert, select
+from sqlalchemy.orm import selectinload
 
 from lms.auth.models import User, new_session_token
 from lms.core.timeutil import utcnow
@@ -312,7 +313,8 @@ def _existing_profiles(usernames: list[str]) -> dict[str, CadreProfile]:
     found: dict[str, CadreProfile] = {}
     for start in range(0, len(usernames), 500):
         chunk = usernames[start:start + 500]
-        stmt = select(CadreProfile).join(CadreProfile.user).where(User.username.in_(chunk))
+        stmt = (select(CadreProfile).join(CadreProfile.user).where(User.username.in_(chunk))
+                .options(selectinload(CadreProfile.categories)))
         for profile in db.session.scalars(stmt).unique():
             found[profile.user.username] = profile
     return found

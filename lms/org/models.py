@@ -85,8 +85,9 @@ class CadreProfile(db.Model):
         backref=backref("profile", uselist=False, lazy="joined"), lazy="joined"
     )
     unit: Mapped[Unit] = relationship(lazy="joined")
+    # Loaded on demand: list queries ask for it with selectinload (see org.queries).
     categories: Mapped[list[Category]] = relationship(
-        secondary=cadre_categories, order_by=Category.sort_order, lazy="selectin"
+        secondary=cadre_categories, order_by=Category.sort_order
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, selectinload
 
 from lms.auth.models import User
 from lms.extensions import db
@@ -39,7 +39,8 @@ def cadre_select(f: CadreFilter, action: str = "cadre.view") -> Select:
         select(CadreProfile)
         .join(CadreProfile.user)
         .join(CadreProfile.unit)
-        .options(contains_eager(CadreProfile.user), contains_eager(CadreProfile.unit))
+        .options(contains_eager(CadreProfile.user), contains_eager(CadreProfile.unit),
+                 selectinload(CadreProfile.categories))
         .where(unit_clause(action))
     )
     if f.unit_id:
