@@ -43,6 +43,8 @@ def load_config(instance_path: str) -> dict:
         "LMS_HEARTBEAT_SECONDS": int(os.environ.get("LMS_HEARTBEAT_SECONDS", "30")),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # A moving window: no burst of twice the limit across a window boundary.
+        "RATELIMIT_STRATEGY": "moving-window",
         "LMS_LOGIN_ACCOUNT_LIMIT": os.environ.get(
             "LMS_LOGIN_ACCOUNT_LIMIT", "10 per 15 minutes"
         ),
