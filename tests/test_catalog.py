@@ -80,16 +80,23 @@ def test_quiz_page_never_shows_the_answer_key(app, client, sample_courses):
 def test_pages_run_a_bounded_number_of_queries_and_stay_light(client, sample_courses,
                                                               import_course, page_queries):
     login(client)
-    few_catalogue, _ = page_queries(client, "/courses")
-    few_course, _ = page_queries(client, "/courses/gongwen-xiezuo")
+
+    def measure(url: str) -> tuple[int, int]:
+        cold, _size = page_queries(client, url)  # the first view builds the outline snapshot
+        warm, size = page_queries(client, url)
+        assert cold <= 10
+        return warm, size
+
+    few_catalogue, _ = measure("/courses")
+    few_course, _ = measure("/courses/gongwen-xiezuo")
     # Many more courses (and activities) do not add queries.
     from tests.test_packages import MANIFEST, good_files, zip_of
 
     for i in range(12):
         manifest = MANIFEST.replace("ceshi-kecheng", f"kecheng-{i:02d}")
         import_course(zip_of(good_files(**{"course.toml": manifest})))
-    catalogue, catalogue_size = page_queries(client, "/courses")
-    course, course_size = page_queries(client, "/courses/gongwen-xiezuo")
+    catalogue, catalogue_size = measure("/courses")
+    course, course_size = measure("/courses/gongwen-xiezuo")
     assert catalogue == few_catalogue and course == few_course
     assert catalogue <= 10 and course <= 10
     assert catalogue_size <= 50_000 and course_size <= 50_000

@@ -113,6 +113,7 @@ def save_activity(course: Course, kind: ActivityType, activity: Activity | None,
         db.session.add(activity)
     activity.title, activity.hours, activity.config, activity.html = title, hours, config, html
     activity.changed_in_version = course.version
+    course.updated_at = utcnow()  # the outline snapshot is keyed on it
     db.session.commit()
     return activity
 
@@ -142,12 +143,14 @@ def move_activity(activity: Activity, delta: int) -> None:
         live[i], live[j] = live[j], live[i]
         for position, a in enumerate(live):
             a.position = position
+        activity.course.updated_at = utcnow()
         db.session.commit()
 
 
 def retire_activity(activity: Activity) -> None:
     """Take an activity out of the outline; learners' records of it stay."""
     activity.retired = True
+    activity.course.updated_at = utcnow()
     db.session.commit()
 
 

@@ -8,6 +8,7 @@ from lms.activities.registry import registry
 from lms.catalog import media as media_store
 from lms.catalog import queries
 from lms.catalog.models import Activity, Course, MediaFile
+from lms.catalog.outline import outline
 from lms.catalog.services import category_choices
 from lms.core.pagination import paginate
 from lms.extensions import db
@@ -36,13 +37,13 @@ def course(slug: str):
     course = queries.course_by_slug(slug)
     if course is None or not permissions.can_view_course(course):
         abort(404)
-    activities = queries.live_activities(course)
-    states = queries.states_for(current_user.id, [a.id for a in activities])
-    done = sum(1 for a in activities if states.get(a.id) and states[a.id].completed_at)
+    snapshot = outline(course)
+    states = queries.states_for(current_user.id, snapshot.ids)
+    done = sum(1 for s in states.values() if s.completed_at)
     reg = registry()
-    return render_template("catalog/course.html", course=course, activities=activities,
-                           states=states, done=done, types={a.type_key: reg.get(a.type_key)
-                                                            for a in activities})
+    return render_template("catalog/course.html", course=course, activities=snapshot.items,
+                           lecturers=snapshot.lecturers, states=states, done=done,
+                           types={a.type_key: reg.get(a.type_key) for a in snapshot.items})
 
 
 @bp.route("/activities/<int:activity_id>")
@@ -52,11 +53,11 @@ def activity(activity_id: int):
         abort(404)
     kind = registry().get(activity.type_key)
     course: Course = activity.course
-    outline = queries.live_activities(course)
+    items = outline(course).items
     state = queries.states_for(current_user.id, [activity.id]).get(activity.id)
     extra = kind.learner_context(activity.config, state.state if state else {}) if kind else {}
     return render_template("catalog/activity.html", **extra, activity=activity, course=course,
-                           kind=kind, outline=outline, state=state,
+                           kind=kind, outline=items, state=state,
                            rule=kind.completion_rule(activity.config) if kind else None)
 
 
