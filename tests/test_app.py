@@ -61,3 +61,12 @@ def test_default_database_is_sqlite_in_instance(tmp_path, monkeypatch):
     cfg = load_config(str(tmp_path))
     assert cfg["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/lms.sqlite3"
     assert cfg["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_error_pages_keep_protocol_headers(client):
+    response = client.put("/healthz")
+    assert response.status_code == 405 and "GET" in response.headers["Allow"]
+    assert "<html" in response.get_data(as_text=True)
+    api = client.delete("/api/v1/me")
+    assert api.status_code == 405 and "GET" in api.headers["Allow"]
+    assert api.get_json()["error"]["code"] == "method_not_allowed"

@@ -1,8 +1,9 @@
 """What learners see: the catalogue, a course's outline and progress, an activity, media."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request, send_file
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user, login_required
+from werkzeug.utils import send_file
 
 from lms.activities.registry import registry
 from lms.catalog import media as media_store
@@ -70,9 +71,15 @@ def media(media_id: int, name: str):
     course = db.session.get(Course, row.course_id)
     if course is None or not permissions.can_view_course(course):
         abort(404)
-    response = send_file(media_store.stored_path(row.sha256), mimetype=row.mime,
+    environ = request.environ
+    if "Range" in request.headers:
+        # A server's own file wrapper (gunicorn's) cannot seek, so Werkzeug would read and
+        # discard everything before the range; its own wrapper seeks straight to it.
+        environ = {k: v for k, v in environ.items() if k != "wsgi.file_wrapper"}
+    response = send_file(media_store.stored_path(row.sha256), environ, mimetype=row.mime,
                          conditional=True, etag=row.sha256, max_age=86400,
-                         download_name=row.filename)
+                         download_name=row.filename,
+                         response_class=current_app.response_class)
     response.headers["Cache-Control"] = "private, max-age=86400"
     response.headers["Accept-Ranges"] = "bytes"
     return response

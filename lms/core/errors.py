@@ -35,11 +35,19 @@ def _handle(exc: HTTPException):
     status = exc.code or 500
     if wants_json():
         code = (exc.name or "error").lower().replace(" ", "_")
-        return json_error(status, code)
+        body, status = json_error(status, code)
+        return body, status, _protocol_headers(exc)
     message = _messages().get(status, exc.description)
     if isinstance(exc, CSRFError):
         message = _("The form has expired or is invalid. Please reload the page and try again.")
-    return render_template("errors/error.html", status=status, message=message), status
+    return (render_template("errors/error.html", status=status, message=message), status,
+            _protocol_headers(exc))
+
+
+def _protocol_headers(exc: HTTPException) -> list[tuple[str, str]]:
+    """The exception's own headers (Allow, Content-Range, Retry-After ...), minus the body's."""
+    return [(k, v) for k, v in exc.get_headers()
+            if k.lower() not in ("content-type", "content-length")]
 
 
 def init_app(app: Flask) -> None:
