@@ -1,14 +1,17 @@
 """Media streaming: Range answers are right, and a 200 MB download does not grow the worker.
 
-    /work/main/.venv/bin/python bench/media_range.py [SIZE_MB]      (default 200; ~30 s)
+    /work/main/.venv/bin/python bench/media_range.py [SIZE_MB]      (default 200; ~20 s)
 
 Builds the app on a temporary SQLite database and media folder (migrations, `demo load`,
 `courses sync`), stores a synthetic SIZE_MB MP4 as media of the course `gongwen-xiezuo` through
 `lms.catalog.services.upload_media`, serves it with gunicorn (1 sync worker), signs in as
 `learner` and:
-  (a) asks for 50 random 1 MB `Range: bytes=a-b` slices (plus a suffix range, an open-ended
-      range and one past the end) and checks status 206, Content-Range, Content-Length and
-      the bytes against the file (416 for the range past the end);
+  (a) asks for 50 random 1 MB `Range: bytes=a-b` slices (plus 5 first-MB and 5 last-MB
+      slices, a suffix and an open-ended range) and checks status 206, Content-Range,
+      Content-Length and the bytes against the file; one range past the end must answer 416
+      (a missing `Content-Range: bytes */size` there is only a warning). Times each slice
+      (first vs last MB shows whether the server seeks or reads up to the offset) and the
+      worker's CPU time;
   (b) downloads the whole file once, streamed and hashed, never kept in memory, while the
       gunicorn worker's VmRSS (/proc/<pid>/status) is sampled every 50 ms: baseline before,
       peak during, after, and the growth in MB.
