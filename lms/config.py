@@ -53,7 +53,8 @@ def load_config(instance_path: str) -> dict:
         ),
         "LMS_PAGE_SIZE": 50,
         "LMS_IMPORT_MAX_BYTES": 10 * 1024 * 1024,
-        "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+        # Uploads are spooled to disk by Werkzeug, so a large limit does not cost memory.
+        "MAX_CONTENT_LENGTH": int(os.environ.get("LMS_MAX_UPLOAD_MB", "1024")) * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": secure,

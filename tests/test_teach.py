@@ -165,3 +165,19 @@ def test_org_admin_adds_a_subject(app, people):
             db.session.execute(db.delete(SubjectCategory).where(
                 SubjectCategory.name == "数字素养"))
             db.session.commit()
+
+
+def test_archive_takes_a_course_out_of_the_catalogue(app, people, import_course):
+    from tests.test_packages import good_files, zip_of
+
+    import_course(zip_of(good_files()))
+    with app.app_context():
+        course_id = db.session.scalar(db.select(Course.id))
+    learner = as_user(app, "learn")
+    assert learner.get("/courses/ceshi-kecheng").status_code == 200
+    assert as_user(app, "lect").post(f"/teach/courses/{course_id}/archive").status_code == 404
+    org = as_user(app, "org")
+    org.post(f"/teach/courses/{course_id}/archive")
+    assert learner.get("/courses/ceshi-kecheng").status_code == 404
+    org.post(f"/teach/courses/{course_id}/review", data={"publish": "1"})
+    assert learner.get("/courses/ceshi-kecheng").status_code == 200

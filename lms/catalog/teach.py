@@ -244,6 +244,17 @@ def review(course_id: int):
     return redirect(url_for("teach.course", course_id=course.id))
 
 
+@bp.route("/courses/<int:course_id>/archive", methods=["POST"])
+def archive(course_id: int):
+    """Take a course out of the catalogue; learners' records of it stay."""
+    if not permissions.can_review_courses():
+        abort(404)
+    course = db.get_or_404(Course, course_id)
+    services.archive(course, current_user)
+    flash(_("Archived: the course left the catalogue; records are kept."), "success")
+    return redirect(url_for("teach.course", course_id=course.id))
+
+
 @bp.route("/subjects", methods=["GET", "POST"])
 def subjects():
     if not permissions.can_anywhere("category.manage"):
