@@ -181,3 +181,20 @@ def test_archive_takes_a_course_out_of_the_catalogue(app, people, import_course)
     assert learner.get("/courses/ceshi-kecheng").status_code == 404
     org.post(f"/teach/courses/{course_id}/review", data={"publish": "1"})
     assert learner.get("/courses/ceshi-kecheng").status_code == 200
+
+
+def test_course_lecturers_are_chosen_in_the_browser(app, people):
+    from lms.auth.models import User
+
+    lect = as_user(app, "lect")
+    course_id = new_course(app, lect)
+    assert as_user(app, "lect2").get(f"/teach/courses/{course_id}").status_code == 404
+    with app.app_context():
+        ids = {u.username: u.id for u in db.session.scalars(db.select(User))}
+    response = lect.post(f"/teach/courses/{course_id}", data={
+        "slug": "yingji-jichu", "title": "应急值守基础", "category_id": subject_id(app),
+        "hours": "2", "cover_media_id": "0", "lecturer_ids": [ids["lect"], ids["lect2"]]})
+    assert response.status_code == 302
+    other = as_user(app, "lect2")
+    assert "应急值守基础" in other.get("/teach/courses").get_data(as_text=True)
+    assert other.get(f"/teach/courses/{course_id}").status_code == 200

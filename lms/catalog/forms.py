@@ -4,7 +4,15 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DecimalField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
@@ -17,6 +25,8 @@ class CourseForm(FlaskForm):
     category_id = SelectField(_l("Subject"), coerce=int)
     required = BooleanField(_l("Required course"))
     cover_media_id = SelectField(_l("Cover picture"), coerce=int, validators=[Optional()])
+    lecturer_ids = SelectMultipleField(_l("Lecturers"), coerce=int, validators=[Optional()],
+                                       render_kw={"size": 6})
     hours = DecimalField(_l("Declared study hours"), places=2, default=1,
                          validators=[NumberRange(min=0, max=1000)])
     submit = SubmitField(_l("Save"))

@@ -17,6 +17,7 @@ from lms.catalog.search import search_text
 from lms.core.markup import MarkupError, MediaRef, render_markdown
 from lms.core.timeutil import utcnow
 from lms.extensions import db
+from lms.org.models import RoleGrant
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
 
@@ -71,7 +72,8 @@ def category_choices() -> list[SubjectCategory]:
 
 def save_course(course: Course | None, *, slug: str, title: str, summary: str,
                 category: SubjectCategory, required: bool, hours: float,
-                owner: User, cover_media_id: int | None = None) -> Course:
+                owner: User, cover_media_id: int | None = None,
+                lecturers: list[User] | None = None) -> Course:
     """Create a draft course (owned by `owner`) or update one's catalogue data."""
     if course is None:
         if not SLUG_RE.match(slug):
@@ -89,6 +91,8 @@ def save_course(course: Course | None, *, slug: str, title: str, summary: str,
         raise CourseError(ctx.problems)
     course.title, course.summary, course.summary_html = title.strip(), summary, html
     course.category, course.required, course.hours = category, required, hours
+    if lecturers is not None:
+        course.lecturers = lecturers
     cover = db.session.get(MediaFile, cover_media_id) if cover_media_id else None
     course.cover_media_id = cover.id if cover and cover.course_id == course.id and \
         cover.kind == "image" else None
@@ -228,3 +232,11 @@ def archive(course: Course, actor: User) -> None:
 def ensure_package_ok(exc: PackageError) -> list[Problem]:
     """Problems of a refused package as Problem objects (strings become file-less problems)."""
     return [p if isinstance(p, Problem) else Problem(str(p)) for p in exc.problems]
+
+
+def lecturer_choices() -> list[User]:
+    """Users who hold the lecturer role somewhere (candidates for a course's lecturers)."""
+    return list(db.session.scalars(
+        select(User).where(User.id.in_(select(RoleGrant.user_id).where(
+            RoleGrant.role == "lecturer")), User.is_active_flag.is_(True))
+        .order_by(User.name).limit(500)))

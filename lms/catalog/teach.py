@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from lms.activities.registry import registry
 from lms.auth.forms import ConfirmForm
+from lms.auth.models import User
 from lms.catalog import services
 from lms.catalog.forms import CommentForm, CourseForm, SubjectForm, UploadForm
 from lms.catalog.models import Activity, Course, CourseReview, MediaFile, SubjectCategory
@@ -45,6 +46,10 @@ def _course_form(course: Course | None = None) -> CourseForm:
     images = [] if course is None else db.session.scalars(select(MediaFile).where(
         MediaFile.course_id == course.id, MediaFile.kind == "image").order_by(MediaFile.path))
     form.cover_media_id.choices = select_choices([(0, "—")] + [(m.id, m.path) for m in images])
+    form.lecturer_ids.choices = select_choices(
+        (u.id, f"{u.name}（{u.username}）") for u in services.lecturer_choices())
+    if course is not None and request.method == "GET":
+        form.lecturer_ids.data = [u.id for u in course.lecturers]
     if course is not None:
         form.slug.render_kw = {"readonly": True}
     return form
@@ -94,7 +99,9 @@ def course(course_id: int):
                                      summary=form.summary.data or "", category=category,
                                      required=form.required.data,
                                      hours=float(form.hours.data or 0), owner=current_user,
-                                     cover_media_id=form.cover_media_id.data or None)
+                                     cover_media_id=form.cover_media_id.data or None,
+                                     lecturers=[db.session.get(User, i)
+                                                for i in form.lecturer_ids.data or []])
             except services.CourseError as exc:
                 form.summary.errors.extend(str(p) for p in exc.problems)
             else:
