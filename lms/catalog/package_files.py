@@ -12,6 +12,8 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 
+from lms.activities.base import Problem
+
 MAX_FILES = 500
 MAX_FILE = 50 * 1024 * 1024
 MAX_MEDIA_FILE = 1024 * 1024 * 1024
@@ -23,9 +25,9 @@ CHUNK = 1024 * 1024
 class PackageError(ValueError):
     """The package is refused; `problems` lists every reason (file and line where known)."""
 
-    def __init__(self, problems: list) -> None:
-        super().__init__("; ".join(str(p) for p in problems))
-        self.problems = problems
+    def __init__(self, problems: list[Problem | str]) -> None:
+        self.problems = [p if isinstance(p, Problem) else Problem(str(p)) for p in problems]
+        super().__init__("; ".join(str(p) for p in self.problems))
 
 
 def clean_path(name: str) -> str | None:

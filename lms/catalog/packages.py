@@ -60,7 +60,7 @@ class PackageContext:
             self.problem(_("The file is not UTF-8 text."), file=clean)
             return None
         except PackageError as exc:
-            self.problems.extend(Problem(str(p), clean) for p in exc.problems)
+            self.problems.extend(Problem(p.message, clean) for p in exc.problems)
             return None
 
     def _kind(self, clean: str) -> str | None:

@@ -12,7 +12,7 @@ from lms.activities.base import ActivityType, Problem
 from lms.auth.models import User
 from lms.catalog import media as media_store
 from lms.catalog.models import Activity, Course, CourseReview, MediaFile, SubjectCategory
-from lms.catalog.package_files import MAX_FILE, MAX_MEDIA_FILE, PackageError, clean_path
+from lms.catalog.package_files import MAX_FILE, MAX_MEDIA_FILE, clean_path
 from lms.catalog.search import search_text
 from lms.core.markup import MarkupError, MediaRef, render_markdown
 from lms.core.timeutil import utcnow
@@ -227,11 +227,6 @@ def archive(course: Course, actor: User) -> None:
     course.status = "archived"
     _log(course, actor, "archived")
     db.session.commit()
-
-
-def ensure_package_ok(exc: PackageError) -> list[Problem]:
-    """Problems of a refused package as Problem objects (strings become file-less problems)."""
-    return [p if isinstance(p, Problem) else Problem(str(p)) for p in exc.problems]
 
 
 def lecturer_choices() -> list[User]:

@@ -200,8 +200,7 @@ def package_upload():
             result = import_package(files, actor=current_user, new_status="draft",
                                     may_update=permissions.can_edit_course)
     except PackageError as exc:
-        problems = services.ensure_package_ok(exc)
-        return render_template("teach/package_problems.html", problems=problems,
+        return render_template("teach/package_problems.html", problems=exc.problems,
                                filename=upload.filename), 400
     flash(_("Package imported: %(t)s (version %(v)d).", t=result.course.title,
             v=result.version), "success")
