@@ -221,3 +221,28 @@ def test_cover_picture_shows_in_the_catalogue(app, client, sample_courses, impor
     login(client)
     html = client.get("/courses?q=测试").get_data(as_text=True)
     assert '<img class="cover" src="/media/' in html
+
+
+def test_cached_catalogue_follows_every_change(app, client, sample_courses):
+    from lms.catalog import services
+    from lms.catalog.models import SubjectCategory
+
+    login(client)
+    assert "信息报送实务" in client.get("/courses").get_data(as_text=True)
+    with app.app_context():
+        course = db.session.scalar(db.select(Course).filter_by(slug="xinxi-baosong"))
+        services.archive(course, None)
+    assert "信息报送实务" not in client.get("/courses").get_data(as_text=True)
+    with app.app_context():
+        lecture = db.session.scalar(db.select(Activity).filter_by(key="gaishu"))
+        services.retire_activity(lecture)
+    assert "6 项活动" in client.get("/courses").get_data(as_text=True)
+    with app.app_context():
+        db.session.add(SubjectCategory(name="数字素养", sort_order=99))
+        db.session.commit()
+    try:
+        assert "数字素养" in client.get("/courses").get_data(as_text=True)
+    finally:
+        with app.app_context():
+            db.session.execute(db.delete(SubjectCategory).filter_by(name="数字素养"))
+            db.session.commit()

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Select, and_, func, select
 
-from lms.catalog.models import Activity, ActivityState, Course
+from lms.catalog.models import Activity, ActivityState, Course, SubjectCategory
 from lms.catalog.search import query_words
 from lms.extensions import db
 
@@ -38,6 +38,17 @@ def catalogue_select(f: CourseFilter) -> Select:
         stmt = stmt.where(and_(*(Course.search_text.contains(f" {w} ") | Course.title.contains(w)
                                  for w in words)))
     return stmt.order_by(Course.required.desc(), Course.published_at.desc(), Course.id.desc())
+
+
+def catalogue_stamp() -> tuple:
+    """Changes whenever anything the catalogue shows changes: published courses (their count
+    and latest update, which activity changes touch) and the subjects."""
+    row = db.session.execute(
+        select(func.count(), func.max(Course.updated_at),
+               select(func.count(SubjectCategory.id)).scalar_subquery(),
+               select(func.max(SubjectCategory.id)).scalar_subquery())
+        .where(Course.status == "published")).one()
+    return tuple(row)
 
 
 def activity_counts(course_ids: list[int]) -> dict[int, int]:

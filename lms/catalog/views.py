@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request
+from flask_babel import get_locale
 from flask_login import current_user, login_required
 from werkzeug.utils import send_file
 
@@ -11,6 +12,7 @@ from lms.catalog import queries
 from lms.catalog.models import Activity, Course, MediaFile
 from lms.catalog.outline import outline
 from lms.catalog.services import category_choices
+from lms.core.cache import LRU
 from lms.core.pagination import paginate
 from lms.extensions import db
 from lms.org import permissions
@@ -24,13 +26,25 @@ def _signed_in() -> None:
     """Every page here needs a signed-in user."""
 
 
+_catalogue_pages = LRU(size=256)
+
+
 @bp.route("/courses")
 def catalogue():
-    f = queries.CourseFilter.from_args(request.args)
-    page = paginate(queries.catalogue_select(f))
-    counts = queries.activity_counts([c.id for c in page.items])
-    return render_template("catalog/catalogue.html", page=page, f=f, counts=counts,
-                           categories=category_choices())
+    """The catalogue body is the same for every learner: it is rendered once per change of the
+    published courses or subjects (the stamp), language and query, and reused."""
+    key = ("catalogue", str(get_locale()), queries.catalogue_stamp(),
+           tuple(sorted(request.args.items(multi=True))))
+
+    def render_body() -> str:
+        f = queries.CourseFilter.from_args(request.args)
+        page = paginate(queries.catalogue_select(f))
+        counts = queries.activity_counts([c.id for c in page.items])
+        return render_template("catalog/_catalogue_body.html", page=page, f=f, counts=counts,
+                               categories=category_choices())
+
+    return render_template("catalog/catalogue.html",
+                           body=_catalogue_pages.get_or_build(key, render_body))
 
 
 @bp.route("/courses/<slug>")
