@@ -9,6 +9,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from flask_babel import gettext as _
 
@@ -67,10 +68,8 @@ class PackageFiles:
 
     def chunks(self, path: str) -> Iterator[bytes]:
         """The file's bytes in chunks; stops with PackageError beyond the file's limit."""
-        entry = self.entries[path]
         limit, total = size_limit(path), 0
-        with (self.zf.open(entry.zip_name) if entry.zip_name is not None
-              else open(entry.disk_path, "rb")) as fh:  # noqa: SIM115 - one of two openers
+        with self._open(path) as fh:
             while block := fh.read(CHUNK):
                 total += len(block)
                 if total > limit:
@@ -91,10 +90,14 @@ class PackageFiles:
         return b"".join(self.chunks(path))
 
     def head(self, path: str, size: int = 32) -> bytes:
-        entry = self.entries[path]
-        with (self.zf.open(entry.zip_name) if entry.zip_name is not None
-              else open(entry.disk_path, "rb")) as fh:  # noqa: SIM115
+        with self._open(path) as fh:
             return fh.read(size)
+
+    def _open(self, path: str) -> BinaryIO:
+        entry = self.entries[path]
+        if entry.zip_name is not None:
+            return self.zf.open(entry.zip_name)
+        return open(entry.disk_path, "rb")  # noqa: SIM115 - the caller closes it
 
     def close(self) -> None:
         if self.zf is not None:
