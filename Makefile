@@ -31,7 +31,7 @@ run: install translations
 	else $(FLASK) demo accounts; fi
 	$(FLASK) courses sync
 	@echo "Serving on http://$(HOST):$(PORT)"
-	$(VENV)/bin/gunicorn --workers 1 --threads 8 --bind $(HOST):$(PORT) \
+	$(VENV)/bin/gunicorn -c gunicorn.conf.py --workers 1 --threads 8 --bind $(HOST):$(PORT) \
 		--access-logfile - wsgi:app
 
 # Browser tests need Debian's chromium and CJK fonts; install them when missing.

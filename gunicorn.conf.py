@@ -1,0 +1,9 @@
+"""gunicorn settings used by `make run` (and suitable for production with more workers)."""
+
+
+def post_worker_init(worker) -> None:
+    """Load jieba's dictionary (about a second) before the worker takes requests, so the
+    first catalogue search does not pay for it."""
+    from lms.catalog.search import words
+
+    words("预热")
