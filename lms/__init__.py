@@ -50,6 +50,10 @@ def _init_extensions(app: Flask) -> None:
     auth_session.init_app(app)
     registry.init_app(app)
 
+    from lms.records import signals as record_signals
+
+    record_signals.connect()
+
 
 def _register_blueprints(app: Flask) -> None:
     from lms.api.views import bp as api_bp
@@ -58,8 +62,9 @@ def _register_blueprints(app: Flask) -> None:
     from lms.catalog.views import bp as catalog_bp
     from lms.dashboard.views import bp as dashboard_bp
     from lms.org.views import bp as org_bp
+    from lms.progress.views import bp as progress_bp
 
-    for bp in (auth_bp, org_bp, catalog_bp, teach_bp, dashboard_bp, api_bp):
+    for bp in (auth_bp, org_bp, catalog_bp, teach_bp, progress_bp, dashboard_bp, api_bp):
         app.register_blueprint(bp)
 
 

@@ -41,6 +41,8 @@ def load_config(instance_path: str) -> dict:
         or str(Path(instance_path) / "media"),
         "REDIS_URL": redis_url,
         "LMS_HEARTBEAT_SECONDS": int(os.environ.get("LMS_HEARTBEAT_SECONDS", "30")),
+        # Study hours: one 学时 per this many credited minutes, capped at the course's hours.
+        "LMS_MINUTES_PER_HOUR": float(os.environ.get("LMS_MINUTES_PER_HOUR", "45")),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         # A moving window: no burst of twice the limit across a window boundary.

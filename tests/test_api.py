@@ -88,6 +88,13 @@ def test_openapi_document_describes_every_endpoint(app, client):
     for path, item in doc["paths"].items():
         for operation in item.values():
             assert operation["summary"] and "200" in operation["responses"], path
+    for rule in app.url_map.iter_rules():  # every method of every route is described
+        if rule.rule.startswith("/api/v1/"):
+            path = rule.rule.removeprefix("/api/v1")
+            for arg in rule.arguments:
+                path = path.replace(f"<int:{arg}>", "{id}").replace(f"<{arg}>", "{id}")
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                assert method.lower() in doc["paths"][path], (method, path)
 
 
 def test_api_lists_are_paginated(app, client, district):

@@ -112,6 +112,11 @@ class ActivityType:
         """A description of what completes the activity (shown to learners and in the API)."""
         return {"kind": "view"}
 
+    def is_complete(self, config: dict[str, Any], progress: dict[str, Any]) -> bool:
+        """Whether the learner's progress (``study_seconds``, ``frontier``) completes this
+        activity. Types completed by other means (a quiz, attendance) keep the default."""
+        return False
+
     def initial_state(self) -> dict[str, Any]:
         """A learner's state before they start."""
         return {}

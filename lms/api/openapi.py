@@ -91,6 +91,39 @@ def openapi_document() -> dict:
                 "responses": {"200": _ok({"$ref": "#/components/schemas/ActivityContent"}),
                               "401": _ERROR, "404": _ERROR},
             }},
+            "/courses/{id}/enrolment": {"post": {
+                "summary": "Enrol the token's user in a published course (idempotent). The path "
+                           "parameter is the course slug.",
+                "parameters": [{"name": "id", "in": "path", "required": True,
+                                "schema": {"type": "string"}}],
+                "responses": {"200": _ok({"type": "object", "properties": {
+                    "course": {"type": "string"}, "source": {"type": "string"},
+                    "enrolled_at": {"type": "string", "format": "date-time"},
+                    "completed_at": {"type": "string", "format": "date-time",
+                                     "nullable": True}}}),
+                    "401": _ERROR, "404": _ERROR, "409": _ERROR},
+            }},
+            "/activities/{id}/heartbeat": {"post": {
+                "summary": "Report study: sent every LMS_HEARTBEAT_SECONDS while studying. The "
+                           "server credits time only for a visible page, contiguous beats, a "
+                           "new sequence number and one activity at a time; media positions "
+                           "beyond the played frontier do not count.",
+                "parameters": [{"name": "id", "in": "path", "required": True,
+                                "schema": {"type": "integer"}}],
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"type": "object", "required": ["seq", "visible"], "properties": {
+                        "seq": {"type": "integer", "minimum": 1},
+                        "visible": {"type": "boolean"},
+                        "position": {"type": "number",
+                                     "description": "media playback position, seconds"}}}}}},
+                "responses": {"200": _ok({"type": "object", "properties": {
+                    "credited_seconds": {"type": "integer"}, "completed": {"type": "boolean"},
+                    "counted": {"type": "integer", "description": "seconds this beat earned"},
+                    "reason": {"type": "string", "enum": [
+                        "credited", "started", "hidden", "gap", "other_activity", "replayed",
+                        "concurrent"]}}}),
+                    "400": _ERROR, "401": _ERROR, "404": _ERROR},
+            }},
             "/openapi.json": {"get": {
                 "summary": "This document.", "security": [],
                 "responses": {"200": {"description": "OpenAPI 3 document"}},

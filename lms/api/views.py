@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.activities.registry import registry
@@ -14,6 +15,8 @@ from lms.core.pagination import paginate
 from lms.extensions import csrf, db
 from lms.org import permissions, queries
 from lms.org.models import CadreProfile, Unit
+from lms.progress import services as progress_services
+from lms.progress.views import beat_from_json
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # bearer tokens, no cookies: nothing for CSRF to forge
@@ -135,6 +138,31 @@ def activity(activity_id: int):
                   for v in settings.values() if isinstance(v, str) and v in media],
     })
     return jsonify(body)
+
+
+@bp.route("/courses/<slug>/enrolment", methods=["POST"])
+@token_required
+def enrolment(slug: str):
+    course = catalog_queries.course_by_slug(slug)
+    if course is None or not permissions.can_view_course(course):
+        return json_error(404, "not_found")
+    try:
+        row = progress_services.enrol(current_user, course)
+    except progress_services.ProgressError:
+        return json_error(409, "not_open", _("This course is not open for enrolment."))
+    return jsonify({"course": course.slug, "source": row.source,
+                    "enrolled_at": row.enrolled_at.isoformat(),
+                    "completed_at": row.completed_at.isoformat() if row.completed_at else None})
+
+
+@bp.route("/activities/<int:activity_id>/heartbeat", methods=["POST"])
+@token_required
+def heartbeat(activity_id: int):
+    result = beat_from_json(activity_id)
+    if result is None:
+        return json_error(404, "not_found")
+    return jsonify({"credited_seconds": result.credited_seconds, "completed": result.completed,
+                    "counted": result.counted, "reason": result.reason})
 
 
 @bp.route("/openapi.json")

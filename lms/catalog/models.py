@@ -142,6 +142,12 @@ class ActivityState(db.Model):
     activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"), index=True)
     state: Mapped[dict] = mapped_column(JSON, default=dict)
     study_seconds: Mapped[int] = mapped_column(default=0)
+    # Heartbeat bookkeeping: the last accepted sequence number and time, and for media the
+    # furthest position actually played (seeking ahead does not move it) and the last one.
+    last_seq: Mapped[int] = mapped_column(default=0)
+    last_beat_at: Mapped[datetime | None]
+    frontier: Mapped[float] = mapped_column(default=0.0)
+    position: Mapped[float] = mapped_column(default=0.0)
     score: Mapped[float | None]
     passed: Mapped[bool | None]
     completed_at: Mapped[datetime | None]

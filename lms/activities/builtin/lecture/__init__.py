@@ -81,5 +81,11 @@ class Lecture(ActivityType):
             return {"kind": "time", "min_minutes": config["min_minutes"]}
         return {"kind": "view"}
 
+    def is_complete(self, config, progress):
+        # Credited study time only (the server measures it); without a minimum, one full
+        # heartbeat interval of study completes the lecture.
+        needed = (config.get("min_minutes") or 0) * 60
+        return progress["study_seconds"] >= max(needed, progress["interval"])
+
     def public_config(self, config):
         return {k: config.get(k) for k in ("video", "audio", "pdf", "min_minutes")}

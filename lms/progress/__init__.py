@@ -1,0 +1,1 @@
+"""Study tracking: enrolment, server-side crediting of study time, completion, study hours."""

@@ -1,0 +1,182 @@
+"""Study time is credited by server rules only; completion and its record happen once."""
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+
+from lms.auth.models import User
+from lms.catalog.models import Activity, ActivityState, Course
+from lms.core.timeutil import utcnow
+from lms.extensions import db
+from lms.progress import services
+from lms.progress.models import Enrolment
+from lms.records.models import RecordEntry
+from tests.conftest import PASSWORD
+
+INTERVAL = 30  # LMS_HEARTBEAT_SECONDS default
+
+
+@pytest.fixture
+def study(app, sample_courses):
+    """Beat as the learner on an activity at chosen times (seconds from a start)."""
+    start = utcnow()
+
+    def beat(key: str, seq: int, at: float, *, visible: bool = True, position=None,
+             slug: str = "gongwen-xiezuo"):
+        with app.app_context():
+            user = db.session.scalar(db.select(User).filter_by(username="learn"))
+            course = db.session.scalar(db.select(Course).filter_by(slug=slug))
+            activity = db.session.scalar(db.select(Activity).filter_by(course_id=course.id,
+                                                                      key=key))
+            return services.heartbeat(user, activity, seq=seq, visible=visible,
+                                      position=position, now=start + timedelta(seconds=at))
+    return beat
+
+
+def test_contiguous_visible_beats_are_credited(study):
+    assert study("gaishu", 1, 0).reason == "started"
+    assert study("gaishu", 2, 30).counted == 30
+    result = study("gaishu", 3, 55)
+    assert result.counted == 25 and result.credited_seconds == 55  # never more than elapsed
+
+
+def test_no_credit_for_a_hidden_page(study):
+    study("gaishu", 1, 0)
+    assert study("gaishu", 2, 30, visible=False).counted == 0
+    assert study("gaishu", 3, 60, visible=False).credited_seconds == 0
+
+
+def test_no_credit_across_a_gap(study):
+    study("gaishu", 1, 0)
+    result = study("gaishu", 2, 30 + 3600)
+    assert result.counted == 0 and result.reason == "gap"
+    assert study("gaishu", 3, 3660).counted == 30  # a new contiguous run counts again
+
+
+def test_no_credit_for_a_replayed_or_duplicate_sequence(study):
+    study("gaishu", 1, 0)
+    study("gaishu", 2, 30)
+    assert study("gaishu", 2, 31).reason == "replayed"
+    assert study("gaishu", 1, 60).counted == 0
+    assert study("gaishu", 3, 60).credited_seconds == 60
+
+
+def test_no_credit_for_a_second_parallel_activity(study):
+    study("gaishu", 1, 0)
+    study("geshi", 1, 5)
+    study("gaishu", 2, 30)
+    parallel = study("geshi", 2, 35)
+    assert parallel.counted == 0 and parallel.reason == "other_activity"
+    assert study("gaishu", 3, 60).counted == 30
+    # Once the first activity falls silent, the other one may take over.
+    study("geshi", 3, 200)
+    assert study("geshi", 4, 230).counted == 30
+
+
+def test_media_frontier_ignores_seeking_ahead(app, study):
+    study("gaishu", 1, 0, position=0)
+    study("gaishu", 2, 30, position=29)
+    jumped = study("gaishu", 3, 60, position=900)  # skipped to near the end
+    with app.app_context():
+        state = db.session.scalar(db.select(ActivityState).where(
+            ActivityState.study_seconds > 0))
+        assert state.frontier <= 29 + 2 * 30 + 2  # at most twice real time past the frontier
+        assert state.position == 900  # where to resume
+    assert jumped.counted == 30  # time spent still counts, the skipped part does not
+
+
+def test_lecture_completes_on_credited_time_and_course_once(app, study):
+    # gaishu needs 20 minutes.
+    study("gaishu", 1, 0)
+    t = 0
+    for seq in range(2, 43):
+        t += 30
+        result = study("gaishu", seq, t)
+    assert result.completed and result.credited_seconds >= 20 * 60
+    with app.app_context():
+        assert db.session.scalar(db.select(Enrolment)).source == "self"
+        assert db.session.scalar(db.select(db.func.count()).select_from(RecordEntry)) == 0
+
+
+def test_course_completion_writes_the_record_once(app, sample_courses):
+    with app.app_context():
+        user = db.session.scalar(db.select(User).filter_by(username="learn"))
+        course = db.session.scalar(db.select(Course).filter_by(slug="gongwen-xiezuo"))
+        now = utcnow()
+        services.enrol(user, course)
+        for activity in course.activities:
+            db.session.add(ActivityState(user_id=user.id, activity_id=activity.id,
+                                         study_seconds=600, completed_at=now, state={}))
+        db.session.commit()
+        assert services.complete_course_if_done(user, course, now)
+        assert services.complete_course_if_done(user, course, now)
+        entries = list(db.session.scalars(db.select(RecordEntry)))
+        assert len(entries) == 1
+        entry = entries[0]
+        assert entry.kind == "online_course" and entry.year == now.year
+        # 7 activities x 600 s = 70 min at 45 min per 学时 = 1.56, within the course's 4.0
+        assert entry.hours == 1.56
+        assert db.session.scalar(db.select(Enrolment)).completed_at is not None
+
+
+def test_course_completes_once_under_concurrent_requests(app, db_url, sample_courses):
+    if not db_url.startswith("postgresql"):
+        pytest.skip("concurrency is proven on PostgreSQL (the second pass of make test)")
+    with app.app_context():
+        user_id = db.session.scalar(db.select(User.id).filter_by(username="learn"))
+        course = db.session.scalar(db.select(Course).filter_by(slug="gongwen-xiezuo"))
+        course_id, now = course.id, utcnow()
+        services.enrol(db.session.get(User, user_id), course)
+        for activity in course.activities:
+            db.session.add(ActivityState(user_id=user_id, activity_id=activity.id,
+                                         study_seconds=600, completed_at=now, state={}))
+        db.session.commit()
+    barrier = threading.Barrier(20)
+    errors = []
+
+    def complete():
+        try:
+            barrier.wait(timeout=30)  # all start together (before taking a connection)
+            with app.app_context():
+                user = db.session.get(User, user_id)
+                course = db.session.get(Course, course_id)
+                services.complete_course_if_done(user, course, now)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=complete) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(RecordEntry)) == 1
+
+
+def test_heartbeat_api_and_page_endpoint(app, client, sample_courses):
+    from lms.auth.services import create_token
+
+    with app.app_context():
+        token = create_token(db.session.scalar(db.select(User).filter_by(username="learn")), "t")
+        lecture = db.session.scalar(db.select(Activity).filter_by(key="gaishu")).id
+    headers = {"Authorization": f"Bearer {token}"}
+    enrolled = client.post("/api/v1/courses/gongwen-xiezuo/enrolment", headers=headers)
+    assert enrolled.status_code == 200 and enrolled.get_json()["source"] == "self"
+    first = client.post(f"/api/v1/activities/{lecture}/heartbeat", headers=headers,
+                        json={"seq": 1, "visible": True})
+    assert first.status_code == 200
+    assert first.get_json() == {"credited_seconds": 0, "completed": False, "counted": 0,
+                                "reason": "started"}
+    bad = client.post(f"/api/v1/activities/{lecture}/heartbeat", headers=headers,
+                      json={"seq": "x", "visible": True})
+    assert bad.status_code == 400 and bad.get_json()["error"]
+    assert client.post(f"/api/v1/activities/{lecture}/heartbeat",
+                       json={"seq": 2, "visible": True}).status_code == 401
+    client.post("/login", data={"username": "learn", "password": PASSWORD})
+    page = client.get(f"/activities/{lecture}").get_data(as_text=True)
+    assert 'data-beat-url="/activities/' in page and 'data-seq="1"' in page
+    replay = client.post(f"/activities/{lecture}/beat", json={"seq": 1, "visible": True})
+    assert replay.get_json()["reason"] == "replayed"
