@@ -58,6 +58,10 @@ def test_lecturer_to_org_admin_to_learner(browser, live_server, make_unit, make_
     learner.get_by_role("button", name="搜索").click()
     learner.get_by_role("link", name="防汛防台应急处置要点").click()
     expect(learner.get_by_text("已完成 0 / 1 项学习活动")).to_be_visible()
-    learner.get_by_role("link", name="汛期值班制度").first.click()
+    with learner.expect_response(lambda r: r.url.endswith("/beat")) as beat:
+        learner.get_by_role("link", name="汛期值班制度").first.click()
+    assert beat.value.status == 200  # the page reports study (CSRF header accepted)
+    assert beat.value.json()["reason"] == "started"
     expect(learner.get_by_role("heading", name="值班要求")).to_be_visible()
+    expect(learner.get_by_role("status").filter(has_text="已计学习时间")).to_be_visible()
     expect(learner.locator("main script")).to_have_count(0)
