@@ -63,8 +63,10 @@ def _register_blueprints(app: Flask) -> None:
     from lms.dashboard.views import bp as dashboard_bp
     from lms.org.views import bp as org_bp
     from lms.progress.views import bp as progress_bp
+    from lms.records.views import bp as records_bp
 
-    for bp in (auth_bp, org_bp, catalog_bp, teach_bp, progress_bp, dashboard_bp, api_bp):
+    for bp in (auth_bp, org_bp, catalog_bp, teach_bp, progress_bp, records_bp, dashboard_bp,
+               api_bp):
         app.register_blueprint(bp)
 
 

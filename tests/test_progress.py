@@ -180,3 +180,23 @@ def test_heartbeat_api_and_page_endpoint(app, client, sample_courses):
     assert 'data-beat-url="/activities/' in page and 'data-seq="1"' in page
     replay = client.post(f"/activities/{lecture}/beat", json={"seq": 1, "visible": True})
     assert replay.get_json()["reason"] == "replayed"
+
+
+def test_my_learning_page_and_api(app, client, study, page_queries):
+    from lms.auth.services import create_token
+
+    study("gaishu", 1, 0)
+    study("gaishu", 2, 30)
+    client.post("/login", data={"username": "learn", "password": PASSWORD})
+    html = client.get("/me/learning").get_data(as_text=True)
+    assert "公文写作基础" in html and "继续学习：公文的性质、作用与种类" in html
+    assert "网络自学：0.0 / 50 学时" in html
+    with app.app_context():
+        token = create_token(db.session.scalar(db.select(User).filter_by(username="learn")), "t")
+    body = client.get("/api/v1/me/learning",
+                      headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert body["in_progress"][0]["course"] == "gongwen-xiezuo"
+    assert body["in_progress"][0]["total"] == 7 and body["required_hours"] == 50.0
+    assert body["resume_activity_id"] is not None
+    queries, _size = page_queries(client, "/me/learning")
+    assert queries <= 10

@@ -35,6 +35,18 @@ def openapi_document() -> dict:
                 "summary": "The token's user: name, unit and roles with their units.",
                 "responses": {"200": _ok({"$ref": "#/components/schemas/Me"}), "401": _ERROR},
             }},
+            "/me/learning": {"get": {
+                "summary": "The token's user's courses in progress and completed (progress, "
+                           "hours), this year's study hours against the year's online "
+                           "requirement, and the activity to continue.",
+                "responses": {"200": _ok({"type": "object", "properties": {
+                    "year": {"type": "integer"}, "hours": {"type": "number"},
+                    "required_hours": {"type": "number"},
+                    "in_progress": {"type": "array", "items": {"type": "object"}},
+                    "completed": {"type": "array", "items": {"type": "object"}},
+                    "resume_activity_id": {"type": "integer", "nullable": True}}}),
+                    "401": _ERROR},
+            }},
             "/units": {"get": {
                 "summary": "Units the user may see, in tree order.",
                 "parameters": _PAGE_PARAMS,

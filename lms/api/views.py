@@ -17,6 +17,7 @@ from lms.org import permissions, queries
 from lms.org.models import CadreProfile, Unit
 from lms.progress import services as progress_services
 from lms.progress.views import beat_from_json
+from lms.records import queries as records_queries
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # bearer tokens, no cookies: nothing for CSRF to forge
@@ -54,6 +55,28 @@ def me():
         "unit": _unit_json(profile.unit if profile else None),
         "roles": [{"role": g.role, "unit": _unit_json(g.unit)} for g in current_user.grants],
         "locale": current_user.locale,
+    })
+
+
+@bp.route("/me/learning")
+@token_required
+def my_learning():
+    learning = records_queries.my_learning(current_user.id, records_queries.this_year())
+
+    def item(p):
+        return {"course": p.course.slug, "title": p.course.title, "required": p.course.required,
+                "done": p.done, "total": p.total, "percent": p.percent,
+                "enrolled_at": p.enrolment.enrolled_at.isoformat(),
+                "completed_at": (p.enrolment.completed_at.isoformat()
+                                 if p.enrolment.completed_at else None),
+                "hours": p.enrolment.hours}
+
+    return jsonify({
+        "year": learning.year, "hours": learning.hours,
+        "required_hours": learning.required_hours,
+        "in_progress": [item(p) for p in learning.in_progress],
+        "completed": [item(p) for p in learning.completed],
+        "resume_activity_id": learning.resume.id if learning.resume else None,
     })
 
 

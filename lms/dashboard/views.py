@@ -15,7 +15,8 @@ bp = Blueprint("dashboard", __name__)
 @bp.app_context_processor
 def _navigation():
     def nav_items() -> list[dict]:
-        items = [{"url": url_for("catalog.catalogue"), "label": _("Courses")}]
+        items = [{"url": url_for("records.learning"), "label": _("My learning")},
+                 {"url": url_for("catalog.catalogue"), "label": _("Courses")}]
         if permissions.can_anywhere("course.author"):
             items.append({"url": url_for("teach.courses"), "label": _("My courses")})
         if permissions.can_review_courses():

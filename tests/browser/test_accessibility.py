@@ -44,6 +44,6 @@ def test_main_pages_have_no_accessibility_violations(app, page, live_server, sam
                  f"/admin/cadres/{cadre}/edit", "/admin/cadres/import", "/account", "/courses",
                  "/courses/gongwen-xiezuo", f"/activities/{lecture}", f"/activities/{quiz}",
                  "/teach/courses", f"/teach/courses/{course_id}", "/teach/courses/new",
-                 f"/teach/activities/{lecture}/edit"):
+                 f"/teach/activities/{lecture}/edit", "/me/learning"):
         audit(path)
     assert found == {}
