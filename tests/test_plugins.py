@@ -58,8 +58,9 @@ def test_registry_refuses_bad_types(app):
             reg.register(cls)
 
 
-def test_example_plugin_imports_renders_and_exports(app, checklist, make_unit, make_user,
-                                                    import_course, client):
+@pytest.fixture
+def checklist_course(checklist, make_unit, make_user, import_course) -> None:
+    """A course with a checklist activity (key `zhunbei`) and a learner `learn`."""
     from tests.test_packages import MANIFEST, good_files, zip_of
 
     make_unit("QU", kind="district")
@@ -68,6 +69,9 @@ def test_example_plugin_imports_renders_and_exports(app, checklist, make_unit, m
     manifest = MANIFEST + ('\n[[activities]]\nkey = "zhunbei"\ntype = "checklist"\n'
                            'title = "上岗前准备"\nitems = ["阅读制度", "开通账号"]\n')
     import_course(zip_of(good_files(**{"course.toml": manifest})))
+
+
+def test_example_plugin_imports_renders_and_exports(app, checklist_course, client):
     with app.app_context():
         activity = db.session.scalar(db.select(Activity).filter_by(key="zhunbei"))
         assert activity.type_key == "checklist" and "阅读制度" in activity.html
@@ -79,16 +83,7 @@ def test_example_plugin_imports_renders_and_exports(app, checklist, make_unit, m
     assert "Checklist" in outline
 
 
-def test_activity_of_a_missing_type_shows_a_notice(app, checklist, make_unit, make_user,
-                                                   import_course, client):
-    from tests.test_packages import MANIFEST, good_files, zip_of
-
-    make_unit("QU", kind="district")
-    make_user("lecturer", "lecturer", "QU")
-    make_user("learn", "learner", "QU")
-    manifest = MANIFEST + ('\n[[activities]]\nkey = "zhunbei"\ntype = "checklist"\n'
-                           'title = "上岗前准备"\nitems = ["阅读制度"]\n')
-    import_course(zip_of(good_files(**{"course.toml": manifest})))
+def test_activity_of_a_missing_type_shows_a_notice(app, checklist_course, client):
     app.extensions["lms.activities"].unregister("checklist")  # the plugin is uninstalled
     with app.app_context():
         activity_id = db.session.scalar(db.select(Activity.id).filter_by(key="zhunbei"))

@@ -19,6 +19,14 @@ def _paged(item_ref: str) -> dict:
     }
 
 
+def _id(kind: str = "integer", description: str = "") -> list[dict]:
+    """The `{id}` path parameter."""
+    param = {"name": "id", "in": "path", "required": True, "schema": {"type": kind}}
+    if description:
+        param["description"] = description
+    return [param]
+
+
 def _ok(schema: dict, description: str = "OK") -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
@@ -69,8 +77,7 @@ def openapi_document() -> dict:
             }},
             "/cadres/{id}": {"get": {
                 "summary": "One cadre; 404 when missing or outside the user's scope.",
-                "parameters": [{"name": "id", "in": "path", "required": True,
-                                "schema": {"type": "integer"}}],
+                "parameters": _id(),
                 "responses": {"200": _ok({"$ref": "#/components/schemas/Cadre"}),
                               "401": _ERROR, "404": _ERROR},
             }},
@@ -90,24 +97,21 @@ def openapi_document() -> dict:
             "/courses/{id}": {"get": {
                 "summary": "A course's outline: each activity's id, key, type, title, study "
                            "hours and completion rule. The path parameter is the course slug.",
-                "parameters": [{"name": "id", "in": "path", "required": True,
-                                "schema": {"type": "string"}, "description": "Course slug."}],
+                "parameters": _id("string", "Course slug."),
                 "responses": {"200": _ok({"$ref": "#/components/schemas/CourseOutline"}),
                               "401": _ERROR, "404": _ERROR},
             }},
             "/activities/{id}": {"get": {
                 "summary": "What a learner's client needs to show an activity: sanitised HTML, "
                            "learner-visible settings (never answer keys) and media addresses.",
-                "parameters": [{"name": "id", "in": "path", "required": True,
-                                "schema": {"type": "integer"}}],
+                "parameters": _id(),
                 "responses": {"200": _ok({"$ref": "#/components/schemas/ActivityContent"}),
                               "401": _ERROR, "404": _ERROR},
             }},
             "/courses/{id}/enrolment": {"post": {
                 "summary": "Enrol the token's user in a published course (idempotent). The path "
                            "parameter is the course slug.",
-                "parameters": [{"name": "id", "in": "path", "required": True,
-                                "schema": {"type": "string"}}],
+                "parameters": _id("string", "Course slug."),
                 "responses": {"200": _ok({"type": "object", "properties": {
                     "course": {"type": "string"}, "source": {"type": "string"},
                     "enrolled_at": {"type": "string", "format": "date-time"},
@@ -120,8 +124,7 @@ def openapi_document() -> dict:
                            "server credits time only for a visible page, contiguous beats, a "
                            "new sequence number and one activity at a time; media positions "
                            "beyond the played frontier do not count.",
-                "parameters": [{"name": "id", "in": "path", "required": True,
-                                "schema": {"type": "integer"}}],
+                "parameters": _id(),
                 "requestBody": {"required": True, "content": {"application/json": {
                     "schema": {"type": "object", "required": ["seq", "visible"], "properties": {
                         "seq": {"type": "integer", "minimum": 1},
