@@ -1,6 +1,8 @@
 """API v1 endpoints. They call the same queries and permission checks as the HTML views."""
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -184,8 +186,7 @@ def heartbeat(activity_id: int):
     result = beat_from_json(activity_id)
     if result is None:
         return json_error(404, "not_found")
-    return jsonify({"credited_seconds": result.credited_seconds, "completed": result.completed,
-                    "counted": result.counted, "reason": result.reason})
+    return jsonify(asdict(result))
 
 
 @bp.route("/openapi.json")

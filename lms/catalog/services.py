@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import posixpath
-import re
 from typing import Any, BinaryIO
 
 from flask_babel import gettext as _
@@ -13,13 +12,12 @@ from lms.auth.models import User
 from lms.catalog import media as media_store
 from lms.catalog.models import Activity, Course, CourseReview, MediaFile, SubjectCategory
 from lms.catalog.package_files import MAX_FILE, MAX_MEDIA_FILE, clean_path
+from lms.catalog.packages import SLUG_RE
 from lms.catalog.search import search_text
 from lms.core.markup import MarkupError, MediaRef, render_markdown
 from lms.core.timeutil import utcnow
 from lms.extensions import db
 from lms.org.models import RoleGrant
-
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
 
 
 class CourseError(ValueError):

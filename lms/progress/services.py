@@ -66,7 +66,9 @@ class BeatResult:
 def _state(user: User, activity: Activity) -> ActivityState:
     state = db.session.scalar(select(ActivityState).where(
         ActivityState.user_id == user.id, ActivityState.activity_id == activity.id))
-    if state is None:
+    if state is None:  # the learner's first beat here: make sure they are enrolled
+        if enrolment(user, activity.course) is None:
+            enrol(user, activity.course)
         state = ActivityState(user_id=user.id, activity_id=activity.id, state={},
                               study_seconds=0, last_seq=0, frontier=0.0, position=0.0)
         db.session.add(state)
@@ -102,9 +104,6 @@ def heartbeat(user: User, activity: Activity, *, seq: int, visible: bool,
     """Apply one heartbeat and return the learner's credited total for the activity."""
     now = now or utcnow()
     interval = float(current_app.config["LMS_HEARTBEAT_SECONDS"])
-    course = activity.course
-    if enrolment(user, course) is None:
-        enrol(user, course)
     state = _state(user, activity)
     if seq <= state.last_seq:
         return BeatResult(state.study_seconds, state.completed_at is not None, 0, "replayed")
@@ -131,25 +130,26 @@ def heartbeat(user: User, activity: Activity, *, seq: int, visible: bool,
         .values(study_seconds=ActivityState.study_seconds + credit, last_seq=seq,
                 last_beat_at=now, frontier=frontier, position=last_position)
         .execution_options(synchronize_session=False))
+    # The write succeeded only if nothing changed since the read, so the totals are known
+    # without reading them back (and before commit expires the loaded state).
+    state_id, total, was_complete = state.id, state.study_seconds + credit, \
+        state.completed_at is not None
     if updated.rowcount != 1:
         db.session.rollback()
-        return BeatResult(state.study_seconds, state.completed_at is not None, 0, "concurrent")
+        return BeatResult(total - credit, was_complete, 0, "concurrent")
     db.session.commit()
-    db.session.refresh(state)
-    completed = state.completed_at is not None or _complete_if_done(user, activity, state,
-                                                                     interval, now)
-    return BeatResult(state.study_seconds, completed, credit, reason)
+    progress = {"study_seconds": total, "frontier": frontier, "interval": interval}
+    completed = was_complete or _complete_if_done(user, activity, state_id, progress, now)
+    return BeatResult(total, completed, credit, reason)
 
 
-def _complete_if_done(user: User, activity: Activity, state: ActivityState, interval: float,
+def _complete_if_done(user: User, activity: Activity, state_id: int, progress: dict,
                       now: datetime) -> bool:
     kind = registry().get(activity.type_key)
-    progress = {"study_seconds": state.study_seconds, "frontier": state.frontier,
-                "interval": interval}
     if kind is None or not kind.is_complete(activity.config, progress):
         return False
     done = db.session.execute(
-        update(ActivityState).where(ActivityState.id == state.id,
+        update(ActivityState).where(ActivityState.id == state_id,
                                     ActivityState.completed_at.is_(None))
         .values(completed_at=now).execution_options(synchronize_session=False))
     db.session.commit()

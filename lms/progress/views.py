@@ -1,6 +1,8 @@
 """Heartbeats from activity pages (learners are enrolled at their first heartbeat)."""
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from flask import Blueprint, abort, jsonify, request
 from flask_login import current_user, login_required
 
@@ -38,5 +40,4 @@ def beat(activity_id: int):
     result = beat_from_json(activity_id)
     if result is None:
         abort(404)
-    return jsonify({"credited_seconds": result.credited_seconds, "completed": result.completed,
-                    "counted": result.counted, "reason": result.reason})
+    return jsonify(asdict(result))
