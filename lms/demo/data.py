@@ -132,17 +132,10 @@ def _accounts(units: dict[str, Unit], password_hash: str) -> None:
     for username, name, role, code in ACCOUNTS:
         if db.session.scalar(select(User.id).where(User.username == username)):
             continue
-        user = User(username=username, name=name, password_hash=password_hash)
         unit = units.get(code) if code else None
-        db.session.add(user)
-        if unit is not None:
-            db.session.add(CadreProfile(user=user, unit=unit, rank="section",
-                                        birth_date=date(1985, 6, 1), education="bachelor",
-                                        party_status="member"))
-            db.session.add(RoleGrant(user=user, role="learner", unit=unit))
-        if role != "learner":
-            db.session.add(RoleGrant(user=user, role=role, unit=unit))
-    db.session.commit()
+        profile = {"rank": "section", "birth_date": date(1985, 6, 1), "education": "bachelor",
+                   "party_status": "member"} if unit else {}
+        services.add_account(username, name, password_hash, role, unit, **profile)
 
 
 def load_demo() -> dict[str, int]:

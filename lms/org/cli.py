@@ -11,7 +11,7 @@ from lms.auth.models import User
 from lms.auth.passwords import hash_password, policy_errors
 from lms.extensions import db
 from lms.org import importer, services
-from lms.org.models import ROLES, UNIT_KINDS, CadreProfile, RoleGrant
+from lms.org.models import ROLES, UNIT_KINDS
 
 units_cli = AppGroup("units", help="Manage the unit tree.")
 cadres_cli = AppGroup("cadres", help="Manage cadres.")
@@ -61,14 +61,7 @@ def create_user(username: str, password: str, role: str, unit_code: str | None,
             raise click.ClickException(f"no unit with code {unit_code!r}")
     elif role != "sysadmin":
         raise click.ClickException(f"--unit is required for role {role}")
-    user = User(username=username, name=name or username, password_hash=hash_password(password))
-    db.session.add(user)
-    if unit is not None:
-        db.session.add(CadreProfile(user=user, unit=unit))
-        if role != "learner":
-            db.session.add(RoleGrant(user=user, role="learner", unit=unit))
-    db.session.add(RoleGrant(user=user, role=role, unit=unit))
-    db.session.commit()
+    services.add_account(username, name or username, hash_password(password), role, unit)
     click.echo(f"created user {username} ({role}{' at ' + unit.code if unit else ''})")
 
 

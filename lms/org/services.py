@@ -148,6 +148,21 @@ def update_cadre(profile: CadreProfile, data: CadreData) -> None:
     db.session.commit()
 
 
+def add_account(username: str, name: str, password_hash: str | None, role: str,
+                unit: Unit | None, **profile) -> User:
+    """A user holding `role` over `unit`; with a unit, also a cadre profile and the learner
+    role there. `profile` sets cadre attributes (rank, birth_date ...). Commits."""
+    user = User(username=username, name=name, password_hash=password_hash)
+    db.session.add(user)
+    if unit is not None:
+        db.session.add(CadreProfile(user=user, unit=unit, **profile))
+        db.session.add(RoleGrant(user=user, role="learner", unit=unit))
+    if role != "learner" or unit is None:
+        db.session.add(RoleGrant(user=user, role=role, unit=unit))
+    db.session.commit()
+    return user
+
+
 def set_active(user: User, active: bool) -> None:
     """Deactivate or reactivate an account; records are never deleted."""
     user.is_active_flag = active
