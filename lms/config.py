@@ -43,6 +43,13 @@ def load_config(instance_path: str) -> dict:
         "LMS_HEARTBEAT_SECONDS": int(os.environ.get("LMS_HEARTBEAT_SECONDS", "30")),
         # Study hours: one 学时 per this many credited minutes, capped at the course's hours.
         "LMS_MINUTES_PER_HOUR": float(os.environ.get("LMS_MINUTES_PER_HOUR", "45")),
+        # minutes | declared | buckets (see lms/progress/hours.py and the README).
+        "LMS_HOURS_RULE": os.environ.get("LMS_HOURS_RULE", "minutes"),
+        "LMS_HOURS_BUCKETS": os.environ.get("LMS_HOURS_BUCKETS", "30:1,15:0.5,0:0.25"),
+        # Beats kept by an offline page are accepted this many seconds late.
+        "LMS_BEAT_REPLAY_SECONDS": int(os.environ.get("LMS_BEAT_REPLAY_SECONDS", "900")),
+        # Mean minutes between presence checks at random moments; 0 turns them off.
+        "LMS_PRESENCE_CHECK_MINUTES": float(os.environ.get("LMS_PRESENCE_CHECK_MINUTES", "20")),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         # A moving window: no burst of twice the limit across a window boundary.

@@ -48,6 +48,7 @@ def app(db_url, tmp_path_factory) -> Iterator[Flask]:
         "LMS_MEDIA_DIR": str(tmp_path_factory.mktemp("media")),
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
+        "LMS_PRESENCE_CHECK_MINUTES": 0,  # presence checks only where a test asks for them
     })
     with app.app_context():
         _reset_schema(db_url)

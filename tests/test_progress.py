@@ -169,7 +169,7 @@ def test_heartbeat_api_and_page_endpoint(app, client, sample_courses):
                         json={"seq": 1, "visible": True})
     assert first.status_code == 200
     assert first.get_json() == {"credited_seconds": 0, "completed": False, "counted": 0,
-                                "reason": "started"}
+                                "reason": "started", "presence_check": False}
     bad = client.post(f"/api/v1/activities/{lecture}/heartbeat", headers=headers,
                       json={"seq": "x", "visible": True})
     assert bad.status_code == 400 and bad.get_json()["error"]

@@ -113,8 +113,12 @@ class ActivityType:
         return {"kind": "view"}
 
     def is_complete(self, config: dict[str, Any], progress: dict[str, Any]) -> bool:
-        """Whether the learner's progress (``study_seconds``, ``frontier``) completes this
-        activity. Types completed by other means (a quiz, attendance) keep the default."""
+        """Whether the learner's progress completes this activity.
+
+        `progress` holds ``study_seconds`` (credited by the server), ``interval`` (the
+        heartbeat interval), ``frontier`` (the furthest media second actually played),
+        ``durations`` ({media path: seconds} where the file states it) and, for graded
+        types, ``passed``. Types completed by attendance keep the default."""
         return False
 
     def initial_state(self) -> dict[str, Any]:

@@ -122,22 +122,38 @@ def openapi_document() -> dict:
             "/activities/{id}/heartbeat": {"post": {
                 "summary": "Report study: sent every LMS_HEARTBEAT_SECONDS while studying. The "
                            "server credits time only for a visible page, contiguous beats, a "
-                           "new sequence number and one activity at a time; media positions "
-                           "beyond the played frontier do not count.",
+                           "new sequence number, no unanswered presence check and one activity "
+                           "at a time; media positions beyond the played frontier do not "
+                           "count. Beats kept while offline are sent later with their `age`.",
                 "parameters": _id(),
                 "requestBody": {"required": True, "content": {"application/json": {
                     "schema": {"type": "object", "required": ["seq", "visible"], "properties": {
                         "seq": {"type": "integer", "minimum": 1},
                         "visible": {"type": "boolean"},
                         "position": {"type": "number",
-                                     "description": "media playback position, seconds"}}}}}},
+                                     "description": "media playback position, seconds (for "
+                                                    "a page without media: its scroll offset)"},
+                        "age": {"type": "number", "minimum": 0, "description":
+                                "seconds since the page took this beat (a beat kept while "
+                                "offline); accepted up to LMS_BEAT_REPLAY_SECONDS"}}}}}},
                 "responses": {"200": _ok({"type": "object", "properties": {
                     "credited_seconds": {"type": "integer"}, "completed": {"type": "boolean"},
                     "counted": {"type": "integer", "description": "seconds this beat earned"},
                     "reason": {"type": "string", "enum": [
                         "credited", "started", "hidden", "gap", "other_activity", "replayed",
-                        "concurrent"]}}}),
+                        "concurrent", "stale", "presence"]},
+                    "presence_check": {"type": "boolean", "description":
+                                       "a presence check waits: no credit until it is "
+                                       "answered (POST .../presence)"}}}),
                     "400": _ERROR, "401": _ERROR, "404": _ERROR},
+            }},
+            "/activities/{id}/presence": {"post": {
+                "summary": "Answer a presence check: credit resumes from now.",
+                "parameters": _id(),
+                "responses": {"200": _ok({"type": "object", "properties": {
+                    "answered": {"type": "boolean",
+                                 "description": "false when no check was waiting"}}}),
+                    "401": _ERROR, "404": _ERROR},
             }},
             "/openapi.json": {"get": {
                 "summary": "This document.", "security": [],

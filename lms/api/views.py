@@ -18,7 +18,7 @@ from lms.extensions import csrf, db
 from lms.org import permissions, queries
 from lms.org.models import CadreProfile, Unit
 from lms.progress import services as progress_services
-from lms.progress.views import beat_from_json
+from lms.progress.views import beat_from_json, presence_from_request
 from lms.records import queries as records_queries
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -187,6 +187,15 @@ def heartbeat(activity_id: int):
     if result is None:
         return json_error(404, "not_found")
     return jsonify(asdict(result))
+
+
+@bp.route("/activities/<int:activity_id>/presence", methods=["POST"])
+@token_required
+def presence(activity_id: int):
+    answered = presence_from_request(activity_id)
+    if answered is None:
+        return json_error(404, "not_found")
+    return jsonify({"answered": answered})
 
 
 @bp.route("/openapi.json")

@@ -53,6 +53,9 @@ class Course(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     published_at: Mapped[datetime | None]
+    # The course's completion rule: every activity not marked optional, and, when set, at
+    # least this many of its live activities ("N of M").
+    completion_count: Mapped[int | None]
 
     category: Mapped[SubjectCategory] = relationship(lazy="joined")
     lecturers: Mapped[list[User]] = relationship(secondary=course_lecturers)
@@ -82,6 +85,7 @@ class Activity(db.Model):
     config: Mapped[dict] = mapped_column(JSON, default=dict)
     html: Mapped[str] = mapped_column(Text, default="")
     retired: Mapped[bool] = mapped_column(default=False)
+    optional: Mapped[bool] = mapped_column(default=False)  # not needed to complete the course
     changed_in_version: Mapped[int] = mapped_column(default=1)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -101,6 +105,7 @@ class MediaFile(db.Model):
     mime: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(16))
     size: Mapped[int]
+    duration: Mapped[float | None]  # seconds, for audio and video when the file states it
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property
@@ -148,6 +153,8 @@ class ActivityState(db.Model):
     last_beat_at: Mapped[datetime | None]
     frontier: Mapped[float] = mapped_column(default=0.0)
     position: Mapped[float] = mapped_column(default=0.0)
+    credited_at: Mapped[datetime | None]  # the last beat that earned credit
+    presence_due_at: Mapped[datetime | None]  # a presence check falls due then
     score: Mapped[float | None]
     passed: Mapped[bool | None]
     completed_at: Mapped[datetime | None]

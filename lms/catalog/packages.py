@@ -30,9 +30,9 @@ from lms.extensions import db
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
 KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
-COMMON = {"key", "type", "title", "hours"}
+COMMON = {"key", "type", "title", "hours", "optional"}
 COURSE_FIELDS = {"slug", "title", "summary", "category", "required", "hours", "cover",
-                 "lecturers", "version"}
+                 "lecturers", "version", "completion_count"}
 MANIFEST = "course.toml"
 
 
@@ -127,6 +127,7 @@ class _Planned:
     title: str
     hours: float
     config: dict[str, Any]
+    optional: bool = False
 
 
 @dataclass
@@ -185,6 +186,12 @@ def import_package(files: PackageFiles, *, actor: User | None = None,
     if not isinstance(info.get("required", False), bool):
         ctx.problem(_("required must be true or false."), file=MANIFEST)
     hours = _number(info.get("hours"), ctx, MANIFEST, "hours")
+    count = info.get("completion_count")
+    if count is not None and (not isinstance(count, int) or isinstance(count, bool)
+                              or count < 1):
+        ctx.problem(_("completion_count must be a whole number of activities (1 or more)."),
+                    file=MANIFEST)
+        count = None
     summary = str(info.get("summary") or "")
     ctx.markdown(summary, file=MANIFEST)
     cover = ctx.media(str(info["cover"]), {"image"}, origin=MANIFEST) if info.get(
@@ -198,6 +205,9 @@ def import_package(files: PackageFiles, *, actor: User | None = None,
             lecturers.append(user)
 
     planned = _plan_activities(manifest, text, ctx)
+    if count is not None and count > len(planned):
+        ctx.problem(_("completion_count (%(n)d) is more than the %(m)d activities.", n=count,
+                      m=len(planned)), file=MANIFEST)
     existing = db.session.scalar(select(Course).where(Course.slug == slug)) if slug else None
     if existing is not None:
         if may_update is not None and not may_update(existing):
@@ -223,6 +233,7 @@ def import_package(files: PackageFiles, *, actor: User | None = None,
             db.session.add(course)
         course.title, course.summary, course.category = title, summary, category
         course.required, course.hours = bool(info.get("required", False)), hours
+        course.completion_count = count
         course.lecturers = lecturers or list(course.lecturers)
         course.version = (course.version or 0) + 1
         course.package_digest = digest
@@ -274,10 +285,13 @@ def _plan_activities(manifest: dict, text: str, ctx: PackageContext) -> list[_Pl
         unknown = set(raw) - COMMON - set(kind.fields)
         if unknown:
             bad(_("Unknown fields for %(t)s: %(f)s", t=type_key, f=", ".join(sorted(unknown))))
+        if not isinstance(raw.get("optional", False), bool):
+            bad(_("optional must be true or false."))
         own = {k: v for k, v in raw.items() if k not in COMMON}
         config = kind.validate_config(own, ctx, origin)
         planned.append(_Planned(key, kind, title, _number(raw.get("hours"), ctx, origin,
-                                                          "hours"), config))
+                                                          "hours"), config,
+                                raw.get("optional") is True))
     return planned
 
 
@@ -311,8 +325,10 @@ def _write_activities(course: Course, planned: list[_Planned], ctx: PackageConte
             activity = Activity(key=plan.key, type_key=plan.kind.key)
             course.activities.append(activity)
         changed = (activity.config != plan.config or activity.title != plan.title
-                   or activity.hours != plan.hours or activity.retired)
+                   or activity.hours != plan.hours or activity.retired
+                   or activity.optional != plan.optional)
         activity.title, activity.hours, activity.position = plan.title, plan.hours, position
+        activity.optional = plan.optional
         activity.config, activity.html, activity.retired = plan.config, html, False
         if changed or activity.id is None:
             activity.changed_in_version = course.version
@@ -341,11 +357,14 @@ def export_package(course: Course) -> bytes:
         fields, texts = kind.export(activity.config, activity.key)
         table = {"key": activity.key, "type": activity.type_key, "title": activity.title,
                  "hours": activity.hours, **fields}
+        if activity.optional:
+            table["optional"] = True
         tables.append(table)
         files.update(texts)
     info = {"slug": course.slug, "title": course.title, "summary": course.summary or None,
             "category": course.category.name, "required": course.required,
             "hours": course.hours, "version": course.version,
+            "completion_count": course.completion_count,
             "lecturers": [u.username for u in course.lecturers] or None}
     if course.cover is not None:
         info["cover"] = course.cover.path

@@ -1,17 +1,26 @@
-"""Enrolments and each learner's study clock."""
+"""Enrolments, assignments (调训) with due dates, each learner's study clock, and notices."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lms.auth.models import User
+from lms.catalog.models import Course
 from lms.core.timeutil import utcnow
 from lms.extensions import db
+from lms.org.models import Unit
+
+ASSIGNMENT_KINDS = ("people", "audience")
 
 
 class Enrolment(db.Model):
-    """A learner in a course: enrolled by themselves or assigned, with an optional due date."""
+    """A learner in a course: enrolled by themselves or assigned, with an optional due date.
+
+    `due_at` is the end of the due day (local time) of the earliest assignment that covers
+    the learner; None for a self-enrolment.
+    """
 
     __tablename__ = "enrolments"
     __table_args__ = (UniqueConstraint("user_id", "course_id", name="uq_enrolment_user_course"),)
@@ -26,11 +35,65 @@ class Enrolment(db.Model):
     hours: Mapped[float | None]
 
 
+class Assignment(db.Model):
+    """A required course assigned by an administrator, with a due date.
+
+    `people`: the named cadres (targets written once). `audience`: every cadre in the unit
+    subtree matching the filters in `audience` (category codes, ranks, age bounds); cadres who
+    join the audience later are added as they join.
+    """
+
+    __tablename__ = "assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    audience: Mapped[dict] = mapped_column(JSON, default=dict)
+    due_at: Mapped[datetime]
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    course: Mapped[Course] = relationship(lazy="joined")
+    unit: Mapped[Unit] = relationship(lazy="joined")
+    author: Mapped[User | None] = relationship()
+
+
+class AssignmentTarget(db.Model):
+    """One cadre covered by an assignment (written when assigned or when they join it)."""
+
+    __tablename__ = "assignment_targets"
+
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class StudyClock(db.Model):
-    """Which activity a learner is studying now: one at a time earns credit."""
+    """Which activity a learner studies now: only that one earns credit.
+
+    The holder keeps the clock while its state's `credited_at` is recent; another activity
+    takes it over with a compare-and-set on `activity_id`.
+    """
 
     __tablename__ = "study_clocks"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"))
     last_beat_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Notice(db.Model):
+    """An in-app notice to one user (e.g. a reminder of an overdue required course)."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    message: Mapped[str] = mapped_column(Text)
+    link: Mapped[str] = mapped_column(String(255), default="")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None]

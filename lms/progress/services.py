@@ -2,30 +2,43 @@
 
 A heartbeat credits time only when the page is visible, when it follows the previous beat
 within the expected interval (no credit across a gap, never more than the real time elapsed),
-when its sequence number is new (replays and duplicates earn nothing), and when it is for the
-one activity the learner is studying now. For media, the played frontier moves at most twice
-as fast as real time, so seeking ahead never counts.
+when its sequence number is new (replays and duplicates earn nothing), when no presence check
+is waiting for an answer, and when it is for the one activity the learner is studying now.
+For media, the played frontier moves at most twice as fast as real time, so seeking ahead
+never counts.
+
+Beats kept by the page while offline arrive late with their `age`; a late beat is placed at
+the time it was taken, within a bounded window, and never before the previous beat, so a run
+of replayed beats credits at most the real time since the server saw the run start.
+
+A steady beat costs one read (the state joined with the study clock and its holder's last
+credit) and one conditional UPDATE; the clock is written only when it changes hands.
 """
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from lms.activities.registry import registry
 from lms.auth.models import User
-from lms.catalog.models import Activity, ActivityState, Course
+from lms.catalog.models import Activity, ActivityState, Course, MediaFile
+from lms.core.cache import LRU
 from lms.core.signals import course_completed
 from lms.core.timeutil import utcnow
 from lms.extensions import db
+from lms.progress.hours import course_hours
 from lms.progress.models import Enrolment, StudyClock
 
 GAP_FACTOR = 1.5     # a beat later than 1.5 intervals after the previous one starts afresh
 MAX_RATE = 2.0       # media frontier advances at most twice as fast as real time
 SEEK_SLACK = 2.0     # seconds of tolerance on reported positions
+EPOCH = datetime(1970, 1, 1)
 
 
 class ProgressError(ValueError):
@@ -61,86 +74,188 @@ class BeatResult:
     completed: bool
     counted: int
     reason: str
+    presence_check: bool = False
 
 
-def _state(user: User, activity: Activity) -> ActivityState:
-    state = db.session.scalar(select(ActivityState).where(
-        ActivityState.user_id == user.id, ActivityState.activity_id == activity.id))
-    if state is None:  # the learner's first beat here: make sure they are enrolled
-        if enrolment(user, activity.course) is None:
-            enrol(user, activity.course)
-        state = ActivityState(user_id=user.id, activity_id=activity.id, state={},
-                              study_seconds=0, last_seq=0, frontier=0.0, position=0.0)
-        db.session.add(state)
-        try:
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()
-            return _state(user, activity)
-    return state
+@dataclass
+class _Seen:
+    state: ActivityState
+    holder_id: int | None      # the activity holding the learner's study clock
+    holder_credited: datetime | None
 
 
-def _claim_clock(user: User, activity: Activity, now: datetime, interval: float) -> bool:
-    """True when `activity` is the one the learner studies now (taking the clock if free)."""
-    clock = db.session.get(StudyClock, user.id)
-    if clock is None:
-        db.session.add(StudyClock(user_id=user.id, activity_id=activity.id, last_beat_at=now))
-        try:
-            db.session.flush()
-        except IntegrityError:
-            db.session.rollback()
-            return _claim_clock(user, activity, now, interval)
+def _read(user_id: int, activity_id: int) -> _Seen | None:
+    """The one read of a beat: the state, the clock and when its holder last earned credit."""
+    holder = aliased(ActivityState)
+    row = db.session.execute(
+        select(ActivityState, StudyClock.activity_id, holder.credited_at)
+        .outerjoin(StudyClock, StudyClock.user_id == ActivityState.user_id)
+        .outerjoin(holder, and_(holder.user_id == StudyClock.user_id,
+                                holder.activity_id == StudyClock.activity_id))
+        .where(ActivityState.user_id == user_id, ActivityState.activity_id == activity_id)
+    ).first()
+    return _Seen(*row) if row else None
+
+
+def _first_visit(user: User, activity: Activity) -> _Seen:
+    """Create the learner's state on their first beat here, enrolling them if needed."""
+    if enrolment(user, activity.course) is None:
+        enrol(user, activity.course)
+    db.session.add(ActivityState(user_id=user.id, activity_id=activity.id, state={},
+                                 study_seconds=0, last_seq=0, frontier=0.0, position=0.0))
+    try:
+        db.session.commit()
+    except IntegrityError:  # a concurrent first beat created it
+        db.session.rollback()
+    seen = _read(user.id, activity.id)
+    if seen is None:  # pragma: no cover - the row was just written or found
+        raise ProgressError("no activity state")
+    return seen
+
+
+def _seconds(moment: datetime) -> int:
+    """Whole seconds since the epoch: credits telescope, so a run never gains or loses time."""
+    return int((moment - EPOCH).total_seconds())
+
+
+def _take_clock(user_id: int, activity_id: int, seen: _Seen, beat_at: datetime,
+                interval: float) -> bool:
+    """True when `activity_id` may earn now: it holds the clock or takes it over."""
+    if seen.holder_id == activity_id:
         return True
-    busy_elsewhere = (clock.activity_id != activity.id
-                      and (now - clock.last_beat_at).total_seconds() < interval * GAP_FACTOR)
-    if busy_elsewhere:
+    if seen.holder_id is None:
+        try:
+            with db.session.begin_nested():
+                db.session.execute(insert(StudyClock).values(
+                    user_id=user_id, activity_id=activity_id, last_beat_at=beat_at))
+            return True
+        except IntegrityError:  # another activity's first beat took it at the same moment
+            return False
+    busy = seen.holder_credited is not None and \
+        (beat_at - seen.holder_credited).total_seconds() <= interval * GAP_FACTOR
+    if busy:
         return False
-    clock.activity_id, clock.last_beat_at = activity.id, now
-    return True
+    taken = db.session.execute(
+        update(StudyClock).where(StudyClock.user_id == user_id,
+                                 StudyClock.activity_id == seen.holder_id)
+        .values(activity_id=activity_id, last_beat_at=beat_at)
+        .execution_options(synchronize_session=False))
+    return taken.rowcount == 1
+
+
+def _next_presence_check(beat_at: datetime) -> datetime | None:
+    """A random moment for the next presence check (None when checks are off)."""
+    minutes = float(current_app.config["LMS_PRESENCE_CHECK_MINUTES"])
+    if minutes <= 0:
+        return None
+    factor = 0.5 + secrets.randbelow(1001) / 1000  # 0.5 to 1.5 times the mean
+    return beat_at + timedelta(minutes=minutes * factor)
 
 
 def heartbeat(user: User, activity: Activity, *, seq: int, visible: bool,
-              position: float | None = None, now: datetime | None = None) -> BeatResult:
-    """Apply one heartbeat and return the learner's credited total for the activity."""
+              position: float | None = None, age: float = 0.0,
+              now: datetime | None = None) -> BeatResult:
+    """Apply one heartbeat and return the learner's credited total for the activity.
+
+    `age` is how many seconds ago the page took the beat (beats kept while offline).
+    """
     now = now or utcnow()
-    interval = float(current_app.config["LMS_HEARTBEAT_SECONDS"])
-    state = _state(user, activity)
+    config = current_app.config
+    interval = float(config["LMS_HEARTBEAT_SECONDS"])
+    seen = _read(user.id, activity.id) or _first_visit(user, activity)
+    state = seen.state
+    was_complete = state.completed_at is not None
     if seq <= state.last_seq:
-        return BeatResult(state.study_seconds, state.completed_at is not None, 0, "replayed")
-    elapsed = (now - state.last_beat_at).total_seconds() if state.last_beat_at else None
-    contiguous = elapsed is not None and 0 <= elapsed <= interval * GAP_FACTOR
+        return BeatResult(state.study_seconds, was_complete, 0, "replayed")
+
     reason = "credited"
-    if not visible:
+    if not 0 <= age <= float(config["LMS_BEAT_REPLAY_SECONDS"]):
+        reason, age = "stale", 0.0
+    beat_at = now - timedelta(seconds=age)
+    last = state.last_beat_at
+    if last is not None and beat_at < last:
+        beat_at = last  # beats never go back in time
+    elapsed = (beat_at - last).total_seconds() if last is not None else None
+    if elapsed is None or elapsed > interval * GAP_FACTOR:
+        beat_at, elapsed = now, None  # a run starts when the server sees it
+        if reason == "credited":
+            reason = "started" if last is None else "gap"
+    if reason == "credited" and not visible:
         reason = "hidden"
-    elif not contiguous:
-        reason = "gap" if elapsed is not None else "started"
-    if not _claim_clock(user, activity, now, interval):
+    presence_due = state.presence_due_at
+    if reason == "credited" and presence_due is not None and beat_at >= presence_due:
+        reason = "presence"
+    if reason == "credited" and not _take_clock(user.id, activity.id, seen, beat_at, interval):
         reason = "other_activity"
-    credit = int(min(elapsed, interval)) if reason == "credited" else 0
+
+    credit = 0
+    if reason == "credited" and last is not None:
+        credit = max(0, min(_seconds(beat_at) - _seconds(last), int(interval)))
+        if presence_due is None:
+            presence_due = _next_presence_check(beat_at)
     frontier, last_position = state.frontier, state.position
     if position is not None:
         last_position = max(0.0, float(position))
         if reason == "credited":
-            reachable = state.frontier + MAX_RATE * elapsed + SEEK_SLACK
+            reachable = state.frontier + MAX_RATE * (elapsed or 0) + SEEK_SLACK
             frontier = max(state.frontier, min(last_position, reachable))
-    # One conditional write: a concurrent beat with the same previous sequence earns nothing.
+    values = {"study_seconds": ActivityState.study_seconds + credit, "last_seq": seq,
+              "last_beat_at": beat_at, "frontier": frontier, "position": last_position,
+              "presence_due_at": presence_due}
+    if reason == "credited":
+        values["credited_at"] = beat_at
+    # The conditional write: a concurrent beat with the same previous sequence earns nothing.
     updated = db.session.execute(
         update(ActivityState)
         .where(ActivityState.id == state.id, ActivityState.last_seq == state.last_seq)
-        .values(study_seconds=ActivityState.study_seconds + credit, last_seq=seq,
-                last_beat_at=now, frontier=frontier, position=last_position)
-        .execution_options(synchronize_session=False))
+        .values(**values).execution_options(synchronize_session=False))
     # The write succeeded only if nothing changed since the read, so the totals are known
     # without reading them back (and before commit expires the loaded state).
-    state_id, total, was_complete = state.id, state.study_seconds + credit, \
-        state.completed_at is not None
+    state_id, total = state.id, state.study_seconds + credit
     if updated.rowcount != 1:
         db.session.rollback()
         return BeatResult(total - credit, was_complete, 0, "concurrent")
     db.session.commit()
-    progress = {"study_seconds": total, "frontier": frontier, "interval": interval}
-    completed = was_complete or _complete_if_done(user, activity, state_id, progress, now)
-    return BeatResult(total, completed, credit, reason)
+    checking = reason == "presence"
+    if was_complete or credit == 0:
+        return BeatResult(total, was_complete, credit, reason, checking)
+    progress = {"study_seconds": total, "frontier": frontier, "interval": interval,
+                "durations": media_durations(activity)}
+    completed = _complete_if_done(user, activity, state_id, progress, beat_at)
+    return BeatResult(total, completed, credit, reason, checking)
+
+
+def answer_presence(user: User, activity: Activity, now: datetime | None = None) -> bool:
+    """The learner answered a presence check: credit resumes from now. False if none waited."""
+    now = now or utcnow()
+    answered = db.session.execute(
+        update(ActivityState)
+        .where(ActivityState.user_id == user.id, ActivityState.activity_id == activity.id,
+               ActivityState.presence_due_at.is_not(None),
+               ActivityState.presence_due_at <= now)
+        .values(presence_due_at=_next_presence_check(now), last_beat_at=now)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    return answered.rowcount == 1
+
+
+_durations = LRU(size=2048)
+
+
+def media_durations(activity: Activity) -> dict[str, float]:
+    """Durations (seconds) of the course's media files named in the activity's config."""
+    key = (activity.id, activity.updated_at)
+
+    def build() -> dict[str, float]:
+        paths = {v for v in activity.config.values() if isinstance(v, str)}
+        if not paths:
+            return {}
+        return dict(db.session.execute(
+            select(MediaFile.path, MediaFile.duration).where(
+                MediaFile.course_id == activity.course_id, MediaFile.path.in_(paths),
+                MediaFile.duration.is_not(None))).all())
+
+    return _durations.get_or_build(key, build)
 
 
 def _complete_if_done(user: User, activity: Activity, state_id: int, progress: dict,
@@ -148,6 +263,19 @@ def _complete_if_done(user: User, activity: Activity, state_id: int, progress: d
     kind = registry().get(activity.type_key)
     if kind is None or not kind.is_complete(activity.config, progress):
         return False
+    mark_complete(user, activity, now, state_id=state_id)
+    return True
+
+
+def mark_complete(user: User, activity: Activity, now: datetime, *,
+                  state_id: int | None = None) -> bool:
+    """Record that the learner completed `activity` (once); complete the course when due.
+
+    Used by study time, attendance and graded activities alike. True when this call marked it.
+    """
+    if state_id is None:
+        state_id = db.session.scalar(select(ActivityState.id).where(
+            ActivityState.user_id == user.id, ActivityState.activity_id == activity.id))
     done = db.session.execute(
         update(ActivityState).where(ActivityState.id == state_id,
                                     ActivityState.completed_at.is_(None))
@@ -155,25 +283,28 @@ def _complete_if_done(user: User, activity: Activity, state_id: int, progress: d
     db.session.commit()
     if done.rowcount == 1:
         complete_course_if_done(user, activity.course, now)
-    return True
+    return done.rowcount == 1
 
 
-def course_hours(seconds: int, course: Course) -> float:
-    """Credited time as study hours: the configured minutes per hour, capped at the course."""
-    per_hour = float(current_app.config["LMS_MINUTES_PER_HOUR"]) * 60
-    return round(min(seconds / per_hour, course.hours), 2)
+def course_rule_met(course: Course, done_required: int, required: int, done_all: int) -> bool:
+    """The course's rule: every non-optional activity, and at least N when N is set."""
+    if required == 0 and not course.completion_count:
+        return False  # a course with nothing to complete never completes by itself
+    return done_required >= required and done_all >= (course.completion_count or 0)
 
 
 def complete_course_if_done(user: User, course: Course, now: datetime) -> bool:
-    """When every live activity is complete, mark the enrolment and announce it once."""
-    live = select(Activity.id).where(Activity.course_id == course.id,
-                                     Activity.retired.is_(False))
-    total = db.session.scalar(select(func.count()).select_from(live.subquery()))
-    done, seconds = db.session.execute(
-        select(func.count(ActivityState.completed_at), func.coalesce(
-            func.sum(ActivityState.study_seconds), 0))
-        .where(ActivityState.user_id == user.id, ActivityState.activity_id.in_(live))).one()
-    if not total or done < total:
+    """When the course's rule is met, mark the enrolment and announce it once."""
+    live = and_(Activity.course_id == course.id, Activity.retired.is_(False))
+    required, = db.session.execute(
+        select(func.count()).where(live, Activity.optional.is_(False))).one()
+    done_all, done_required, seconds = db.session.execute(
+        select(func.count(ActivityState.completed_at),
+               func.count(ActivityState.completed_at).filter(Activity.optional.is_(False)),
+               func.coalesce(func.sum(ActivityState.study_seconds), 0))
+        .join(Activity, Activity.id == ActivityState.activity_id)
+        .where(live, ActivityState.user_id == user.id)).one()
+    if not course_rule_met(course, done_required, required, done_all):
         return False
     hours = course_hours(int(seconds), course)
     marked = db.session.execute(

@@ -20,19 +20,40 @@ def _signed_in() -> None:
     """Every action here needs a signed-in user."""
 
 
-def beat_from_json(activity_id: int):
-    """Shared by the page and the API: parse a heartbeat and apply it."""
+def studied_activity(activity_id: int) -> Activity | None:
+    """The activity if the current user may study it now (published, live, visible)."""
     activity = db.session.get(Activity, activity_id)
     if activity is None or activity.retired or activity.course.status != "published" \
             or not permissions.can_view_course(activity.course):
         return None
+    return activity
+
+
+def _number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def beat_from_json(activity_id: int):
+    """Shared by the page and the API: parse a heartbeat and apply it."""
+    activity = studied_activity(activity_id)
+    if activity is None:
+        return None
     body = request.get_json(silent=True) or {}
-    seq, position = body.get("seq"), body.get("position")
-    if not isinstance(seq, int) or seq < 1 or not isinstance(body.get("visible"), bool) or (
-            position is not None and not isinstance(position, int | float)):
+    seq, position, age = body.get("seq"), body.get("position"), body.get("age", 0)
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1 \
+            or not isinstance(body.get("visible"), bool) \
+            or (position is not None and not _number(position)) or not _number(age):
         abort(400)
     return services.heartbeat(current_user, activity, seq=seq, visible=body["visible"],
-                              position=position)
+                              position=position, age=float(age))
+
+
+def presence_from_request(activity_id: int) -> bool | None:
+    """Shared by the page and the API: answer a presence check (None: no such activity)."""
+    activity = studied_activity(activity_id)
+    if activity is None:
+        return None
+    return services.answer_presence(current_user, activity)
 
 
 @bp.route("/activities/<int:activity_id>/beat", methods=["POST"])
@@ -41,3 +62,11 @@ def beat(activity_id: int):
     if result is None:
         abort(404)
     return jsonify(asdict(result))
+
+
+@bp.route("/activities/<int:activity_id>/presence", methods=["POST"])
+def presence(activity_id: int):
+    answered = presence_from_request(activity_id)
+    if answered is None:
+        abort(404)
+    return jsonify({"answered": answered})

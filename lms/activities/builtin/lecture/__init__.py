@@ -23,6 +23,9 @@ class LectureForm(ActivityForm):
     pdf = SelectField(_l("PDF document"), validators=[Optional()])
     min_minutes = IntegerField(_l("Minimum study minutes"),
                                validators=[Optional(), NumberRange(min=0, max=600)])
+    min_played_percent = IntegerField(
+        _l("Share of the video or audio to play (%)"),
+        validators=[Optional(), NumberRange(min=0, max=100)])
 
     def prepare(self, media_choices):
         for name, kind in PLAYERS:
@@ -33,7 +36,7 @@ class Lecture(ActivityType):
     key = "lecture"
     name = _l("Lecture")
     capabilities = frozenset({MEDIA, TIMED})
-    fields = ("source", "body", "video", "audio", "pdf", "min_minutes")
+    fields = ("source", "body", "video", "audio", "pdf", "min_minutes", "min_played_percent")
     template_folder = Path(__file__).parent / "templates"
 
     def validate_config(self, raw, ctx: AuthoringContext, origin: str) -> dict[str, Any]:
@@ -50,6 +53,10 @@ class Lecture(ActivityType):
             config[name] = ctx.media(path, {kind}, origin=origin) if path else None
         minutes = number(raw, "min_minutes", ctx, origin, default=None, high=600)
         config["min_minutes"] = int(minutes) if minutes is not None else None
+        share = number(raw, "min_played_percent", ctx, origin, default=None, high=100)
+        config["min_played_percent"] = int(share) if share else None
+        if share and not (config["video"] or config["audio"]):
+            ctx.problem(_("min_played_percent needs a video or an audio file."), file=origin)
         ctx.markdown(body, file=source)  # reports missing media and bad directives by line
         return config
 
@@ -65,27 +72,41 @@ class Lecture(ActivityType):
         for name, _kind in PLAYERS:
             if config.get(name):
                 fields[name] = config[name]
-        if config.get("min_minutes"):
-            fields["min_minutes"] = config["min_minutes"]
+        for name in ("min_minutes", "min_played_percent"):
+            if config.get(name):
+                fields[name] = config[name]
         return fields, {path: config.get("body") or ""}
 
     def form_class(self):
         return LectureForm
 
     def form_data(self, config):
-        return {k: config.get(k) or ("" if k != "min_minutes" else None)
-                for k in ("body", "video", "audio", "pdf", "min_minutes")}
+        data = {k: config.get(k) or "" for k in ("body", "video", "audio", "pdf")}
+        data.update({k: config.get(k) for k in ("min_minutes", "min_played_percent")})
+        return data
 
     def completion_rule(self, config):
+        rule: dict[str, Any] = {"kind": "view"}
         if config.get("min_minutes"):
-            return {"kind": "time", "min_minutes": config["min_minutes"]}
-        return {"kind": "view"}
+            rule = {"kind": "time", "min_minutes": config["min_minutes"]}
+        if config.get("min_played_percent"):
+            rule["min_played_percent"] = config["min_played_percent"]
+        return rule
 
     def is_complete(self, config, progress):
         # Credited study time only (the server measures it); without a minimum, one full
         # heartbeat interval of study completes the lecture.
         needed = (config.get("min_minutes") or 0) * 60
-        return progress["study_seconds"] >= max(needed, progress["interval"])
+        if progress["study_seconds"] < max(needed, progress["interval"]):
+            return False
+        share = config.get("min_played_percent")
+        media = config.get("video") or config.get("audio")
+        duration = progress.get("durations", {}).get(media)
+        if share and duration:
+            # The frontier is the furthest point actually played (seeking does not move it).
+            return progress["frontier"] >= duration * share / 100 - 1
+        return True
 
     def public_config(self, config):
-        return {k: config.get(k) for k in ("video", "audio", "pdf", "min_minutes")}
+        return {k: config.get(k) for k in ("video", "audio", "pdf", "min_minutes",
+                                           "min_played_percent")}

@@ -76,6 +76,10 @@ class Quiz(ActivityType):
     def completion_rule(self, config):
         return {"kind": "pass", "pass_score": config.get("pass_score", 60)}
 
+    def is_complete(self, config, progress):
+        # Scored on the server by the assessment module, which reports `passed`.
+        return progress.get("passed") is True
+
     def public_config(self, config):
         # Never the GIFT source: it holds the answer key.
         return {k: config.get(k) for k in ("question_count", "pass_score", "attempts",

@@ -7,11 +7,11 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
-from wtforms import TextAreaField
-from wtforms.validators import DataRequired
+from wtforms import IntegerField, TextAreaField
+from wtforms.validators import DataRequired, NumberRange, Optional
 
-from lms.activities.base import ActivityType, AuthoringContext
-from lms.activities.builtin.helpers import text
+from lms.activities.base import TIMED, ActivityType, AuthoringContext
+from lms.activities.builtin.helpers import number, text
 from lms.activities.forms import ActivityForm
 
 ITEM_FIELDS = ("title", "author", "publisher", "note", "required", "file")
@@ -22,6 +22,8 @@ class ReadingForm(ActivityForm):
     items_text = TextAreaField(
         _l("Books, one per line: title | author | publisher | note | required (yes/no)"),
         validators=[DataRequired()], render_kw={"rows": 8})
+    min_minutes = IntegerField(_l("Minimum study minutes"),
+                               validators=[Optional(), NumberRange(min=0, max=600)])
 
 
 def _parse_lines(lines: str) -> list[dict[str, Any]]:
@@ -38,7 +40,8 @@ def _parse_lines(lines: str) -> list[dict[str, Any]]:
 class ReadingList(ActivityType):
     key = "reading"
     name = _l("Reading list")
-    fields = ("intro", "items", "items_text")
+    capabilities = frozenset({TIMED})
+    fields = ("intro", "items", "items_text", "min_minutes")
     template_folder = Path(__file__).parent / "templates"
 
     def validate_config(self, raw, ctx: AuthoringContext, origin: str) -> dict[str, Any]:
@@ -49,13 +52,13 @@ class ReadingList(ActivityType):
             ctx.problem(_("A reading list needs at least one item."), file=origin)
             items = []
         clean = []
-        for number, item in enumerate(items, start=1):
+        for n, item in enumerate(items, start=1):
             if not isinstance(item, dict) or not text(item, "title"):
-                ctx.problem(_("Item %(n)d needs a title.", n=number), file=origin)
+                ctx.problem(_("Item %(n)d needs a title.", n=n), file=origin)
                 continue
             unknown = set(item) - set(ITEM_FIELDS)
             if unknown:
-                ctx.problem(_("Item %(n)d has unknown fields: %(f)s", n=number,
+                ctx.problem(_("Item %(n)d has unknown fields: %(f)s", n=n,
                               f=", ".join(sorted(unknown))), file=origin)
             entry = {k: text(item, k) for k in ("title", "author", "publisher", "note")}
             entry["required"] = bool(item.get("required", True))
@@ -65,7 +68,9 @@ class ReadingList(ActivityType):
             clean.append(entry)
         intro = text(raw, "intro")
         ctx.markdown(intro)
-        return {"intro": intro, "items": clean}
+        minutes = number(raw, "min_minutes", ctx, origin, default=None, high=600)
+        return {"intro": intro, "items": clean,
+                "min_minutes": int(minutes) if minutes is not None else None}
 
     def render(self, config, ctx: AuthoringContext) -> str:
         parts = [ctx.markdown(config.get("intro") or "")]
@@ -95,8 +100,9 @@ class ReadingList(ActivityType):
                 entry["file"] = item["file"]
             items.append(entry)
         fields: dict[str, Any] = {"items": items}
-        if config.get("intro"):
-            fields["intro"] = config["intro"]
+        for name in ("intro", "min_minutes"):
+            if config.get(name):
+                fields[name] = config[name]
         return fields, {}
 
     def form_class(self):
@@ -107,12 +113,20 @@ class ReadingList(ActivityType):
                              i.get("note", "").replace("\n", " "),
                              "yes" if i.get("required") else "no"])
                  for i in config.get("items", [])]
-        return {"intro": config.get("intro", ""), "items_text": "\n".join(lines)}
+        return {"intro": config.get("intro", ""), "items_text": "\n".join(lines),
+                "min_minutes": config.get("min_minutes")}
 
     def completion_rule(self, config):
-        return {"kind": "read", "required_items": sum(1 for i in config.get("items", [])
-                                                       if i.get("required"))}
+        # Reading time on the list's page, measured by the server like a lecture's; approved
+        # reading notes join this rule with the learning record's reading notes.
+        return {"kind": "time", "min_minutes": config.get("min_minutes") or 0,
+                "required_items": sum(1 for i in config.get("items", []) if i.get("required"))}
+
+    def is_complete(self, config, progress):
+        needed = (config.get("min_minutes") or 0) * 60
+        return progress["study_seconds"] >= max(needed, progress["interval"])
 
     def public_config(self, config):
         return {"items": [{k: i.get(k) for k in ("title", "author", "publisher", "required")}
-                          for i in config.get("items", [])]}
+                          for i in config.get("items", [])],
+                "min_minutes": config.get("min_minutes")}
