@@ -50,8 +50,10 @@ def _init_extensions(app: Flask) -> None:
     auth_session.init_app(app)
     registry.init_app(app)
 
+    from lms.progress import signals as progress_signals
     from lms.records import signals as record_signals
 
+    progress_signals.connect()
     record_signals.connect()
 
 
@@ -62,11 +64,12 @@ def _register_blueprints(app: Flask) -> None:
     from lms.catalog.views import bp as catalog_bp
     from lms.dashboard.views import bp as dashboard_bp
     from lms.org.views import bp as org_bp
+    from lms.progress.manage import bp as tracking_bp
     from lms.progress.views import bp as progress_bp
     from lms.records.views import bp as records_bp
 
-    for bp in (auth_bp, org_bp, catalog_bp, teach_bp, progress_bp, records_bp, dashboard_bp,
-               api_bp):
+    for bp in (auth_bp, org_bp, catalog_bp, teach_bp, progress_bp, tracking_bp, records_bp,
+               dashboard_bp, api_bp):
         app.register_blueprint(bp)
 
 

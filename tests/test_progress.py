@@ -196,7 +196,8 @@ def test_my_learning_page_and_api(app, client, study, page_queries):
     body = client.get("/api/v1/me/learning",
                       headers={"Authorization": f"Bearer {token}"}).get_json()
     assert body["in_progress"][0]["course"] == "gongwen-xiezuo"
-    assert body["in_progress"][0]["total"] == 7 and body["required_hours"] == 50.0
+    assert body["in_progress"][0]["total"] == 7 and body["online_required_hours"] == 50.0
+    assert body["required_hours"] == 90.0  # section level: 90 学时 a year
     assert body["resume_activity_id"] is not None
     queries, _size = page_queries(client, "/me/learning")
     assert queries <= 10

@@ -50,6 +50,10 @@ def openapi_document() -> dict:
                 "responses": {"200": _ok({"type": "object", "properties": {
                     "year": {"type": "integer"}, "hours": {"type": "number"},
                     "required_hours": {"type": "number"},
+                    "online_hours": {"type": "number"},
+                    "online_required_hours": {"type": "number"},
+                    "assigned": {"type": "array", "items": {"type": "object"},
+                                 "description": "assigned, not completed; due_at, overdue"},
                     "in_progress": {"type": "array", "items": {"type": "object"}},
                     "completed": {"type": "array", "items": {"type": "object"}},
                     "resume_activity_id": {"type": "integer", "nullable": True}}}),
@@ -147,6 +151,21 @@ def openapi_document() -> dict:
                                        "answered (POST .../presence)"}}}),
                     "400": _ERROR, "401": _ERROR, "404": _ERROR},
             }},
+            "/courses/{id}/completion": {"get": {
+                "summary": "Completion report (administrators): one row per cadre in the "
+                           "caller's unit scope enrolled in the course. The path parameter is "
+                           "the course slug.",
+                "parameters": _id("string", "Course slug.") + [
+                    {"name": "unit", "in": "query", "schema": {"type": "string"},
+                     "description": "a unit code: only its subtree (must be in scope)"},
+                    {"name": "category", "in": "query", "schema": {"type": "integer"}},
+                    {"name": "status", "in": "query", "schema": {"type": "string", "enum": [
+                        "all", "completed", "in_progress", "not_started", "overdue"]}},
+                    {"name": "q", "in": "query", "schema": {"type": "string"}},
+                ] + _PAGE_PARAMS,
+                "responses": {"200": _ok(_paged("#/components/schemas/CompletionRow")),
+                              "401": _ERROR, "403": _ERROR, "404": _ERROR},
+            }},
             "/activities/{id}/presence": {"post": {
                 "summary": "Answer a presence check: credit resumes from now.",
                 "parameters": _id(),
@@ -221,6 +240,18 @@ def openapi_document() -> dict:
                             "path": {"type": "string"}, "url": {"type": "string"},
                             "kind": {"type": "string"}, "mime": {"type": "string"}}}},
                     }}]},
+                "CompletionRow": {"type": "object", "properties": {
+                    "username": {"type": "string"}, "name": {"type": "string"},
+                    "unit": {"type": "object", "properties": {
+                        "code": {"type": "string"}, "name": {"type": "string"}}},
+                    "enrolled_at": {"type": "string", "format": "date-time"},
+                    "progress": {"type": "integer", "description": "percent of activities"},
+                    "credited_seconds": {"type": "integer"},
+                    "hours": {"type": "number", "nullable": True},
+                    "completed_at": {"type": "string", "format": "date-time", "nullable": True},
+                    "due_at": {"type": "string", "format": "date-time", "nullable": True},
+                    "overdue": {"type": "boolean"},
+                }},
                 "Cadre": {"type": "object", "properties": {
                     "id": {"type": "integer"}, "username": {"type": "string"},
                     "name": {"type": "string"}, "active": {"type": "boolean"},

@@ -13,10 +13,11 @@ from lms.api.openapi import openapi_document
 from lms.catalog import queries as catalog_queries
 from lms.catalog.models import Activity, Course, MediaFile
 from lms.core.errors import json_error
-from lms.core.pagination import paginate
+from lms.core.pagination import paginate, paginate_rows
 from lms.extensions import csrf, db
 from lms.org import permissions, queries
 from lms.org.models import CadreProfile, Unit
+from lms.progress import report as progress_report
 from lms.progress import services as progress_services
 from lms.progress.views import beat_from_json, presence_from_request
 from lms.records import queries as records_queries
@@ -43,6 +44,10 @@ def _cadre_json(p: CadreProfile) -> dict:
     }
 
 
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment else None
+
+
 def _page_json(page, items: list) -> dict:
     return {"items": items, "page": page.page, "per_page": page.per_page, "total": page.total,
             "pages": page.pages}
@@ -63,19 +68,23 @@ def me():
 @bp.route("/me/learning")
 @token_required
 def my_learning():
-    learning = records_queries.my_learning(current_user.id, records_queries.this_year())
+    profile = getattr(current_user, "profile", None)
+    learning = records_queries.my_learning(current_user.id, records_queries.this_year(),
+                                           profile.rank if profile else None)
 
     def item(p):
         return {"course": p.course.slug, "title": p.course.title, "required": p.course.required,
                 "done": p.done, "total": p.total, "percent": p.percent,
                 "enrolled_at": p.enrolment.enrolled_at.isoformat(),
-                "completed_at": (p.enrolment.completed_at.isoformat()
-                                 if p.enrolment.completed_at else None),
+                "completed_at": _iso(p.enrolment.completed_at),
+                "due_at": _iso(p.enrolment.due_at), "overdue": p.overdue,
                 "hours": p.enrolment.hours}
 
     return jsonify({
         "year": learning.year, "hours": learning.hours,
-        "required_hours": learning.required_hours,
+        "required_hours": learning.required_hours, "online_hours": learning.online_hours,
+        "online_required_hours": learning.online_required_hours,
+        "assigned": [item(p) for p in learning.required],
         "in_progress": [item(p) for p in learning.in_progress],
         "completed": [item(p) for p in learning.completed],
         "resume_activity_id": learning.resume.id if learning.resume else None,
@@ -178,6 +187,30 @@ def enrolment(slug: str):
     return jsonify({"course": course.slug, "source": row.source,
                     "enrolled_at": row.enrolled_at.isoformat(),
                     "completed_at": row.completed_at.isoformat() if row.completed_at else None})
+
+
+@bp.route("/courses/<slug>/completion")
+@token_required
+def completion(slug: str):
+    """One row per cadre in the caller's scope enrolled in the course (paginated)."""
+    if not permissions.can_anywhere("completion.view"):
+        return json_error(403, "forbidden")
+    course = catalog_queries.course_by_slug(slug)
+    if course is None:
+        return json_error(404, "not_found")
+    f = progress_report.ReportFilter.from_args(request.args)
+    if request.args.get("unit") and (f.unit is None
+                                     or not permissions.can("completion.view", f.unit)):
+        return json_error(404, "not_found", _("No such unit in your scope."))
+    total = progress_report.live_count(course.id)
+    page = paginate_rows(progress_report.report_select(course, f))
+    return jsonify(_page_json(page, [{
+        "username": r.username, "name": r.name,
+        "unit": {"code": r.unit_code, "name": r.unit_name},
+        "enrolled_at": _iso(r.enrolled_at), "progress": r.percent,
+        "credited_seconds": int(r.seconds), "hours": r.hours,
+        "completed_at": _iso(r.completed_at), "due_at": _iso(r.due_at), "overdue": r.overdue,
+    } for r in progress_report.rows(page.items, total)]))
 
 
 @bp.route("/activities/<int:activity_id>/heartbeat", methods=["POST"])

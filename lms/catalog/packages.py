@@ -296,7 +296,7 @@ def _plan_activities(manifest: dict, text: str, ctx: PackageContext) -> list[_Pl
 
 
 def _store_media(course: Course, files: PackageFiles, ctx: PackageContext) -> dict[str, str]:
-    """Store every referenced media file; returns package path -> URL."""
+    """Store every referenced media file (with its duration from its header); path -> URL."""
     rows = {m.path: m for m in db.session.scalars(
         select(MediaFile).where(MediaFile.course_id == course.id))}
     for path, kind in sorted(ctx.media_kinds.items()):
@@ -306,7 +306,9 @@ def _store_media(course: Course, files: PackageFiles, ctx: PackageContext) -> di
             row = MediaFile(course_id=course.id, path=path)
             db.session.add(row)
             rows[path] = row
-        row.sha256, row.size, row.kind, row.mime = sha, size, kind, ctx.mimes[path]
+        mime = ctx.mimes[path]
+        row.sha256, row.size, row.kind, row.mime = sha, size, kind, mime
+        row.duration = media_store.duration(media_store.stored_path(sha), mime)
     db.session.flush()
     return {path: row.url for path, row in rows.items()}
 

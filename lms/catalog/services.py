@@ -180,6 +180,7 @@ def upload_media(course: Course, filename: str, stream: BinaryIO) -> MediaFile:
         row = MediaFile(course_id=course.id, path=path)
         db.session.add(row)
     row.sha256, row.size, row.kind, row.mime = sha, size, kind, mime
+    row.duration = media_store.duration(media_store.stored_path(sha), mime)  # never the browser's
     db.session.commit()
     return row
 

@@ -1,7 +1,7 @@
 """Time helpers: the platform stores naive UTC datetimes."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
 
 def utcnow() -> datetime:
@@ -15,3 +15,31 @@ def age_on(birth: date | None, today: date | None = None) -> int | None:
         return None
     today = today or utcnow().date()
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+DEFAULT_ZONE = "Asia/Shanghai"
+
+
+def _zone():
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app, has_app_context
+
+    name = current_app.config["BABEL_DEFAULT_TIMEZONE"] if has_app_context() else DEFAULT_ZONE
+    return ZoneInfo(name)
+
+
+def end_of_local_day(day: date) -> datetime:
+    """The last moment of `day` in the platform's time zone, as naive UTC (due dates)."""
+    local = datetime.combine(day, time(23, 59, 59), tzinfo=_zone())
+    return local.astimezone(UTC).replace(tzinfo=None)
+
+
+def local_date(moment: datetime) -> date:
+    """The platform-local calendar date of a naive UTC datetime."""
+    return moment.replace(tzinfo=UTC).astimezone(_zone()).date()
+
+
+def local_today() -> date:
+    """Today in the platform's time zone."""
+    return local_date(utcnow())

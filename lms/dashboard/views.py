@@ -25,6 +25,8 @@ def _navigation():
             items.append({"url": url_for("org.units"), "label": _("Units")})
         if permissions.can_anywhere("cadre.view"):
             items.append({"url": url_for("org.cadres"), "label": _("Cadres")})
+        if permissions.can_anywhere("course.assign"):
+            items.append({"url": url_for("tracking.assignment_list"), "label": _("Assignments")})
         return items
 
     return {"nav_items": nav_items}

@@ -6,12 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import insert, select
 from sqlalchemy.orm import selectinload
 
 from lms.auth.models import User, new_session_token
+from lms.core.signals import cadres_changed
 from lms.core.timeutil import utcnow
 from lms.extensions import db
 from lms.org import labels
@@ -371,3 +373,7 @@ def _write_cadres(rows: list[_CadreRow], existing: dict[str, CadreProfile],
     except Exception:
         db.session.rollback()
         raise
+    changed = [ids[r.values["username"]] for r in new] if new else []
+    changed += [existing[r.values["username"]].user_id for r in rows
+                if r.values["username"] in existing]
+    cadres_changed.send(current_app._get_current_object(), user_ids=changed, unit_path=None)

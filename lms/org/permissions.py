@@ -17,6 +17,7 @@ from lms.org.models import CadreProfile, Unit
 # What each role may do over its subtree.
 _UNIT_ADMIN = {
     "unit.view", "unit.manage", "cadre.view", "cadre.manage", "cadre.import", "cadre.export",
+    "course.assign", "completion.view",
 }
 ROLE_ACTIONS: dict[str, set[str]] = {
     "learner": set(),

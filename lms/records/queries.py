@@ -11,8 +11,12 @@ from lms.extensions import db
 from lms.progress.models import Enrolment
 from lms.records.models import RecordEntry
 
-# Until requirement rules exist: the national default of online self-study a year (DOMAIN.md).
+# Until requirement rules exist, the national defaults (DOMAIN.md): 50 学时 of online
+# self-study a year for everyone; 90 学时 a year for section level and below; 550 学时 in
+# five years (110 a year on average) for division level and above.
 ONLINE_HOURS_PER_YEAR = 50.0
+HOURS_PER_YEAR_BY_RANK = {"division": 110.0}
+HOURS_PER_YEAR = 90.0
 
 
 @dataclass
@@ -24,20 +28,35 @@ class CourseProgress:
 
     @property
     def percent(self) -> int:
+        if self.enrolment.completed_at is not None:
+            return 100
         return round(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def overdue(self) -> bool:
+        due = self.enrolment.due_at
+        return self.enrolment.completed_at is None and due is not None and due < utcnow()
 
 
 @dataclass
 class Learning:
+    required: list[CourseProgress]  # assigned and not completed, earliest due first
     in_progress: list[CourseProgress]
     completed: list[CourseProgress]
     year: int
     hours: float
     required_hours: float
+    online_hours: float
+    online_required_hours: float
     resume: Activity | None
 
 
-def my_learning(user_id: int, year: int) -> Learning:
+def yearly_requirement(rank: str | None) -> float:
+    """The national default of study hours a year for a cadre's rank."""
+    return HOURS_PER_YEAR_BY_RANK.get(rank or "", HOURS_PER_YEAR)
+
+
+def my_learning(user_id: int, year: int, rank: str | None = None) -> Learning:
     """Everything "My learning" shows, in a fixed number of queries."""
     rows = db.session.execute(
         select(Enrolment, Course).join(Course, Course.id == Enrolment.course_id)
@@ -55,8 +74,12 @@ def my_learning(user_id: int, year: int) -> Learning:
         .group_by(Activity.course_id)).all()) if course_ids else {}
     items = [CourseProgress(course, enrolment, done.get(course.id, 0), totals.get(course.id, 0))
              for enrolment, course in rows]
-    hours = db.session.scalar(select(func.coalesce(func.sum(RecordEntry.hours), 0.0)).where(
-        RecordEntry.user_id == user_id, RecordEntry.year == year))
+    by_kind = dict(db.session.execute(
+        select(RecordEntry.kind, func.coalesce(func.sum(RecordEntry.hours), 0.0)).where(
+            RecordEntry.user_id == user_id, RecordEntry.year == year)
+        .group_by(RecordEntry.kind)).all())
+    hours = sum(float(h) for h in by_kind.values())
+    online = float(by_kind.get("online_course", 0.0))
     resume = db.session.scalar(
         select(Activity).join(ActivityState, ActivityState.activity_id == Activity.id)
         .join(Course, Course.id == Activity.course_id)
@@ -64,10 +87,15 @@ def my_learning(user_id: int, year: int) -> Learning:
                ActivityState.completed_at.is_(None), Activity.retired.is_(False),
                Course.status == "published")
         .order_by(ActivityState.last_beat_at.desc()).limit(1))
+    open_ = [i for i in items if i.enrolment.completed_at is None]
+    required = sorted((i for i in open_ if i.enrolment.due_at is not None),
+                      key=lambda i: i.enrolment.due_at)
     return Learning(
-        in_progress=[i for i in items if i.enrolment.completed_at is None],
+        required=required,
+        in_progress=[i for i in open_ if i.enrolment.due_at is None],
         completed=[i for i in items if i.enrolment.completed_at is not None],
-        year=year, hours=round(float(hours or 0), 2), required_hours=ONLINE_HOURS_PER_YEAR,
+        year=year, hours=round(hours, 2), required_hours=yearly_requirement(rank),
+        online_hours=round(online, 2), online_required_hours=ONLINE_HOURS_PER_YEAR,
         resume=resume)
 
 

@@ -1,16 +1,32 @@
-"""My learning: courses in progress and completed, this year's study hours."""
+"""My learning: required courses with due dates, courses in progress and completed, this
+year's study hours, and notices (reminders)."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from lms.core.timeutil import local_date
+from lms.progress import notices
 from lms.records.queries import my_learning, this_year
 
 bp = Blueprint("records", __name__)
+
+
+def _rank() -> str | None:
+    profile = getattr(current_user, "profile", None)
+    return profile.rank if profile else None
 
 
 @bp.route("/me/learning")
 @login_required
 def learning():
     return render_template("records/learning.html",
-                           learning=my_learning(current_user.id, this_year()))
+                           learning=my_learning(current_user.id, this_year(), _rank()),
+                           notices=notices.unread(current_user.id), local_date=local_date)
+
+
+@bp.route("/me/notices/<int:notice_id>/read", methods=["POST"])
+@login_required
+def notice_read(notice_id: int):
+    notices.mark_read(notice_id, current_user.id)
+    return redirect(url_for("records.learning"))

@@ -1,0 +1,180 @@
+"""Administrators' pages: assigning courses, completion reports, their export and reminders."""
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from lms.catalog import queries as catalog_queries
+from lms.catalog.models import Course
+from lms.core.forms import select_choices
+from lms.core.pagination import paginate, paginate_rows
+from lms.core.timeutil import local_date, local_today
+from lms.extensions import db
+from lms.org import permissions
+from lms.org import queries as org_queries
+from lms.org import services as org_services
+from lms.org.models import Unit
+from lms.org.tabular import xlsx_bytes
+from lms.progress import assignments, notices, report
+from lms.progress.forms import AssignmentForm
+from lms.progress.models import Assignment, AssignmentTarget, Enrolment
+
+bp = Blueprint("tracking", __name__, url_prefix="/admin")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.before_request
+@login_required
+def _signed_in() -> None:
+    """Every page here needs a signed-in user; each view then checks its own action."""
+
+
+def _unit_choices(action: str) -> list[tuple[int, str]]:
+    units = org_queries.tree_order(org_queries.visible_units(action))
+    return [(u.id, "\u3000" * u.depth + f"{u.name}（{u.code}）") for u in units]
+
+
+# ---- assignments ---------------------------------------------------------------------------
+
+@bp.route("/assignments")
+def assignment_list():
+    if not permissions.can_anywhere("course.assign"):
+        abort(403)
+    page = paginate(assignments.assignments_select())
+    ids = [a.id for a in page.items]
+    counts = {aid: (n, done) for aid, n, done in db.session.execute(
+        select(AssignmentTarget.assignment_id, func.count(), func.count(Enrolment.completed_at))
+        .join(Assignment, Assignment.id == AssignmentTarget.assignment_id)
+        .join(Enrolment, (Enrolment.user_id == AssignmentTarget.user_id)
+              & (Enrolment.course_id == Assignment.course_id))
+        .where(AssignmentTarget.assignment_id.in_(ids))
+        .group_by(AssignmentTarget.assignment_id))} if ids else {}
+    return render_template("progress/assignments.html", page=page, counts=counts,
+                           local_date=local_date)
+
+
+@bp.route("/assignments/new", methods=["GET", "POST"])
+def assignment_new():
+    if not permissions.can_anywhere("course.assign"):
+        abort(403)
+    form = AssignmentForm()
+    courses = db.session.scalars(select(Course).where(Course.status == "published")
+                                 .order_by(Course.title)).all()
+    form.course_id.choices = select_choices((c.id, c.title) for c in courses)
+    form.unit_id.choices = select_choices(_unit_choices("course.assign"))
+    form.categories.choices = select_choices(
+        (c.code, c.name) for c in org_services.categories())
+    if request.method == "GET":
+        slug = request.args.get("course")
+        chosen = next((c for c in courses if c.slug == slug), None)
+        if chosen is not None:
+            form.course_id.data = chosen.id
+        form.due_on.data = form.due_on.data or local_today().replace(month=12, day=31)
+    if form.validate_on_submit():
+        course = db.session.get(Course, form.course_id.data)
+        try:
+            if form.kind.data == "people":
+                row, reached = assignments.assign_people(
+                    course, (form.usernames.data or "").splitlines(), form.due_on.data,
+                    current_user, form.note.data or "")
+            else:
+                unit = db.session.get(Unit, form.unit_id.data)
+                if unit is None:
+                    abort(400)
+                row, reached = assignments.assign_audience(
+                    course, assignments.Audience(
+                        unit=unit, categories=list(form.categories.data or []),
+                        ranks=list(form.ranks.data or []), age_min=form.age_min.data,
+                        age_max=form.age_max.data),
+                    form.due_on.data, current_user, form.note.data or "")
+        except assignments.AssignmentError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(_("Assigned to %(n)d cadres.", n=reached), "success")
+            return redirect(url_for("tracking.completion", slug=course.slug,
+                                    assignment=row.id))
+    return render_template("progress/assignment_form.html", form=form)
+
+
+# ---- completion reports --------------------------------------------------------------------
+
+def _report_context(slug: str):
+    """The course, the assignment (optional, in scope) and the filter of a report request."""
+    if not permissions.can_anywhere("completion.view"):
+        abort(403)
+    course = catalog_queries.course_by_slug(slug)
+    if course is None:
+        abort(404)
+    assignment = None
+    if request.args.get("assignment", type=int):
+        assignment = db.session.get(Assignment, request.args.get("assignment", type=int))
+        if assignment is None or assignment.course_id != course.id \
+                or not permissions.can("completion.view", assignment.unit):
+            abort(404)
+    f = report.ReportFilter.from_args(request.args)
+    if f.unit is not None and not permissions.can("completion.view", f.unit):
+        abort(404)
+    return course, assignment, f
+
+
+@bp.route("/completion/<slug>")
+def completion(slug: str):
+    course, assignment, f = _report_context(slug)
+    total = report.live_count(course.id)
+    page = paginate_rows(report.report_select(course, f, assignment))
+    return render_template(
+        "progress/completion.html", course=course, assignment=assignment, f=f,
+        rows=report.rows(page.items, total), page=page,
+        summary=report.unit_summary(course, f, assignment),
+        units=_unit_choices("completion.view"), categories=org_services.categories(),
+        statuses=_status_labels(), local_date=local_date)
+
+
+def _status_labels() -> dict[str, str]:
+    return {"all": _("All"), "completed": _("Completed"), "in_progress": _("In progress"),
+            "not_started": _("Not started"), "overdue": _("Overdue")}
+
+
+@bp.route("/completion/<slug>/export.xlsx")
+def completion_export(slug: str):
+    course, assignment, f = _report_context(slug)
+    total = report.live_count(course.id)
+    result = db.session.execute(report.report_select(course, f, assignment).limit(200_000))
+    headers = [_("Username"), _("Full name"), _("Unit"), _("Unit code"), _("Enrolled on"),
+               _("Progress (%)"), _("Credited minutes"), _("Study hours"), _("Completed on"),
+               _("Due date"), _("Overdue")]
+
+    def day(moment):
+        return local_date(moment).isoformat() if moment else ""
+
+    data = xlsx_bytes(headers, (
+        [r.username, r.name, r.unit_name, r.unit_code, day(r.enrolled_at), r.percent,
+         round(r.seconds / 60, 1), r.hours if r.hours is not None else "", day(r.completed_at),
+         day(r.due_at), _("Yes") if r.overdue else ""]
+        for r in report.rows(result, total)))
+    name = f"completion-{course.slug}-{local_today().isoformat()}.xlsx"
+    return Response(data, mimetype=XLSX, headers={
+        "Content-Disposition": f"attachment; filename={name}", "Cache-Control": "no-store"})
+
+
+@bp.route("/completion/<slug>/remind", methods=["POST"])
+def completion_remind(slug: str):
+    course, assignment, f = _report_context(slug)
+    if not permissions.can_anywhere("course.assign"):
+        abort(403)
+    behind = report.behind_user_ids(course, f, assignment)
+    sent = notices.remind(behind, course, current_user)
+    flash(_("Reminded %(n)d cadres who have not completed the course.", n=sent), "success")
+    return redirect(url_for("tracking.completion", slug=slug, **request.args.to_dict()))
+

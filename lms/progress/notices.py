@@ -1,0 +1,63 @@
+"""In-app notices: reminders to learners who are behind on a course."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from lms.auth.models import User
+from lms.catalog.models import Course
+from lms.core.timeutil import local_date, utcnow
+from lms.extensions import db
+from lms.progress.models import Enrolment, Notice
+
+REMIND_EVERY = timedelta(hours=20)  # at most one reminder a day per learner and course
+
+
+def remind(user_ids: list[int], course: Course, actor: User) -> int:
+    """Send a reminder about `course` to each learner (skipping those reminded today)."""
+    if not user_ids:
+        return 0
+    link = url_for("catalog.course", slug=course.slug)
+    since = utcnow() - REMIND_EVERY
+    recent = set(db.session.scalars(select(Notice.user_id).where(
+        Notice.user_id.in_(user_ids), Notice.kind == "reminder", Notice.link == link,
+        Notice.created_at >= since)))
+    due = dict(db.session.execute(select(Enrolment.user_id, Enrolment.due_at).where(
+        Enrolment.course_id == course.id, Enrolment.user_id.in_(user_ids))).all())
+    now = utcnow()
+    rows = []
+    with force_locale("zh_CN"):  # stored once, in the platform's language
+        for uid in user_ids:
+            if uid in recent:
+                continue
+            if due.get(uid):
+                message = _("Please complete the required course “%(t)s” by %(d)s.",
+                            t=course.title, d=local_date(due[uid]).isoformat())
+            else:
+                message = _("Please complete the course “%(t)s”.", t=course.title)
+            rows.append({"user_id": uid, "kind": "reminder", "message": message, "link": link,
+                         "created_by": actor.id, "created_at": now})
+    if rows:
+        db.session.execute(Notice.__table__.insert(), rows)
+    db.session.commit()
+    return len(rows)
+
+
+def unread(user_id: int, limit: int = 10) -> list[Notice]:
+    """The user's unread notices, newest first."""
+    return list(db.session.scalars(select(Notice).where(
+        Notice.user_id == user_id, Notice.read_at.is_(None))
+        .order_by(Notice.created_at.desc(), Notice.id.desc()).limit(limit)))
+
+
+def mark_read(notice_id: int, user_id: int) -> bool:
+    """Mark one of the user's notices read."""
+    done = db.session.execute(update(Notice).where(
+        Notice.id == notice_id, Notice.user_id == user_id, Notice.read_at.is_(None))
+        .values(read_at=utcnow()).execution_options(synchronize_session=False))
+    db.session.commit()
+    return done.rowcount == 1

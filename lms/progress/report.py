@@ -1,0 +1,181 @@
+"""Completion reports for administrators: who in their units is enrolled in a course (or
+covered by an assignment), how far they are, and who is behind. A fixed number of queries
+whatever the number of cadres: one for a page of rows, one for the count, one per-unit summary.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, and_, case, func, literal, or_, select
+
+from lms.auth.models import User
+from lms.catalog.models import Activity, ActivityState, Course
+from lms.core.timeutil import utcnow
+from lms.extensions import db
+from lms.org import permissions
+from lms.org.models import CadreProfile, Unit, cadre_categories
+from lms.progress.models import Assignment, AssignmentTarget, Enrolment
+
+STATUSES = ("all", "completed", "in_progress", "not_started", "overdue")
+
+
+@dataclass
+class ReportFilter:
+    """Filters of a completion report: unit subtree, category, status, name search."""
+
+    unit: Unit | None = None
+    category_id: int | None = None
+    status: str = "all"
+    q: str | None = None
+
+    @classmethod
+    def from_args(cls, args) -> ReportFilter:
+        unit = None
+        if args.get("unit"):
+            code = args.get("unit")
+            unit = db.session.scalar(select(Unit).where(
+                or_(Unit.code == code, Unit.id == (int(code) if code.isdigit() else -1))))
+        status = args.get("status") if args.get("status") in STATUSES else "all"
+        return cls(unit=unit, category_id=args.get("category", type=int), status=status,
+                   q=(args.get("q") or "").strip() or None)
+
+
+@dataclass
+class ReportRow:
+    user_id: int
+    username: str
+    name: str
+    unit_name: str
+    unit_code: str
+    enrolled_at: datetime
+    done: int
+    seconds: int
+    completed_at: datetime | None
+    hours: float | None
+    due_at: datetime | None
+    total: int
+
+    @property
+    def percent(self) -> int:
+        if self.completed_at is not None:
+            return 100
+        return round(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def overdue(self) -> bool:
+        return self.completed_at is None and self.due_at is not None and self.due_at < utcnow()
+
+
+@dataclass
+class UnitSummary:
+    unit_name: str
+    unit_code: str
+    enrolled: int
+    completed: int
+    overdue: int
+
+    @property
+    def rate(self) -> int:
+        return round(100 * self.completed / self.enrolled) if self.enrolled else 0
+
+
+def live_count(course_id: int) -> int:
+    """How many live activities the course has (for progress percentages)."""
+    return db.session.scalar(select(func.count()).where(
+        Activity.course_id == course_id, Activity.retired.is_(False))) or 0
+
+
+def _progress(course_id: int):
+    """Per learner in the course: completed live activities and credited seconds."""
+    return (select(ActivityState.user_id.label("user_id"),
+                   func.count(ActivityState.completed_at).label("done"),
+                   func.coalesce(func.sum(ActivityState.study_seconds), 0).label("seconds"))
+            .join(Activity, Activity.id == ActivityState.activity_id)
+            .where(Activity.course_id == course_id, Activity.retired.is_(False))
+            .group_by(ActivityState.user_id).subquery())
+
+
+def _population(course: Course, f: ReportFilter, assignment: Assignment | None,
+                action: str = "completion.view") -> Select:
+    """Enrolments in the course of cadres inside the user's scope, filtered."""
+    stmt = (select(Enrolment).join(User, User.id == Enrolment.user_id)
+            .join(CadreProfile, CadreProfile.user_id == Enrolment.user_id)
+            .join(Unit, Unit.id == CadreProfile.unit_id)
+            .where(Enrolment.course_id == course.id, permissions.unit_clause(action)))
+    if assignment is not None:
+        stmt = stmt.where(Enrolment.user_id.in_(select(AssignmentTarget.user_id).where(
+            AssignmentTarget.assignment_id == assignment.id)))
+    if f.unit is not None:
+        stmt = stmt.where(Unit.path.startswith(f.unit.path, autoescape=True))
+    if f.category_id:
+        stmt = stmt.where(CadreProfile.user_id.in_(select(cadre_categories.c.cadre_id).where(
+            cadre_categories.c.category_id == f.category_id)))
+    if f.q:
+        like = f"%{f.q}%"
+        stmt = stmt.where(or_(User.name.like(like), User.username.like(like)))
+    return stmt
+
+
+def report_select(course: Course, f: ReportFilter, assignment: Assignment | None = None
+                  ) -> Select:
+    """The report's rows (unit, then username order), ready to paginate or export."""
+    progress = _progress(course.id)
+    population = _population(course, f, assignment).subquery()
+    return (select(User.id, User.username, User.name, Unit.name, Unit.code,
+                   population.c.enrolled_at, func.coalesce(progress.c.done, 0),
+                   func.coalesce(progress.c.seconds, 0), population.c.completed_at,
+                   population.c.hours, population.c.due_at)
+            .select_from(population)
+            .join(User, User.id == population.c.user_id)
+            .join(CadreProfile, CadreProfile.user_id == population.c.user_id)
+            .join(Unit, Unit.id == CadreProfile.unit_id)
+            .outerjoin(progress, progress.c.user_id == population.c.user_id)
+            .where(_status_clause_on(population, progress, f.status))
+            .order_by(Unit.path, User.username))
+
+
+def _status_clause_on(population, progress, status: str):
+    """`_status_clause` over the population subquery's columns."""
+    now = utcnow()
+    done = func.coalesce(progress.c.done, 0)
+    seconds = func.coalesce(progress.c.seconds, 0)
+    completed = population.c.completed_at
+    if status == "completed":
+        return completed.is_not(None)
+    if status == "in_progress":
+        return and_(completed.is_(None), or_(seconds > 0, done > 0))
+    if status == "not_started":
+        return and_(completed.is_(None), seconds == 0, done == 0)
+    if status == "overdue":
+        return and_(completed.is_(None), population.c.due_at < now)
+    return literal(True)
+
+
+def rows(result, total: int) -> list[ReportRow]:
+    """Report rows from `report_select` results."""
+    return [ReportRow(*r, total=total) for r in result]
+
+
+def unit_summary(course: Course, f: ReportFilter, assignment: Assignment | None = None
+                 ) -> list[UnitSummary]:
+    """Enrolled, completed and overdue counts per unit, for the filtered population."""
+    population = _population(course, f, assignment).subquery()
+    now = utcnow()
+    stmt = (select(Unit.name, Unit.code, func.count(),
+                   func.count(population.c.completed_at),
+                   func.sum(case((and_(population.c.completed_at.is_(None),
+                                       population.c.due_at < now), 1), else_=0)))
+            .select_from(population)
+            .join(CadreProfile, CadreProfile.user_id == population.c.user_id)
+            .join(Unit, Unit.id == CadreProfile.unit_id)
+            .group_by(Unit.id, Unit.name, Unit.code, Unit.path).order_by(Unit.path))
+    return [UnitSummary(name, code, n, done, int(late or 0))
+            for name, code, n, done, late in db.session.execute(stmt)]
+
+
+def behind_user_ids(course: Course, f: ReportFilter, assignment: Assignment | None = None
+                    ) -> list[int]:
+    """Cadres in the filtered report who have not completed the course."""
+    report = report_select(course, f, assignment).subquery()
+    return list(db.session.scalars(select(report.c.id).where(report.c.completed_at.is_(None))))

@@ -1,0 +1,269 @@
+"""Assignment (调训) of courses with due dates, completion reports, their export and reminders."""
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+import pytest
+from openpyxl import load_workbook
+
+from lms.auth.models import User
+from lms.catalog.models import Activity, ActivityState, Course
+from lms.core.timeutil import local_today, utcnow
+from lms.extensions import db
+from lms.org import services as org_services
+from lms.progress import assignments, services
+from lms.progress.models import AssignmentTarget, Enrolment, Notice
+from tests.conftest import COURSES
+
+SLUG = "gongwen-xiezuo"
+
+
+@pytest.fixture
+def course(app, district, make_user, import_course) -> str:
+    """A published sample course in the small district."""
+    make_user("lecturer", "lecturer", "QU", name="党校教师")
+    import_course(COURSES / SLUG)
+    return SLUG
+
+
+def _user(username: str) -> User:
+    return db.session.scalar(db.select(User).filter_by(username=username))
+
+
+def _course() -> Course:
+    return db.session.scalar(db.select(Course).filter_by(slug=SLUG))
+
+
+def _due(days: int = 30) -> date:
+    return local_today() + timedelta(days=days)
+
+
+def _enrolled(app) -> dict[str, Enrolment]:
+    with app.app_context():
+        rows = db.session.execute(db.select(User.username, Enrolment).join(
+            Enrolment, Enrolment.user_id == User.id)).all()
+        db.session.expunge_all()
+        return dict(rows)
+
+
+def test_audience_assignment_reaches_its_subtree_and_later_joiners(app, course, make_user,
+                                                                  category_ids):
+    make_user("young", "learner", "JD01-SQ01", birth_date=date(2000, 1, 1),
+              categories=("young",))
+    make_user("old", "learner", "JD01", birth_date=date(1960, 1, 1),
+              categories=("young",))
+    with app.app_context():
+        unit = org_services.unit_by_code("JD01")
+        row, reached = assignments.assign_audience(
+            _course(), assignments.Audience(unit=unit, age_max=30), _due(),
+            _user("ua1"))
+        assert reached == 1  # young (born 2000); not those born 1988 or 1960, not JD02
+        assignment_id = row.id
+    enrolled = _enrolled(app)
+    assert set(enrolled) == {"young"}
+    assert all(e.source == "assigned" and e.due_at is not None for e in enrolled.values())
+    with app.app_context():  # without the age filter the whole subtree is reached
+        _row, reached = assignments.assign_audience(
+            _course(), assignments.Audience(unit=org_services.unit_by_code("JD01-SQ01")),
+            _due(), _user("ua1"))
+        assert reached == 2  # learn and young, both in the community
+
+    # A cadre who joins the subtree later is assigned as they join; one outside is not.
+    with app.app_context():
+        data = org_services.CadreData(username="newcomer", name="新同志",
+                                      unit=org_services.unit_by_code("JD01-SQ01"),
+                                      birth_date=date(2001, 3, 1))
+        org_services.create_cadre(data)
+        data = org_services.CadreData(username="elsewhere", name="外单位",
+                                      unit=org_services.unit_by_code("JD02"),
+                                      birth_date=date(2001, 3, 1))
+        org_services.create_cadre(data)
+        # Moving a cadre into the subtree reaches them too.
+        moved = db.session.get(User, db.session.scalar(
+            db.select(User.id).filter_by(username="c2"))).profile
+        org_services.update_cadre(moved, org_services.CadreData(
+            username="c2", name="赵二", unit=org_services.unit_by_code("JD01"),
+            rank=moved.rank, birth_date=date(1999, 1, 1)))
+        targets = db.session.scalar(db.select(db.func.count()).select_from(AssignmentTarget)
+                                    .where(AssignmentTarget.assignment_id == assignment_id))
+        assert targets == 3  # young, newcomer, c2
+    assert {"newcomer", "c2"} <= set(_enrolled(app)) and "elsewhere" not in _enrolled(app)
+
+
+def test_audience_filters_by_category_and_rank(app, course, make_user):
+    make_user("tagged", "learner", "JD01", categories=("young",), rank="subsection")
+    make_user("division", "learner", "JD01", categories=("young",), rank="division")
+    with app.app_context():
+        _row, reached = assignments.assign_audience(
+            _course(), assignments.Audience(unit=org_services.unit_by_code("QU"),
+                                            categories=["young"], ranks=["subsection"]),
+            _due(), _user("org"))
+    assert reached == 1 and set(_enrolled(app)) == {"tagged"}
+
+
+def test_a_unit_admin_assigns_only_inside_their_subtree(app, course):
+    with app.app_context():
+        with pytest.raises(assignments.AssignmentError):
+            assignments.assign_audience(
+                _course(), assignments.Audience(unit=org_services.unit_by_code("JD02")),
+                _due(), _user("ua1"))
+        with pytest.raises(assignments.AssignmentError, match="c2"):
+            assignments.assign_people(_course(), ["c1", "c2"], _due(), _user("ua1"))
+        with pytest.raises(assignments.AssignmentError):
+            assignments.assign_people(_course(), ["c1"], local_today() - timedelta(days=1),
+                                      _user("ua1"))
+        assert db.session.scalar(db.select(db.func.count()).select_from(Enrolment)) == 0
+
+
+def test_the_earliest_due_date_wins_and_self_enrolment_becomes_compulsory(app, course):
+    with app.app_context():
+        services.enrol(_user("c1"), _course())
+        assignments.assign_people(_course(), ["c1"], _due(60), _user("ua1"))
+        assignments.assign_people(_course(), ["c1"], _due(10), _user("org"))
+        assignments.assign_people(_course(), ["c1"], _due(90), _user("org"))
+    enrolment = _enrolled(app)["c1"]
+    assert enrolment.source == "assigned"
+    assert enrolment.due_at.date() in (_due(10), _due(10) - timedelta(days=1))
+
+
+def test_assignment_form_and_the_learners_page(app, client, auth, course):
+    auth.login("ua1")
+    with app.app_context():
+        course_id = _course().id
+        unit_id = org_services.unit_by_code("JD01-SQ01").id
+    response = client.post("/admin/assignments/new", data={
+        "course_id": course_id, "kind": "audience", "unit_id": unit_id,
+        "due_on": _due(5).isoformat(), "note": "年底前完成"}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "已向 1 名干部布置" in page and "完成情况：公文写作基础" in page
+    assert "李学员" in page and "王一" not in page
+    listing = client.get("/admin/assignments").get_data(as_text=True)
+    assert "公文写作基础" in listing and "0 / 1" in listing
+
+    auth.logout()
+    auth.login("learn")
+    mine = client.get("/me/learning").get_data(as_text=True)
+    assert "布置给我的课程" in mine and f"截止 {_due(5).isoformat()}" in mine
+    assert "已逾期" not in mine
+    with app.app_context():
+        db.session.execute(db.update(Enrolment).values(due_at=utcnow() - timedelta(days=1)))
+        db.session.commit()
+    assert "已逾期" in client.get("/me/learning").get_data(as_text=True)
+
+
+def _complete_for(app, username: str) -> None:
+    with app.app_context():
+        user, course = _user(username), _course()
+        now = utcnow()
+        for activity in course.activities:
+            db.session.add(ActivityState(user_id=user.id, activity_id=activity.id,
+                                         study_seconds=900, completed_at=now, state={}))
+        db.session.commit()
+        services.complete_course_if_done(user, course, now)
+
+
+def test_completion_report_holds_only_the_admins_subtree(app, client, auth, course):
+    with app.app_context():
+        assignments.assign_audience(
+            _course(), assignments.Audience(unit=org_services.unit_by_code("QU")), _due(),
+            _user("org"))
+    _complete_for(app, "c1")
+    auth.login("ua1")
+    page = client.get(f"/admin/completion/{SLUG}").get_data(as_text=True)
+    assert "王一" in page and "李学员" in page and "赵二" not in page
+    assert "33%" in page  # JD01 itself: c1 of c1, ua1 and lect completed
+    completed = client.get(f"/admin/completion/{SLUG}?status=completed").get_data(as_text=True)
+    assert "王一" in completed and "李学员" not in completed
+    assert client.get(f"/admin/completion/{SLUG}?unit=JD02").status_code == 404
+
+    export = client.get(f"/admin/completion/{SLUG}/export.xlsx")
+    sheet = load_workbook(io.BytesIO(export.data)).active
+    values = list(sheet.values)
+    assert values[0][0] == "账号"
+    assert {r[0] for r in values[1:]} == {"c1", "learn", "ua1", "lect"}
+    done = next(r for r in values[1:] if r[0] == "c1")
+    assert done[5] == 100 and done[6] == 105.0 and done[7] is not None  # 7 x 15 min
+
+    # The API: the same scope, one row per cadre with the required fields.
+    with app.app_context():
+        from lms.auth.services import create_token
+
+        token = create_token(_user("ua1"), "report")
+        learner_token = create_token(_user("learn"), "mine")
+    headers = {"Authorization": f"Bearer {token}"}
+    body = client.get(f"/api/v1/courses/{SLUG}/completion", headers=headers).get_json()
+    assert {r["username"] for r in body["items"]} == {"c1", "learn", "ua1", "lect"}
+    row = next(r for r in body["items"] if r["username"] == "c1")
+    assert row["credited_seconds"] == 7 * 900 and row["completed_at"] and row["progress"] == 100
+    assert row["unit"]["code"] == "JD01" and row["hours"] > 0
+    assert client.get(f"/api/v1/courses/{SLUG}/completion?unit=JD02",
+                      headers=headers).status_code == 404
+    assert client.get(f"/api/v1/courses/{SLUG}/completion?unit=JD01-SQ01",
+                      headers=headers).get_json()["total"] == 1
+    assert client.get(f"/api/v1/courses/{SLUG}/completion", headers={
+        "Authorization": f"Bearer {learner_token}"}).status_code == 403
+
+
+def test_reminders_reach_those_behind_once_a_day(app, client, auth, course):
+    with app.app_context():
+        assignments.assign_audience(
+            _course(), assignments.Audience(unit=org_services.unit_by_code("JD01")), _due(),
+            _user("ua1"))
+    _complete_for(app, "c1")
+    auth.login("ua1")
+    first = client.post(f"/admin/completion/{SLUG}/remind", follow_redirects=True)
+    assert "已提醒 3 名" in first.get_data(as_text=True)  # learn, ua1 and lect; not c1
+    again = client.post(f"/admin/completion/{SLUG}/remind", follow_redirects=True)
+    assert "已提醒 0 名" in again.get_data(as_text=True)
+    with app.app_context():
+        reminded = {n.user_id for n in db.session.scalars(db.select(Notice))}
+        assert reminded == set(db.session.scalars(db.select(User.id).where(
+            User.username.in_(["learn", "ua1", "lect"]))))
+    auth.logout()
+    auth.login("learn")
+    page = client.get("/me/learning").get_data(as_text=True)
+    assert "请于" in page and "公文写作基础" in page
+    with app.app_context():
+        notice_id = db.session.scalar(db.select(Notice.id).where(
+            Notice.user_id == _user("learn").id))
+    client.post(f"/me/notices/{notice_id}/read")
+    assert "请于" not in client.get("/me/learning").get_data(as_text=True)
+
+
+def test_learners_and_other_units_cannot_use_the_admin_pages(app, client, auth, course):
+    auth.login("learn")
+    assert client.get(f"/admin/completion/{SLUG}").status_code == 403
+    assert client.get("/admin/assignments/new").status_code == 403
+    assert client.post(f"/admin/completion/{SLUG}/remind").status_code == 403
+
+
+def test_report_queries_do_not_grow_with_the_number_of_cadres(app, client, auth, course,
+                                                              make_user, page_queries):
+    def assign_all():
+        with app.app_context():
+            assignments.assign_audience(
+                _course(), assignments.Audience(unit=org_services.unit_by_code("QU")),
+                _due(), _user("org"))
+
+    auth.login("org")
+    assign_all()
+    small, _size = page_queries(client, f"/admin/completion/{SLUG}")
+    for n in range(60):
+        make_user(f"bulk{n:02d}", "learner", "JD02")
+    assign_all()
+    _complete_for(app, "bulk07")
+    large, size = page_queries(client, f"/admin/completion/{SLUG}")
+    assert large == small and large <= 12
+    assert size < 200_000
+
+
+def test_live_activity_count_ignores_retired_ones(app, course):
+    with app.app_context():
+        from lms.progress.report import live_count
+
+        total = live_count(_course().id)
+        activity = db.session.scalar(db.select(Activity).filter_by(key="gaishu"))
+        activity.retired = True
+        db.session.commit()
+        assert live_count(_course().id) == total - 1
