@@ -267,3 +267,61 @@ def test_live_activity_count_ignores_retired_ones(app, course):
         activity.retired = True
         db.session.commit()
         assert live_count(_course().id) == total - 1
+
+
+def test_attendance_completes_the_offline_session(app, client, auth, district, make_user,
+                                                  import_course):
+    make_user("lecturer", "lecturer", "QU", name="党校教师")
+    import_course(COURSES / "tufa-shijian-yingji")
+    with app.app_context():
+        course = db.session.scalar(db.select(Course).filter_by(slug="tufa-shijian-yingji"))
+        for username in ("learn", "c1", "c2"):
+            services.enrol(_user(username), course)
+        session_id = db.session.scalar(db.select(Activity.id).filter_by(key="tuiyan"))
+        lecture_id = db.session.scalar(db.select(Activity.id).where(
+            Activity.course_id == course.id, Activity.type_key == "lecture"))
+        ids = {u: _user(u).id for u in ("learn", "c1", "c2")}
+
+    # A unit administrator sees and marks only the cadres of their own units.
+    auth.login("ua1")
+    page = client.get(f"/admin/activities/{session_id}/attendance").get_data(as_text=True)
+    assert "李学员" in page and "王一" in page and "赵二" not in page
+    response = client.post(f"/admin/activities/{session_id}/attendance",
+                           data={"attended": [ids["learn"], ids["c2"]]}, follow_redirects=True)
+    assert "已为 1 名学员记录出勤" in response.get_data(as_text=True)  # c2 is not theirs
+    assert client.get(f"/admin/activities/{lecture_id}/attendance").status_code == 404
+
+    # The course's lecturer marks anyone enrolled.
+    auth.logout()
+    auth.login("lecturer")
+    client.post(f"/admin/activities/{session_id}/attendance", data={"attended": [ids["c2"]]})
+    with app.app_context():
+        done = dict(db.session.execute(db.select(ActivityState.user_id,
+                                                 ActivityState.completed_at)
+                                       .where(ActivityState.activity_id == session_id)).all())
+        assert set(done) == {ids["learn"], ids["c2"]} and all(done.values())
+
+    auth.logout()
+    auth.login("c1")
+    assert client.get(f"/admin/activities/{session_id}/attendance").status_code == 403
+
+
+def test_authors_set_optional_activities_and_n_of_m_in_the_browser_forms(app, client, auth,
+                                                                         district):
+    auth.login("lect")
+    with app.app_context():
+        from lms.catalog.models import SubjectCategory
+
+        category = db.session.scalar(db.select(SubjectCategory.id))
+    client.post("/teach/courses/new", data={
+        "slug": "ceshi-kecheng", "title": "测试课程", "category_id": category, "hours": "2",
+        "completion_count": "1"})
+    with app.app_context():
+        course = db.session.scalar(db.select(Course).filter_by(slug="ceshi-kecheng"))
+        assert course.completion_count == 1
+        course_id = course.id
+    client.post(f"/teach/courses/{course_id}/activities/new/lecture", data={
+        "title": "选学讲座", "hours": "1", "body": "正文", "optional": "y"})
+    with app.app_context():
+        activity = db.session.scalar(db.select(Activity).filter_by(course_id=course_id))
+        assert activity.optional

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, StringField, SubmitField
+from wtforms import BooleanField, DecimalField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange
 
-COMMON_FIELDS = ("title", "hours", "submit", "preview", "csrf_token")
+COMMON_FIELDS = ("title", "hours", "optional", "submit", "preview", "csrf_token")
 
 
 class ActivityForm(FlaskForm):
@@ -15,6 +15,7 @@ class ActivityForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     hours = DecimalField(_l("Study hours"), places=2, default=0,
                          validators=[NumberRange(min=0, max=200)])
+    optional = BooleanField(_l("Optional: not needed to complete the course"))
     preview = SubmitField(_l("Preview"))
     submit = SubmitField(_l("Save"))
 

@@ -7,6 +7,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DecimalField,
+    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -29,6 +30,9 @@ class CourseForm(FlaskForm):
                                        render_kw={"size": 6})
     hours = DecimalField(_l("Declared study hours"), places=2, default=1,
                          validators=[NumberRange(min=0, max=1000)])
+    completion_count = IntegerField(
+        _l("Complete after this many activities (blank: every activity not marked optional)"),
+        validators=[Optional(), NumberRange(min=1, max=500)])
     submit = SubmitField(_l("Save"))
 
 

@@ -71,7 +71,8 @@ def category_choices() -> list[SubjectCategory]:
 def save_course(course: Course | None, *, slug: str, title: str, summary: str,
                 category: SubjectCategory, required: bool, hours: float,
                 owner: User, cover_media_id: int | None = None,
-                lecturers: list[User] | None = None) -> Course:
+                lecturers: list[User] | None = None,
+                completion_count: int | None = None) -> Course:
     """Create a draft course (owned by `owner`) or update one's catalogue data."""
     if course is None:
         if not SLUG_RE.match(slug):
@@ -89,6 +90,7 @@ def save_course(course: Course | None, *, slug: str, title: str, summary: str,
         raise CourseError(ctx.problems)
     course.title, course.summary, course.summary_html = title.strip(), summary, html
     course.category, course.required, course.hours = category, required, hours
+    course.completion_count = completion_count or None
     if lecturers is not None:
         course.lecturers = lecturers
     cover = db.session.get(MediaFile, cover_media_id) if cover_media_id else None
@@ -100,7 +102,8 @@ def save_course(course: Course | None, *, slug: str, title: str, summary: str,
 
 
 def save_activity(course: Course, kind: ActivityType, activity: Activity | None, *,
-                  title: str, hours: float, fields: dict[str, Any]) -> Activity:
+                  title: str, hours: float, fields: dict[str, Any],
+                  optional: bool = False) -> Activity:
     """Validate the type's fields through the same path as packages, render and store."""
     ctx = CourseContext(course)
     config = kind.validate_config(fields, ctx, _("form"))
@@ -114,6 +117,7 @@ def save_activity(course: Course, kind: ActivityType, activity: Activity | None,
                             position=(last if last is not None else -1) + 1)
         db.session.add(activity)
     activity.title, activity.hours, activity.config, activity.html = title, hours, config, html
+    activity.optional = optional
     activity.changed_in_version = course.version
     course.updated_at = utcnow()  # the outline snapshot is keyed on it
     db.session.commit()

@@ -75,7 +75,7 @@ def course_new():
                 None, slug=form.slug.data.strip(), title=form.title.data,
                 summary=form.summary.data or "", category=category,
                 required=form.required.data, hours=float(form.hours.data or 0),
-                owner=current_user)
+                owner=current_user, completion_count=form.completion_count.data)
         except services.CourseError as exc:
             form.slug.errors.extend(str(p) for p in exc.problems)
         else:
@@ -101,7 +101,8 @@ def course(course_id: int):
                                      hours=float(form.hours.data or 0), owner=current_user,
                                      cover_media_id=form.cover_media_id.data or None,
                                      lecturers=[db.session.get(User, i)
-                                                for i in form.lecturer_ids.data or []])
+                                                for i in form.lecturer_ids.data or []],
+                                     completion_count=form.completion_count.data)
             except services.CourseError as exc:
                 form.summary.errors.extend(str(p) for p in exc.problems)
             else:
@@ -139,7 +140,7 @@ def activity_edit(course_id: int | None = None, type_key: str | None = None,
     kind = registry().get(activity.type_key if activity else type_key)
     if kind is None:
         abort(404)
-    data = {"title": activity.title, "hours": activity.hours,
+    data = {"title": activity.title, "hours": activity.hours, "optional": activity.optional,
             **kind.form_data(activity.config)} if activity else None
     form = kind.form_class()(data=data) if request.method == "GET" and data else \
         kind.form_class()()
@@ -152,7 +153,8 @@ def activity_edit(course_id: int | None = None, type_key: str | None = None,
         else:
             try:
                 saved = services.save_activity(course, kind, activity, title=form.title.data,
-                                               hours=float(form.hours.data or 0), fields=fields)
+                                               hours=float(form.hours.data or 0), fields=fields,
+                                               optional=form.optional.data)
             except services.CourseError as exc:
                 problems = exc.problems
             else:

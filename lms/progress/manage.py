@@ -15,8 +15,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
+from lms.activities.base import ATTENDANCE
+from lms.activities.registry import registry
+from lms.auth.models import User
 from lms.catalog import queries as catalog_queries
-from lms.catalog.models import Course
+from lms.catalog.models import Activity, ActivityState, Course
 from lms.core.forms import select_choices
 from lms.core.pagination import paginate, paginate_rows
 from lms.core.timeutil import local_date, local_today
@@ -24,9 +27,9 @@ from lms.extensions import db
 from lms.org import permissions
 from lms.org import queries as org_queries
 from lms.org import services as org_services
-from lms.org.models import Unit
+from lms.org.models import CadreProfile, Unit
 from lms.org.tabular import xlsx_bytes
-from lms.progress import assignments, notices, report
+from lms.progress import assignments, notices, report, services
 from lms.progress.forms import AssignmentForm
 from lms.progress.models import Assignment, AssignmentTarget, Enrolment
 
@@ -178,3 +181,44 @@ def completion_remind(slug: str):
     flash(_("Reminded %(n)d cadres who have not completed the course.", n=sent), "success")
     return redirect(url_for("tracking.completion", slug=slug, **request.args.to_dict()))
 
+
+
+# ---- attendance ----------------------------------------------------------------------------
+
+def _marks_everyone(course: Course) -> bool:
+    """The course's lecturers and the organisation department mark anyone enrolled; unit
+    administrators mark the cadres of their own units."""
+    return permissions.can_review_courses() or course.owner_id == current_user.id or any(
+        u.id == current_user.id for u in course.lecturers)
+
+
+@bp.route("/activities/<int:activity_id>/attendance", methods=["GET", "POST"])
+def attendance(activity_id: int):
+    activity = db.session.get(Activity, activity_id)
+    kind = registry().get(activity.type_key) if activity else None
+    if activity is None or kind is None or not kind.supports(ATTENDANCE) or activity.retired:
+        abort(404)
+    course = activity.course
+    everyone = _marks_everyone(course)
+    if not everyone and not permissions.can_anywhere("completion.view"):
+        abort(403)
+    stmt = (select(User.id, User.username, User.name, Unit.name, ActivityState.completed_at)
+            .join(Enrolment, Enrolment.user_id == User.id)
+            .join(CadreProfile, CadreProfile.user_id == User.id)
+            .join(Unit, Unit.id == CadreProfile.unit_id)
+            .outerjoin(ActivityState, (ActivityState.user_id == User.id)
+                       & (ActivityState.activity_id == activity.id))
+            .where(Enrolment.course_id == course.id))
+    if not everyone:
+        stmt = stmt.where(permissions.unit_clause("completion.view"))
+    if request.method == "POST":
+        wanted = {int(v) for v in request.form.getlist("attended") if v.isdigit()}
+        allowed = set(db.session.scalars(
+            stmt.with_only_columns(User.id).where(User.id.in_(wanted)))) if wanted else set()
+        marked = services.record_attendance(activity, sorted(allowed), current_user)
+        flash(_("Attendance recorded for %(n)d learners.", n=marked), "success")
+        return redirect(url_for("tracking.attendance", activity_id=activity.id,
+                                **request.args.to_dict()))
+    page = paginate_rows(stmt.order_by(Unit.path, User.username))
+    return render_template("progress/attendance.html", activity=activity, course=course,
+                           page=page, session_info=activity.config)

@@ -17,6 +17,7 @@ credit) and one conditional UPDATE; the clock is written only when it changes ha
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -243,8 +244,11 @@ _durations = LRU(size=2048)
 
 
 def media_durations(activity: Activity) -> dict[str, float]:
-    """Durations (seconds) of the course's media files named in the activity's config."""
-    key = (activity.id, activity.updated_at)
+    """Durations (seconds) of the course's media files named in the activity's config.
+
+    Cached per activity version and for at most five minutes, so a file replaced under the
+    same name is seen soon without a query on every beat."""
+    key = (activity.id, activity.updated_at, int(time.monotonic() // 300))
 
     def build() -> dict[str, float]:
         paths = {v for v in activity.config.values() if isinstance(v, str)}
@@ -317,3 +321,30 @@ def complete_course_if_done(user: User, course: Course, now: datetime) -> bool:
                               course_id=course.id, title=course.title, hours=hours,
                               completed_at=now)
     return True
+
+
+def record_attendance(activity: Activity, user_ids: list[int], actor: User,
+                      now: datetime | None = None) -> int:
+    """Mark attendance (completing the activity) for enrolled learners; returns how many new.
+
+    The caller has checked that `actor` may mark each of them.
+    """
+    now = now or utcnow()
+    existing = set(db.session.scalars(select(ActivityState.user_id).where(
+        ActivityState.activity_id == activity.id, ActivityState.user_id.in_(user_ids))))
+    for uid in user_ids:
+        if uid not in existing:
+            db.session.add(ActivityState(user_id=uid, activity_id=activity.id, state={},
+                                         study_seconds=0, last_seq=0, frontier=0.0,
+                                         position=0.0))
+    db.session.execute(
+        update(ActivityState).where(ActivityState.activity_id == activity.id,
+                                    ActivityState.user_id.in_(user_ids),
+                                    ActivityState.completed_at.is_(None))
+        .values(state={"attended": True, "marked_by": actor.id})
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    marked = 0
+    for user in db.session.scalars(select(User).where(User.id.in_(user_ids))):
+        marked += mark_complete(user, activity, now)
+    return marked
