@@ -30,6 +30,7 @@ run: install translations
 	@if [ ! -f instance/.demo-loaded ]; then $(FLASK) demo load && touch instance/.demo-loaded; \
 	else $(FLASK) demo accounts; fi
 	$(FLASK) courses sync
+	$(FLASK) demo assign
 	@echo "Serving on http://$(HOST):$(PORT)"
 	$(VENV)/bin/gunicorn -c gunicorn.conf.py --workers 1 --threads 8 --bind $(HOST):$(PORT) \
 		--access-logfile - wsgi:app

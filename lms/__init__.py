@@ -23,6 +23,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "translations")
+    from lms.progress.hours import check_config
+
+    check_config(app.config)  # a wrong study-hours rule stops start-up, loudly
 
     _init_extensions(app)
     _register_blueprints(app)

@@ -118,3 +118,20 @@ def test_demo_accounts_sign_in(app, client):
         assert response.status_code == 302, username
         assert client.get("/").status_code == 200
         client.post("/logout")
+
+
+def test_demo_assignment_after_courses_sync(app, client):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["demo", "load"])
+    assert runner.invoke(args=["demo", "assign"]).output.startswith("demo assignment: 0")
+    assert runner.invoke(args=["courses", "sync"]).exit_code == 0
+    first = runner.invoke(args=["demo", "assign"])
+    assert first.exit_code == 0, first.output
+    reached = int(first.output.split(":")[1].split()[0])
+    assert 50 < reached < 800  # one street with its communities
+    assert "demo assignment: 0" in runner.invoke(args=["demo", "assign"]).output
+    from lms.demo.data import DEMO_PASSWORD
+
+    client.post("/login", data={"username": "learner", "password": DEMO_PASSWORD})
+    page = client.get("/me/learning").get_data(as_text=True)
+    assert "布置给我的课程" in page and "公文写作基础" in page and "-12-31" in page

@@ -176,3 +176,14 @@ def test_completed_course_hours_follow_the_configured_rule(app, sample_courses, 
     with app.app_context():
         assert db.session.scalar(db.select(Enrolment.hours)) == 4.0
         assert db.session.scalar(db.select(RecordEntry.hours)) == 4.0
+
+
+@pytest.mark.parametrize("setting", [{"LMS_HOURS_RULE": "hourly"},
+                                     {"LMS_HOURS_BUCKETS": "half:1"},
+                                     {"LMS_MINUTES_PER_HOUR": 0}])
+def test_a_wrong_hours_rule_stops_start_up(setting, tmp_path):
+    from lms import create_app
+
+    with pytest.raises(ValueError, match=next(iter(setting))):
+        create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db",
+                    "SECRET_KEY": "x", **setting})

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from lms.demo.data import ACCOUNTS, DEMO_PASSWORD, load_demo
+from lms.demo.data import ACCOUNTS, DEMO_PASSWORD, assign_demo_course, load_demo
 
 demo_cli = AppGroup("demo", help="Demo data.")
 
@@ -15,6 +15,12 @@ def load() -> None:
     stats = load_demo()
     click.echo(f"demo district: {stats['units']} units, {stats['cadres_created']} new cadres")
     _print_accounts()
+
+
+@demo_cli.command("assign")
+def assign() -> None:
+    """Assign the demo's required course to one street (after `courses sync`; idempotent)."""
+    click.echo(f"demo assignment: {assign_demo_course()} cadres reached")
 
 
 @demo_cli.command("accounts")

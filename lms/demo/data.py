@@ -146,3 +146,29 @@ def load_demo() -> dict[str, int]:
     _accounts(units, password_hash)
     created = _cadres(units, password_hash)
     return {"units": len(units), "cadres_created": created}
+
+
+DEMO_ASSIGNMENT = ("gongwen-xiezuo", "JD01")  # a required course for 城关街道 and its communities
+
+
+def assign_demo_course() -> int:
+    """Assign the demo's required course to one street, due at the year's end (idempotent).
+
+    Returns how many cadres it reached (0 when already assigned or the course is missing).
+    """
+    from lms.catalog.models import Course
+    from lms.core.timeutil import local_today
+    from lms.progress.assignments import Audience, assign_audience
+    from lms.progress.models import Assignment
+
+    slug, code = DEMO_ASSIGNMENT
+    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    actor = db.session.scalar(select(User).where(User.username == "zzb_admin"))
+    unit = services.unit_by_code(code)
+    if course is None or actor is None or unit is None or course.status != "published" or \
+            db.session.scalar(select(Assignment.id).where(Assignment.course_id == course.id)):
+        return 0
+    _row, reached = assign_audience(course, Audience(unit=unit),
+                                    local_today().replace(month=12, day=31), actor,
+                                    "年度必修：请在年底前完成。")
+    return reached

@@ -39,3 +39,17 @@ def course_hours(seconds: int, course) -> float:
     else:
         earned = minutes / float(config["LMS_MINUTES_PER_HOUR"])
     return round(min(earned, declared), 2)
+
+
+def check_config(config) -> None:
+    """Refuse to start with a misconfigured hours rule (ValueError naming the variable)."""
+    if config["LMS_HOURS_RULE"] not in RULES:
+        raise ValueError(f"LMS_HOURS_RULE must be one of {', '.join(RULES)}, "
+                         f"not {config['LMS_HOURS_RULE']!r}")
+    try:
+        parse_buckets(config["LMS_HOURS_BUCKETS"])
+    except ValueError:
+        raise ValueError("LMS_HOURS_BUCKETS must look like '30:1,15:0.5,0:0.25', not "
+                         f"{config['LMS_HOURS_BUCKETS']!r}") from None
+    if float(config["LMS_MINUTES_PER_HOUR"]) <= 0 or int(config["LMS_HEARTBEAT_SECONDS"]) < 1:
+        raise ValueError("LMS_MINUTES_PER_HOUR and LMS_HEARTBEAT_SECONDS must be positive")
