@@ -25,6 +25,16 @@ def test_main_pages_have_no_accessibility_violations(app, page, live_server, sam
         lecture, quiz = (db.session.scalar(db.select(Activity.id).filter_by(type_key=t))
                          for t in ("lecture", "quiz"))
         cadre = db.session.scalar(db.select(db.text("user_id FROM cadre_profiles LIMIT 1")))
+        from lms.auth.models import User
+        from lms.core.timeutil import local_today
+        from lms.org.services import unit_by_code
+        from lms.progress.assignments import Audience, assign_audience
+
+        assignment, _n = assign_audience(
+            db.session.get(Course, course_id), Audience(unit=unit_by_code("QU")),
+            local_today(), db.session.scalar(db.select(User).filter_by(username="org")))
+        assignment_id = assignment.id
+        session = db.session.scalar(db.select(Activity.id).filter_by(type_key="offline"))
     found = {}
 
     def audit(path: str) -> None:
@@ -44,6 +54,9 @@ def test_main_pages_have_no_accessibility_violations(app, page, live_server, sam
                  f"/admin/cadres/{cadre}/edit", "/admin/cadres/import", "/account", "/courses",
                  "/courses/gongwen-xiezuo", f"/activities/{lecture}", f"/activities/{quiz}",
                  "/teach/courses", f"/teach/courses/{course_id}", "/teach/courses/new",
-                 f"/teach/activities/{lecture}/edit", "/me/learning"):
+                 f"/teach/activities/{lecture}/edit", "/me/learning", "/admin/assignments",
+                 "/admin/assignments/new", "/admin/completion/gongwen-xiezuo",
+                 f"/admin/completion/gongwen-xiezuo?assignment={assignment_id}&status=overdue",
+                 f"/admin/activities/{session}/attendance"):
         audit(path)
     assert found == {}
