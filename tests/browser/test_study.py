@@ -41,13 +41,11 @@ RECORD_WEBM = """async () => {
 }"""
 
 
-def _package(folder: Path, clip: bytes) -> Path:
+def _package(folder: Path, clip: bytes | None = None) -> Path:
+    """A course with a long text lecture and, given a clip, a video lecture."""
     (folder / "lessons").mkdir(parents=True)
-    (folder / "media").mkdir()
     (folder / "lessons" / "zhidu.md").write_text(LESSON, encoding="utf-8")
-    (folder / "lessons" / "shipin.md").write_text("请观看会商视频。", encoding="utf-8")
-    (folder / "media" / "huishang.webm").write_bytes(clip)
-    (folder / "course.toml").write_text("""
+    manifest = """
 [course]
 slug = "fangxun-zhiban"
 title = "防汛值班"
@@ -61,7 +59,12 @@ title = "汛期值班制度"
 hours = 0.5
 source = "lessons/zhidu.md"
 min_minutes = 30
-
+"""
+    if clip is not None:
+        (folder / "media").mkdir()
+        (folder / "media" / "huishang.webm").write_bytes(clip)
+        (folder / "lessons" / "shipin.md").write_text("请观看会商视频。", encoding="utf-8")
+        manifest += """
 [[activities]]
 key = "shipin"
 type = "lecture"
@@ -70,7 +73,8 @@ hours = 0.5
 source = "lessons/shipin.md"
 video = "media/huishang.webm"
 min_minutes = 30
-""", encoding="utf-8")
+"""
+    (folder / "course.toml").write_text(manifest, encoding="utf-8")
     return folder
 
 
@@ -144,18 +148,60 @@ def test_lecture_and_video_survive_reload_and_network_drop(
     page.reload()
     assert minutes_shown(page) >= before > 0
 
-    # The video: play two seconds, pause, reload; it resumes where it was.
+    # The video: play two seconds and pause. Then the server cannot be reached while the page
+    # is reloaded: the beats kept before and after the reload all arrive once it is back.
+    started = time.monotonic()
     page.get_by_role("navigation", name="课程目录").get_by_role("link", name="防汛会商视频").click()
     video = page.locator("main video")
     video.evaluate("v => { v.muted = true; return v.play(); }")
     page.wait_for_function("() => document.querySelector('main video').currentTime >= 2")
     video.evaluate("v => v.pause()")
     beats.wait(lambda sent, answer: sent["position"] >= 2)
+    first = len(beats.seen)
+    page.route("**/beat", lambda route: route.abort())
+    page.wait_for_timeout(int(1.5 * interval * 1000))
     page.reload()
     page.wait_for_function("() => document.querySelector('main video').currentTime >= 1.9")
-    assert minutes_shown(page) >= 0  # the video's own credit, rendered by the server
+    page.wait_for_timeout(interval * 1000)
+    page.unroute("**/beat")
+    beats.wait(lambda sent, answer: sent["age"] < 1 and answer["reason"] == "credited")
+    elapsed = time.monotonic() - started
+    sent_seqs = [sent["seq"] for sent, _answer in beats.seen[first:]]
+    assert sent_seqs == sorted(set(sent_seqs))  # in order, numbering continued after reload
+    assert len([s for s, _a in beats.seen[first:] if s["age"] >= interval]) >= 2
+    assert {answer["reason"] for _sent, answer in beats.seen[first:]} == {"credited"}
+    assert elapsed - interval - 2 <= beats.seen[-1][1]["credited_seconds"] <= elapsed
 
     # Back to the text lecture: it opens where the learner left it.
     page.get_by_role("navigation", name="课程目录").get_by_role("link", name="汛期值班制度").click()
     page.wait_for_function("() => window.scrollY > 600")
     assert minutes_shown(page) >= before
+
+
+def test_presence_check_stops_credit_until_answered(
+        browser, live_server, app, monkeypatch, tmp_path, make_unit, make_user, import_course):
+    monkeypatch.setitem(app.config, "LMS_HEARTBEAT_SECONDS", 1)
+    monkeypatch.setitem(app.config, "LMS_PRESENCE_CHECK_MINUTES", 0.05)  # every 1.5 to 4.5 s
+    make_unit("QU", "青山区", "district")
+    make_user("learn", "learner", "QU", name="李学员")
+    slug = import_course(_package(tmp_path / "pkg"))
+    page = sign_in(browser, live_server, "learn")
+    beats = Beats(page)
+    page.goto(f"{live_server}/courses/{slug}")
+    page.get_by_role("link", name="汛期值班制度").first.click()
+
+    dialog = page.get_by_role("alertdialog", name="你还在学习吗？")
+    expect(dialog).to_be_visible(timeout=15_000)
+    expect(dialog).to_contain_text("暂停")
+    button = dialog.get_by_role("button", name="继续学习")
+    expect(button).to_be_focused()
+    paused_at = beats.credited
+    for _ in range(3):  # while the question waits, beats earn nothing
+        _sent, answer = beats.wait(lambda sent, answer: True)
+        assert (answer["counted"], answer["reason"]) == (0, "presence")
+    assert beats.credited == paused_at
+
+    button.click()
+    expect(dialog).to_be_hidden()
+    beats.wait(lambda sent, answer: answer["counted"] > 0, timeout=3)
+    assert beats.credited > paused_at
