@@ -148,7 +148,8 @@ class ActivityState(db.Model):
     state: Mapped[dict] = mapped_column(JSON, default=dict)
     study_seconds: Mapped[int] = mapped_column(default=0)
     # Heartbeat bookkeeping: the last accepted sequence number and time, and for media the
-    # furthest position actually played (seeking ahead does not move it) and the last one.
+    # furthest position actually played (seeking ahead does not move it) and the last one
+    # (media seconds; for a page without media, its scroll offset, to resume there).
     last_seq: Mapped[int] = mapped_column(default=0)
     last_beat_at: Mapped[datetime | None]
     frontier: Mapped[float] = mapped_column(default=0.0)
