@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from flask import abort, g
 from flask_login import current_user
-from sqlalchemy import ColumnElement, false, or_, true
+from sqlalchemy import ColumnElement, false, literal, or_, true
 
 from lms.org.models import CadreProfile, Unit
 
@@ -110,14 +110,33 @@ def grantable_roles(unit: Unit, user=None) -> set[str]:
     return roles
 
 
-def unit_clause(action: str, user=None) -> ColumnElement[bool]:
-    """A WHERE clause on `Unit.path` limiting a query to units where `action` is allowed."""
+def _paths_clause(action: str, user, per_path) -> ColumnElement[bool]:
+    """OR of `per_path(path)` over the user's scopes for `action` (true for a global one)."""
     paths = [s.path for s in scopes(user) if action in ROLE_ACTIONS[s.role]]
     if None in paths:
         return true()
     if not paths:
         return false()
-    return or_(*(Unit.path.startswith(p, autoescape=True) for p in paths))
+    return or_(*(per_path(p) for p in paths))
+
+
+def unit_clause(action: str, user=None) -> ColumnElement[bool]:
+    """A WHERE clause on `Unit.path` limiting a query to units where `action` is allowed."""
+    return _paths_clause(action, user, lambda p: Unit.path.startswith(p, autoescape=True))
+
+
+def overlaps(action: str, unit: Unit, user=None) -> bool:
+    """True when the user may do `action` on `unit` or on some unit below it (e.g. a unit
+    administrator reading a district-wide assignment for their own cadres)."""
+    return any(action in ROLE_ACTIONS[s.role] and (
+        s.path is None or unit.path.startswith(s.path) or s.path.startswith(unit.path))
+        for s in scopes(user))
+
+
+def overlap_clause(action: str, user=None) -> ColumnElement[bool]:
+    """A WHERE clause on `Unit.path`: units in the user's scope for `action`, or above it."""
+    return _paths_clause(action, user, lambda p: or_(Unit.path.startswith(p, autoescape=True),
+                                                     literal(p).startswith(Unit.path)))
 
 
 def require(allowed: bool) -> None:

@@ -88,6 +88,12 @@ def tree_order(units: list[Unit]) -> list[Unit]:
     return out
 
 
+def unit_choices(action: str) -> list[tuple[int, str]]:
+    """(id, indented label) of the units the current user may see for `action`, in tree order."""
+    return [(u.id, "\u3000" * u.depth + f"{u.name}（{u.code}）")
+            for u in tree_order(visible_units(action))]
+
+
 def cadre_counts() -> dict[int, int]:
     """Active cadres per unit (not including subunits), in one grouped query."""
     rows = db.session.execute(

@@ -40,11 +40,6 @@ def _unit_or_404(unit_id: int) -> Unit:
     return db.get_or_404(Unit, unit_id)
 
 
-def _unit_choices(action: str) -> list[tuple[int, str]]:
-    units = queries.tree_order(queries.visible_units(action))
-    return [(u.id, "\u3000" * u.depth + f"{u.name}（{u.code}）") for u in units]
-
-
 def _download(data: bytes, filename: str, mimetype: str) -> Response:
     return Response(data, mimetype=mimetype, headers={
         "Content-Disposition": f"attachment; filename={filename}",
@@ -75,7 +70,7 @@ def unit_new():
     if not permissions.can_anywhere("unit.manage"):
         abort(403)
     form = UnitForm()
-    form.parent_id.choices = select_choices(_unit_choices("unit.manage"))
+    form.parent_id.choices = select_choices(queries.unit_choices("unit.manage"))
     if request.method == "GET" and request.args.get("parent", type=int):
         form.parent_id.data = request.args.get("parent", type=int)
     if form.validate_on_submit():
@@ -97,7 +92,7 @@ def unit_edit(unit_id: int):
     permissions.require(permissions.can_edit_unit(unit))
     form = UnitForm(obj=unit)
     form.parent_id.choices = select_choices(
-        (uid, label) for uid, label in _unit_choices("unit.manage") if uid != unit.id)
+        (uid, label) for uid, label in queries.unit_choices("unit.manage") if uid != unit.id)
     if unit.parent_id is None:
         form.parent_id.choices = select_choices([(0, "—")])
         form.parent_id.data = 0
@@ -155,7 +150,7 @@ def cadres():
     f = queries.CadreFilter.from_args(request.args)
     page = paginate(queries.cadre_select(f))
     return render_template(
-        "org/cadres.html", page=page, f=f, units=_unit_choices("cadre.view"),
+        "org/cadres.html", page=page, f=f, units=queries.unit_choices("cadre.view"),
         categories=services.categories(), ranks=labels.RANK_LABELS, labels=labels,
         can_manage=permissions.can_anywhere("cadre.manage"),
     )
@@ -187,7 +182,7 @@ def cadres_export():
 
 
 def _fill_cadre_form(form: CadreForm) -> None:
-    form.unit_id.choices = select_choices(_unit_choices("cadre.manage"))
+    form.unit_id.choices = select_choices(queries.unit_choices("cadre.manage"))
     form.categories.choices = select_choices((c.id, c.name) for c in services.categories())
 
 
@@ -241,7 +236,7 @@ def cadre_detail(user_id: int):
         grant_form.role.choices = select_choices(
             (r, labels.ROLE_LABELS[r]) for r in labels.ROLE_LABELS
             if r in grantable and r not in ("sysadmin", "learner"))
-        grant_form.unit_id.choices = select_choices(_unit_choices("role.grant"))
+        grant_form.unit_id.choices = select_choices(queries.unit_choices("role.grant"))
         grant_form.unit_id.data = profile.unit_id
     return render_template(
         "org/cadre_detail.html", p=profile, labels=labels, grant_form=grant_form,
@@ -298,7 +293,7 @@ def cadre_grant(user_id: int):
     profile = _profile_or_404(user_id, "cadre.view")
     form = GrantForm()
     form.role.choices = select_choices((r, r) for r in labels.ROLE_LABELS)
-    form.unit_id.choices = select_choices(_unit_choices("role.grant"))
+    form.unit_id.choices = select_choices(queries.unit_choices("role.grant"))
     if form.validate_on_submit():
         unit = _unit_or_404(form.unit_id.data)
         permissions.require(form.role.data in permissions.grantable_roles(unit)

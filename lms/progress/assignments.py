@@ -210,8 +210,9 @@ def reach_new_members(user_ids: list[int] | None = None, unit_path: str | None =
     return reached
 
 
-def assignments_select(action: str = "course.assign"):
-    """Assignments made over units the current user may act on, newest first."""
+def assignments_select(action: str = "completion.view"):
+    """Assignments over the current user's units or above them (a district-wide assignment
+    concerns every unit administrator), newest first."""
     return (select(Assignment).join(Unit, Unit.id == Assignment.unit_id)
-            .where(permissions.unit_clause(action)).order_by(Assignment.created_at.desc(),
-                                                              Assignment.id.desc()))
+            .where(permissions.overlap_clause(action)).order_by(Assignment.created_at.desc(),
+                                                                Assignment.id.desc()))

@@ -43,11 +43,6 @@ def _signed_in() -> None:
     """Every page here needs a signed-in user; each view then checks its own action."""
 
 
-def _unit_choices(action: str) -> list[tuple[int, str]]:
-    units = org_queries.tree_order(org_queries.visible_units(action))
-    return [(u.id, "\u3000" * u.depth + f"{u.name}（{u.code}）") for u in units]
-
-
 # ---- assignments ---------------------------------------------------------------------------
 
 @bp.route("/assignments")
@@ -75,7 +70,7 @@ def assignment_new():
     courses = db.session.scalars(select(Course).where(Course.status == "published")
                                  .order_by(Course.title)).all()
     form.course_id.choices = select_choices((c.id, c.title) for c in courses)
-    form.unit_id.choices = select_choices(_unit_choices("course.assign"))
+    form.unit_id.choices = select_choices(org_queries.unit_choices("course.assign"))
     form.categories.choices = select_choices(
         (c.code, c.name) for c in org_services.categories())
     if request.method == "GET":
@@ -123,7 +118,7 @@ def _report_context(slug: str):
     if request.args.get("assignment", type=int):
         assignment = db.session.get(Assignment, request.args.get("assignment", type=int))
         if assignment is None or assignment.course_id != course.id \
-                or not permissions.can("completion.view", assignment.unit):
+                or not permissions.overlaps("completion.view", assignment.unit):
             abort(404)
     f = report.ReportFilter.from_args(request.args)
     if f.unit is not None and not permissions.can("completion.view", f.unit):
@@ -140,7 +135,7 @@ def completion(slug: str):
         "progress/completion.html", course=course, assignment=assignment, f=f,
         rows=report.rows(page.items, total), page=page,
         summary=report.unit_summary(course, f, assignment),
-        units=_unit_choices("completion.view"), categories=org_services.categories(),
+        units=org_queries.unit_choices("completion.view"), categories=org_services.categories(),
         statuses=_status_labels(), local_date=local_date)
 
 
