@@ -31,11 +31,11 @@ class ReportFilter:
 
     @classmethod
     def from_args(cls, args) -> ReportFilter:
-        unit = None
-        if args.get("unit"):
-            code = args.get("unit")
-            unit = db.session.scalar(select(Unit).where(
-                or_(Unit.code == code, Unit.id == (int(code) if code.isdigit() else -1))))
+        unit, code = None, (args.get("unit") or "").strip()
+        if code:  # a unit code (the API) or id (the page's select)
+            unit = db.session.scalar(select(Unit).where(Unit.code == code))
+            if unit is None and code.isdigit():
+                unit = db.session.get(Unit, int(code))
         status = args.get("status") if args.get("status") in STATUSES else "all"
         return cls(unit=unit, category_id=args.get("category", type=int), status=status,
                    q=(args.get("q") or "").strip() or None)
