@@ -94,7 +94,7 @@ def my_learning(user_id: int, year: int, rank: str | None = None) -> Learning:
         required=required,
         in_progress=[i for i in open_ if i.enrolment.due_at is None],
         completed=[i for i in items if i.enrolment.completed_at is not None],
-        year=year, hours=round(hours, 2), required_hours=yearly_requirement(rank),
+        year=year, hours=round(float(hours), 2), required_hours=yearly_requirement(rank),
         online_hours=round(online, 2), online_required_hours=ONLINE_HOURS_PER_YEAR,
         resume=resume)
 

@@ -76,7 +76,7 @@ class ReadingList(ActivityType):
         parts = [ctx.markdown(config.get("intro") or "")]
         parts.append('<ol class="reading-list">')
         for item in config.get("items", []):
-            tag = _("Required") if item.get("required") else _("Optional")
+            tag = _("Required reading") if item.get("required") else _("Optional")
             byline = "，".join(str(escape(v)) for v in (item.get("author"), item.get("publisher"))
                               if v)
             parts.append(
