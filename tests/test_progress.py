@@ -201,3 +201,67 @@ def test_my_learning_page_and_api(app, client, study, page_queries):
     assert body["resume_activity_id"] is not None
     queries, _size = page_queries(client, "/me/learning")
     assert queries <= 10
+
+
+def test_steady_api_beat_is_one_read_one_write_and_keeps_every_rule(app, client, sample_courses,
+                                                                    monkeypatch):
+    """Through the API a steady beat costs four statements (the token with its user, the
+    activity with its course, the state with the study clock, one conditional UPDATE), and
+    the rules still hold: replays, hidden pages, a second activity, gaps, completion, revoked
+    tokens and deactivated accounts."""
+    from sqlalchemy import event
+
+    from lms.auth.services import create_token
+
+    with app.app_context():
+        user = db.session.scalar(db.select(User).filter_by(username="learn"))
+        user_id, token = user.id, create_token(user, "t")
+        lecture = db.session.scalar(db.select(Activity).filter_by(key="gaishu")).id
+        other = db.session.scalar(db.select(Activity).filter_by(key="geshi")).id
+        engine = db.engine
+    headers = {"Authorization": f"Bearer {token}"}
+    start, clock = utcnow(), {"at": 0.0}
+    monkeypatch.setattr(services, "utcnow", lambda: start + timedelta(seconds=clock["at"]))
+
+    def beat(activity: int, seq: int, at: float, visible: bool = True) -> dict:
+        clock["at"] = at
+        answer = client.post(f"/api/v1/activities/{activity}/heartbeat", headers=headers,
+                             json={"seq": seq, "visible": visible})
+        assert answer.status_code == 200
+        return answer.get_json()
+
+    assert beat(lecture, 1, 0)["reason"] == "started"
+    assert beat(lecture, 2, 30)["counted"] == 30  # takes the study clock
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        steady = beat(lecture, 3, 60)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert steady == {"credited_seconds": 60, "completed": False, "counted": 30,
+                      "reason": "credited", "presence_check": False}
+    assert len(statements) == 4 and statements[-1].startswith("UPDATE activity_states")
+
+    assert beat(lecture, 3, 90)["reason"] == "replayed"
+    assert beat(lecture, 4, 90, visible=False)["counted"] == 0
+    assert beat(other, 1, 95)["reason"] == "started"
+    assert beat(other, 2, 100)["reason"] == "other_activity"
+    assert beat(lecture, 5, 200)["reason"] == "gap"
+    seq, at, answer = 5, 200.0, {}
+    while not answer.get("completed"):  # gaishu needs 20 minutes
+        seq, at = seq + 1, at + 30
+        answer = beat(lecture, seq, at)
+        assert seq < 60
+    assert answer["credited_seconds"] >= 20 * 60 and answer["credited_seconds"] < 20 * 60 + 30
+    with app.app_context():
+        state = db.session.scalar(db.select(ActivityState).filter_by(activity_id=lecture))
+        assert state.completed_at is not None and state.study_seconds == answer["credited_seconds"]
+        db.session.get(User, user_id).is_active_flag = False
+        db.session.commit()
+    refused = client.post(f"/api/v1/activities/{lecture}/heartbeat", headers=headers,
+                          json={"seq": seq + 1, "visible": True})
+    assert refused.status_code == 401

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm import lazyload
 
 from lms.auth.models import ApiToken, User, new_session_token
 from lms.auth.passwords import check_password, hash_password, policy_errors
@@ -82,18 +83,29 @@ def revoke_token(user: User, token_id: int) -> bool:
 
 
 def user_for_token(token: str) -> User | None:
-    """The active user owning an unrevoked token, or None."""
+    """The active user owning an unrevoked token, or None.
+
+    One query in the usual case (the token joined with its user); the user's role grants
+    and cadre profile are loaded when first used, not with every API request.
+    """
     if not token.startswith(TOKEN_PREFIX):
         return None
-    row = db.session.scalar(select(ApiToken).where(ApiToken.digest == ApiToken.digest_of(token)))
-    if row is None or row.revoked_at is not None or not row.user.is_active:
+    row = db.session.execute(
+        select(ApiToken.id, ApiToken.last_used_at, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.digest == ApiToken.digest_of(token), ApiToken.revoked_at.is_(None))
+        .options(lazyload(User.grants), lazyload(User.profile))
+    ).first()
+    if row is None or not row.User.is_active:
         return None
+    token_id, last_used_at, user = row
     now = utcnow()
     # Record use at most once a minute, not on every request.
-    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
-        row.last_used_at = now
+    if last_used_at is None or (now - last_used_at).total_seconds() > 60:
+        db.session.execute(update(ApiToken).where(ApiToken.id == token_id)
+                           .values(last_used_at=now).execution_options(synchronize_session=False))
         db.session.commit()
-    return row.user
+    return user
 
 
 _DUMMY_HASH = hash_password("not-a-real-password-0")

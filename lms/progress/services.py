@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, func, insert, lambda_stmt, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -87,14 +87,15 @@ class _Seen:
 
 def _read(user_id: int, activity_id: int) -> _Seen | None:
     """The one read of a beat: the state, the clock and when its holder last earned credit."""
-    holder = aliased(ActivityState)
-    row = db.session.execute(
-        select(ActivityState, StudyClock.activity_id, holder.credited_at)
+    # A lambda statement: built once, then only the two ids change from beat to beat.
+    holder = aliased(ActivityState, name="holder")
+    row = db.session.execute(lambda_stmt(
+        lambda: select(ActivityState, StudyClock.activity_id, holder.credited_at)
         .outerjoin(StudyClock, StudyClock.user_id == ActivityState.user_id)
         .outerjoin(holder, and_(holder.user_id == StudyClock.user_id,
                                 holder.activity_id == StudyClock.activity_id))
         .where(ActivityState.user_id == user_id, ActivityState.activity_id == activity_id)
-    ).first()
+    )).first()
     return _Seen(*row) if row else None
 
 
@@ -216,12 +217,18 @@ def heartbeat(user: User, activity: Activity, *, seq: int, visible: bool,
     if updated.rowcount != 1:
         db.session.rollback()
         return BeatResult(total - credit, was_complete, 0, "concurrent")
+    # Whether this credit completes the activity is decided from the activity as loaded,
+    # before commit expires it: a steady beat does not read the activity again.
+    due, progress = False, {}
+    if not was_complete and credit > 0:
+        progress = {"study_seconds": total, "frontier": frontier, "interval": interval,
+                    "durations": media_durations(activity)}
+        kind = registry().get(activity.type_key)
+        due = kind is not None and kind.is_complete(activity.config, progress)
     db.session.commit()
     checking = reason == "presence"
-    if was_complete or credit == 0:
+    if not due:
         return BeatResult(total, was_complete, credit, reason, checking)
-    progress = {"study_seconds": total, "frontier": frontier, "interval": interval,
-                "durations": media_durations(activity)}
     completed = _complete_if_done(user, activity, state_id, progress, beat_at)
     return BeatResult(total, completed, credit, reason, checking)
 

@@ -5,8 +5,9 @@ from dataclasses import asdict
 
 from flask import Blueprint, abort, jsonify, request
 from flask_login import current_user, login_required
+from sqlalchemy.orm import defer, joinedload, lazyload
 
-from lms.catalog.models import Activity
+from lms.catalog.models import Activity, Course
 from lms.extensions import db
 from lms.org import permissions
 from lms.progress import services
@@ -20,9 +21,19 @@ def _signed_in() -> None:
     """Every action here needs a signed-in user."""
 
 
+# What a beat needs of the activity and its course, in one query: not the rendered HTML,
+# summaries, search text, category or cover (loaded on first use if anything asks).
+_STUDIED = (
+    defer(Activity.html),
+    joinedload(Activity.course).options(
+        defer(Course.summary), defer(Course.summary_html), defer(Course.search_text),
+        lazyload(Course.category), lazyload(Course.cover)),
+)
+
+
 def studied_activity(activity_id: int) -> Activity | None:
     """The activity if the current user may study it now (published, live, visible)."""
-    activity = db.session.get(Activity, activity_id)
+    activity = db.session.get(Activity, activity_id, options=_STUDIED)
     if activity is None or activity.retired or activity.course.status != "published" \
             or not permissions.can_view_course(activity.course):
         return None
