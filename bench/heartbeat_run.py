@@ -116,6 +116,13 @@ def cmd_run(a: argparse.Namespace) -> None:
                     if shortfall > a.interval_ms // 1000:
                         s["paced_short"] += 1
                         short.append((idx, b, cnt))
+        for c in missing:  # a thread that never stopped itself: its learners are unaccounted
+            for n, i in enumerate(chosen):
+                if n % a.conns + 1 == c:
+                    state.setdefault(str(i), {"seq": 0, "beats": 0, "counted": 0, "non200": 0,
+                                              "lost": 0, "first": None, "last": None,
+                                              "reasons": {}, "paced_short": 0})
+                    state[str(i)]["unaccounted"] = 1
         Path(a.state).write_text(json.dumps(state))
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -171,6 +178,9 @@ def cmd_check(a: argparse.Namespace) -> None:
         if s["first"] is not None and (total or 0) > (s["last"] - s["first"]) / 1000 + 1:
             flag("more than the real time", f"{who}: {total} s in "
                  f"{(s['last'] - s['first']) / 1000:.1f} s")
+        if s.get("unaccounted"):
+            flag("answers not collected (wrk thread did not stop itself)", who)
+            continue
         if s["non200"]:
             flag("non-200 answers", f"{who}: {s['non200']}")
         if s["lost"]:
