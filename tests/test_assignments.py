@@ -325,3 +325,30 @@ def test_authors_set_optional_activities_and_n_of_m_in_the_browser_forms(app, cl
     with app.app_context():
         activity = db.session.scalar(db.select(Activity).filter_by(course_id=course_id))
         assert activity.optional
+
+
+def test_learners_enrol_themselves_from_the_course_page(app, client, auth, course):
+    auth.login("c2")
+    page = client.get(f"/courses/{SLUG}").get_data(as_text=True)
+    assert "报名学习" in page and "完成条件：完成全部必学活动。" in page
+    done = client.post(f"/courses/{SLUG}/enrol", follow_redirects=True).get_data(as_text=True)
+    assert "报名成功" in done and "报名学习" not in done
+    assert _enrolled(app)["c2"].source == "self"
+    with app.app_context():
+        assignments.assign_people(_course(), ["c2"], _due(7), _user("org"))
+    page = client.get(f"/courses/{SLUG}").get_data(as_text=True)
+    assert "布置给我的课程" in page and f"截止 {_due(7).isoformat()}" in page
+
+
+def test_a_district_assignment_reports_to_each_unit_admin_for_their_own_cadres(app, client,
+                                                                              auth, course):
+    with app.app_context():
+        row, _n = assignments.assign_audience(
+            _course(), assignments.Audience(unit=org_services.unit_by_code("QU")), _due(),
+            _user("org"))
+        assignment_id = row.id
+    auth.login("ua2")
+    assert "公文写作基础" in client.get("/admin/assignments").get_data(as_text=True)
+    page = client.get(f"/admin/completion/{SLUG}?assignment={assignment_id}").get_data(
+        as_text=True)
+    assert "赵二" in page and "王一" not in page and "李学员" not in page

@@ -25,6 +25,7 @@ class OutlineItem:
     type_key: str
     title: str
     hours: float
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ def outline(course: Course) -> Outline:
     key = (course.id, course.version, course.updated_at)
 
     def build() -> Outline:
-        items = tuple(OutlineItem(a.id, a.key, a.type_key, a.title, a.hours)
+        items = tuple(OutlineItem(a.id, a.key, a.type_key, a.title, a.hours, a.optional)
                       for a in live_activities(course))
         names = tuple(db.session.scalars(
             select(User.name).join(course_lecturers, course_lecturers.c.user_id == User.id)

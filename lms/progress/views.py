@@ -3,14 +3,17 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, abort, flash, jsonify, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
 from sqlalchemy.orm import defer, joinedload, lazyload
 
 from lms.catalog.models import Activity, Course
 from lms.extensions import db
 from lms.org import permissions
 from lms.progress import services
+from lms.progress.models import Enrolment
 
 bp = Blueprint("progress", __name__)
 
@@ -19,6 +22,33 @@ bp = Blueprint("progress", __name__)
 @login_required
 def _signed_in() -> None:
     """Every action here needs a signed-in user."""
+
+
+@bp.app_context_processor
+def _enrolment_lookup():
+    """Course pages ask for the learner's enrolment without the catalogue importing us."""
+
+    def enrolment_of(course) -> Enrolment | None:
+        if not getattr(current_user, "is_authenticated", False):
+            return None
+        return services.enrolment(current_user, course)
+
+    return {"enrolment_of": enrolment_of}
+
+
+@bp.route("/courses/<slug>/enrol", methods=["POST"])
+def enrol(slug: str):
+    """A learner enrols themselves in a published course (idempotent)."""
+    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    if course is None or not permissions.can_view_course(course):
+        abort(404)
+    try:
+        services.enrol(current_user, course)
+    except services.ProgressError:
+        flash(_("This course is not open for enrolment."), "error")
+    else:
+        flash(_("You are enrolled. Study time counts from your first activity."), "success")
+    return redirect(url_for("catalog.course", slug=slug))
 
 
 # What a beat needs of the activity and its course, in one query: not the rendered HTML,
