@@ -173,6 +173,10 @@ def test_heartbeat_api_and_page_endpoint(app, client, sample_courses):
     bad = client.post(f"/api/v1/activities/{lecture}/heartbeat", headers=headers,
                       json={"seq": "x", "visible": True})
     assert bad.status_code == 400 and bad.get_json()["error"]
+    for body in ({"seq": 2**31, "visible": True}, {"seq": 2, "visible": True, "age": "1"},
+                 {"seq": True, "visible": True}, {"seq": 2, "visible": "yes"}):
+        assert client.post(f"/api/v1/activities/{lecture}/heartbeat", headers=headers,
+                           json=body).status_code == 400, body
     assert client.post(f"/api/v1/activities/{lecture}/heartbeat",
                        json={"seq": 2, "visible": True}).status_code == 401
     client.post("/login", data={"username": "learn", "password": PASSWORD})
@@ -205,10 +209,10 @@ def test_my_learning_page_and_api(app, client, study, page_queries):
 
 def test_steady_api_beat_is_one_read_one_write_and_keeps_every_rule(app, client, sample_courses,
                                                                     monkeypatch):
-    """Through the API a steady beat costs four statements (the token with its user, the
-    activity with its course, the state with the study clock, one conditional UPDATE), and
-    the rules still hold: replays, hidden pages, a second activity, gaps, completion, revoked
-    tokens and deactivated accounts."""
+    """Through the API a steady beat costs three statements (the token with its user; the
+    state with the study clock, the activity and its course; one conditional UPDATE), and
+    the rules still hold: replays, hidden pages, a second activity, gaps, completion, an
+    archived course, deactivated accounts."""
     from sqlalchemy import event
 
     from lms.auth.services import create_token
@@ -244,7 +248,9 @@ def test_steady_api_beat_is_one_read_one_write_and_keeps_every_rule(app, client,
         event.remove(engine, "before_cursor_execute", count)
     assert steady == {"credited_seconds": 60, "completed": False, "counted": 30,
                       "reason": "credited", "presence_check": False}
-    assert len(statements) == 4 and statements[-1].startswith("UPDATE activity_states")
+    # The token with its user; the state with the clock, the activity and its course; the
+    # conditional UPDATE.
+    assert len(statements) == 3 and statements[-1].startswith("UPDATE activity_states")
 
     assert beat(lecture, 3, 90)["reason"] == "replayed"
     assert beat(lecture, 4, 90, visible=False)["counted"] == 0
@@ -257,6 +263,16 @@ def test_steady_api_beat_is_one_read_one_write_and_keeps_every_rule(app, client,
         answer = beat(lecture, seq, at)
         assert seq < 60
     assert answer["credited_seconds"] >= 20 * 60 and answer["credited_seconds"] < 20 * 60 + 30
+    with app.app_context():  # an archived course is closed to study at once
+        course = db.session.scalar(db.select(Course).filter_by(slug="gongwen-xiezuo"))
+        course.status = "archived"
+        db.session.commit()
+    assert client.post(f"/api/v1/activities/{other}/heartbeat", headers=headers,
+                       json={"seq": 3, "visible": True}).status_code == 404
+    with app.app_context():
+        db.session.scalar(db.select(Course).filter_by(slug="gongwen-xiezuo")).status = \
+            "published"
+        db.session.commit()
     with app.app_context():
         state = db.session.scalar(db.select(ActivityState).filter_by(activity_id=lecture))
         assert state.completed_at is not None and state.study_seconds == answer["credited_seconds"]

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import secrets
+from functools import cache
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import lazyload
 
 from lms.auth.models import ApiToken, User, new_session_token
@@ -82,6 +83,16 @@ def revoke_token(user: User, token_id: int) -> bool:
     return True
 
 
+@cache
+def _token_user():
+    """The token-and-user query, built once (after every model has declared its relations:
+    `grants` and `profile` are backrefs from the organisation's models)."""
+    return (select(ApiToken.id, ApiToken.last_used_at, User)
+            .join(User, User.id == ApiToken.user_id)
+            .where(ApiToken.digest == bindparam("digest"), ApiToken.revoked_at.is_(None))
+            .options(lazyload(User.grants), lazyload(User.profile)))
+
+
 def user_for_token(token: str) -> User | None:
     """The active user owning an unrevoked token, or None.
 
@@ -90,12 +101,7 @@ def user_for_token(token: str) -> User | None:
     """
     if not token.startswith(TOKEN_PREFIX):
         return None
-    row = db.session.execute(
-        select(ApiToken.id, ApiToken.last_used_at, User)
-        .join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.digest == ApiToken.digest_of(token), ApiToken.revoked_at.is_(None))
-        .options(lazyload(User.grants), lazyload(User.profile))
-    ).first()
+    row = db.session.execute(_token_user(), {"digest": ApiToken.digest_of(token)}).first()
     if row is None or not row.User.is_active:
         return None
     token_id, last_used_at, user = row

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, func, insert, lambda_stmt, select, update
+from sqlalchemy import DateTime, and_, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -78,25 +78,76 @@ class BeatResult:
     presence_check: bool = False
 
 
+@dataclass(frozen=True)
+class Target:
+    """What a beat needs of the activity studied: loaded with the state, not as an object."""
+
+    id: int
+    course_id: int
+    type_key: str
+    config: dict
+    updated_at: datetime
+
+
 @dataclass
 class _Seen:
-    state: ActivityState
-    holder_id: int | None      # the activity holding the learner's study clock
+    """The one read of a beat: the learner's state, the study clock and its holder's last
+    credit, the activity and whether its course is open for study."""
+
+    state_id: int
+    last_seq: int
+    study_seconds: int
+    completed_at: datetime | None
+    last_beat_at: datetime | None
+    presence_due_at: datetime | None
+    frontier: float
+    position: float
+    holder_id: int | None
     holder_credited: datetime | None
+    open: bool  # a live activity of a published course
+    target: Target
+
+
+def _read_statement():
+    """The beat's one read, built once; only the two ids change from beat to beat."""
+    holder = aliased(ActivityState, name="holder")
+    s = ActivityState
+    return (select(s.id, s.last_seq, s.study_seconds, s.completed_at, s.last_beat_at,
+                   s.presence_due_at, s.frontier, s.position, StudyClock.activity_id,
+                   holder.credited_at, Activity.retired, Course.status, Activity.id,
+                   Activity.course_id, Activity.type_key, Activity.config, Activity.updated_at)
+            .join(Activity, Activity.id == s.activity_id)
+            .join(Course, Course.id == Activity.course_id)
+            .outerjoin(StudyClock, StudyClock.user_id == s.user_id)
+            .outerjoin(holder, and_(holder.user_id == StudyClock.user_id,
+                                    holder.activity_id == StudyClock.activity_id))
+            .where(s.user_id == bindparam("user_id"), s.activity_id == bindparam("activity_id")))
+
+
+_READ = _read_statement()
+
+# The beat's one write: conditional on the sequence number read, so a concurrent beat with
+# the same previous number earns nothing. `credited_at` keeps its value when given NULL.
+_WRITE = (update(ActivityState)
+          .where(ActivityState.id == bindparam("state_id"),
+                 ActivityState.last_seq == bindparam("prev_seq"))
+          .values(study_seconds=ActivityState.study_seconds + bindparam("credit"),
+                  last_seq=bindparam("seq"), last_beat_at=bindparam("beat_at"),
+                  frontier=bindparam("frontier"), position=bindparam("position"),
+                  presence_due_at=bindparam("presence_due_at"),
+                  credited_at=func.coalesce(bindparam("credited_at", type_=DateTime),
+                                            ActivityState.credited_at))
+          .execution_options(synchronize_session=False))
 
 
 def _read(user_id: int, activity_id: int) -> _Seen | None:
-    """The one read of a beat: the state, the clock and when its holder last earned credit."""
-    # A lambda statement: built once, then only the two ids change from beat to beat.
-    holder = aliased(ActivityState, name="holder")
-    row = db.session.execute(lambda_stmt(
-        lambda: select(ActivityState, StudyClock.activity_id, holder.credited_at)
-        .outerjoin(StudyClock, StudyClock.user_id == ActivityState.user_id)
-        .outerjoin(holder, and_(holder.user_id == StudyClock.user_id,
-                                holder.activity_id == StudyClock.activity_id))
-        .where(ActivityState.user_id == user_id, ActivityState.activity_id == activity_id)
-    )).first()
-    return _Seen(*row) if row else None
+    """The state, the clock, its holder's last credit and the activity, in one query."""
+    row = db.session.execute(_READ, {"user_id": user_id, "activity_id": activity_id}).first()
+    if row is None:
+        return None
+    *state, retired, status, aid, course_id, type_key, config, updated_at = row
+    return _Seen(*state, open=not retired and status == "published",
+                 target=Target(aid, course_id, type_key, config, updated_at))
 
 
 def _first_visit(user: User, activity: Activity) -> _Seen:
@@ -113,6 +164,11 @@ def _first_visit(user: User, activity: Activity) -> _Seen:
     if seen is None:  # pragma: no cover - the row was just written or found
         raise ProgressError("no activity state")
     return seen
+
+
+def studied_before(user: User, activity_id: int) -> _Seen | None:
+    """The learner's state in an activity they have studied before (None on a first visit)."""
+    return _read(user.id, activity_id)
 
 
 def _seconds(moment: datetime) -> int:
@@ -161,11 +217,19 @@ def heartbeat(user: User, activity: Activity, *, seq: int, visible: bool,
 
     `age` is how many seconds ago the page took the beat (beats kept while offline).
     """
+    seen = _read(user.id, activity.id) or _first_visit(user, activity)
+    return apply_beat(user, seen, seq=seq, visible=visible, position=position, age=age,
+                      now=now)
+
+
+def apply_beat(user: User, seen: _Seen, *, seq: int, visible: bool,
+               position: float | None = None, age: float = 0.0,
+               now: datetime | None = None) -> BeatResult:
+    """Apply a beat to a state read by `_read` (see `heartbeat`)."""
     now = now or utcnow()
     config = current_app.config
     interval = float(config["LMS_HEARTBEAT_SECONDS"])
-    seen = _read(user.id, activity.id) or _first_visit(user, activity)
-    state = seen.state
+    state, activity = seen, seen.target
     was_complete = state.completed_at is not None
     if seq <= state.last_seq:
         return BeatResult(state.study_seconds, was_complete, 0, "replayed")
@@ -201,24 +265,19 @@ def heartbeat(user: User, activity: Activity, *, seq: int, visible: bool,
         if reason == "credited":
             reachable = state.frontier + MAX_RATE * (elapsed or 0) + SEEK_SLACK
             frontier = max(state.frontier, min(last_position, reachable))
-    values = {"study_seconds": ActivityState.study_seconds + credit, "last_seq": seq,
-              "last_beat_at": beat_at, "frontier": frontier, "position": last_position,
-              "presence_due_at": presence_due}
-    if reason == "credited":
-        values["credited_at"] = beat_at
-    # The conditional write: a concurrent beat with the same previous sequence earns nothing.
-    updated = db.session.execute(
-        update(ActivityState)
-        .where(ActivityState.id == state.id, ActivityState.last_seq == state.last_seq)
-        .values(**values).execution_options(synchronize_session=False))
+    updated = db.session.execute(_WRITE, {
+        "state_id": state.state_id, "prev_seq": state.last_seq, "credit": credit, "seq": seq,
+        "beat_at": beat_at, "frontier": frontier, "position": last_position,
+        "presence_due_at": presence_due,
+        "credited_at": beat_at if reason == "credited" else None})
     # The write succeeded only if nothing changed since the read, so the totals are known
-    # without reading them back (and before commit expires the loaded state).
-    state_id, total = state.id, state.study_seconds + credit
+    # without reading them back.
+    state_id, total = state.state_id, state.study_seconds + credit
     if updated.rowcount != 1:
         db.session.rollback()
         return BeatResult(total - credit, was_complete, 0, "concurrent")
-    # Whether this credit completes the activity is decided from the activity as loaded,
-    # before commit expires it: a steady beat does not read the activity again.
+    # Whether this credit completes the activity is decided from the activity as read: a
+    # steady beat does not load it again.
     due, progress = False, {}
     if not was_complete and credit > 0:
         progress = {"study_seconds": total, "frontier": frontier, "interval": interval,
@@ -229,8 +288,8 @@ def heartbeat(user: User, activity: Activity, *, seq: int, visible: bool,
     checking = reason == "presence"
     if not due:
         return BeatResult(total, was_complete, credit, reason, checking)
-    completed = _complete_if_done(user, activity, state_id, progress, beat_at)
-    return BeatResult(total, completed, credit, reason, checking)
+    mark_complete(user, db.session.get(Activity, activity.id), beat_at, state_id=state_id)
+    return BeatResult(total, True, credit, reason, checking)
 
 
 def answer_presence(user: User, activity: Activity, now: datetime | None = None) -> bool:
@@ -250,7 +309,7 @@ def answer_presence(user: User, activity: Activity, now: datetime | None = None)
 _durations = LRU(size=2048)
 
 
-def media_durations(activity: Activity) -> dict[str, float]:
+def media_durations(activity: Activity | Target) -> dict[str, float]:
     """Durations (seconds) of the course's media files named in the activity's config.
 
     Cached per activity version and for at most five minutes, so a file replaced under the
@@ -267,15 +326,6 @@ def media_durations(activity: Activity) -> dict[str, float]:
                 MediaFile.duration.is_not(None))).all())
 
     return _durations.get_or_build(key, build)
-
-
-def _complete_if_done(user: User, activity: Activity, state_id: int, progress: dict,
-                      now: datetime) -> bool:
-    kind = registry().get(activity.type_key)
-    if kind is None or not kind.is_complete(activity.config, progress):
-        return False
-    mark_complete(user, activity, now, state_id=state_id)
-    return True
 
 
 def mark_complete(user: User, activity: Activity, now: datetime, *,

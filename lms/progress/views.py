@@ -70,23 +70,38 @@ def studied_activity(activity_id: int) -> Activity | None:
     return activity
 
 
+MAX_SEQ = 2**31 - 1  # sequence numbers are stored as 32-bit integers
+
+
 def _number(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def beat_from_json(activity_id: int):
-    """Shared by the page and the API: parse a heartbeat and apply it."""
-    activity = studied_activity(activity_id)
-    if activity is None:
+    """Shared by the page and the API: parse a heartbeat and apply it.
+
+    A steady beat reads the learner's state together with the activity and its course's
+    status in one query: a live activity of a published course may be studied by every
+    signed-in user (`permissions.can_view_course`). A first beat loads the activity and asks
+    the permission module in full.
+    """
+    seen = services.studied_before(current_user, activity_id)
+    if seen is None:
+        activity = studied_activity(activity_id)
+        if activity is None:
+            return None
+    elif not seen.open:
         return None
     body = request.get_json(silent=True) or {}
     seq, position, age = body.get("seq"), body.get("position"), body.get("age", 0)
-    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1 \
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= MAX_SEQ \
             or not isinstance(body.get("visible"), bool) \
             or (position is not None and not _number(position)) or not _number(age):
         abort(400)
-    return services.heartbeat(current_user, activity, seq=seq, visible=body["visible"],
-                              position=position, age=float(age))
+    beat = {"seq": seq, "visible": body["visible"], "position": position, "age": float(age)}
+    if seen is None:
+        return services.heartbeat(current_user, activity, **beat)
+    return services.apply_beat(current_user, seen, **beat)
 
 
 def presence_from_request(activity_id: int) -> bool | None:
