@@ -313,18 +313,23 @@ def test_authors_set_optional_activities_and_n_of_m_in_the_browser_forms(app, cl
         from lms.catalog.models import SubjectCategory
 
         category = db.session.scalar(db.select(SubjectCategory.id))
-    client.post("/teach/courses/new", data={
-        "slug": "ceshi-kecheng", "title": "测试课程", "category_id": category, "hours": "2",
-        "completion_count": "1"})
+    course_form = {"slug": "ceshi-kecheng", "title": "测试课程", "category_id": category,
+                   "hours": "2"}
+    client.post("/teach/courses/new", data=course_form)
     with app.app_context():
-        course = db.session.scalar(db.select(Course).filter_by(slug="ceshi-kecheng"))
-        assert course.completion_count == 1
-        course_id = course.id
-    client.post(f"/teach/courses/{course_id}/activities/new/lecture", data={
-        "title": "选学讲座", "hours": "1", "body": "正文", "optional": "y"})
+        course_id = db.session.scalar(db.select(Course.id).filter_by(slug="ceshi-kecheng"))
+    for title, optional in (("必学讲座", {}), ("选学讲座", {"optional": "y"})):
+        client.post(f"/teach/courses/{course_id}/activities/new/lecture", data={
+            "title": title, "hours": "1", "body": "正文", **optional})
+    too_many = client.post(f"/teach/courses/{course_id}", data={**course_form,
+                                                               "completion_count": "3"})
+    assert "超过了学习活动总数（2）" in too_many.get_data(as_text=True)
+    client.post(f"/teach/courses/{course_id}", data={**course_form, "completion_count": "1"})
     with app.app_context():
-        activity = db.session.scalar(db.select(Activity).filter_by(course_id=course_id))
-        assert activity.optional
+        assert db.session.get(Course, course_id).completion_count == 1
+        optional = dict(db.session.execute(db.select(Activity.title, Activity.optional).where(
+            Activity.course_id == course_id)).all())
+        assert optional == {"必学讲座": False, "选学讲座": True}
 
 
 def test_learners_enrol_themselves_from_the_course_page(app, client, auth, course):
@@ -348,7 +353,24 @@ def test_a_district_assignment_reports_to_each_unit_admin_for_their_own_cadres(a
             _user("org"))
         assignment_id = row.id
     auth.login("ua2")
-    assert "公文写作基础" in client.get("/admin/assignments").get_data(as_text=True)
+    listing = client.get("/admin/assignments").get_data(as_text=True)
+    assert "公文写作基础" in listing and "0 / 2" in listing  # only ua2 and c2 are in JD02
     page = client.get(f"/admin/completion/{SLUG}?assignment={assignment_id}").get_data(
         as_text=True)
     assert "赵二" in page and "王一" not in page and "李学员" not in page
+
+
+def test_cadres_who_age_into_an_audience_are_reached_by_the_daily_sync(app, course,
+                                                                       make_user):
+    make_user("almost", "learner", "JD01", birth_date=date(1990, 1, 1))
+    with app.app_context():
+        _row, reached = assignments.assign_audience(
+            _course(), assignments.Audience(unit=org_services.unit_by_code("JD01"),
+                                            age_min=40), _due(), _user("ua1"))
+        assert reached == 0  # everyone in JD01 is under 40 today
+        profile = _user("almost").profile
+        profile.birth_date = date(1980, 1, 1)  # as if forty years had passed
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["assignments", "sync"])
+    assert result.exit_code == 0 and "1 cadres reached" in result.output
+    assert set(_enrolled(app)) == {"almost"}

@@ -187,3 +187,86 @@ def test_a_wrong_hours_rule_stops_start_up(setting, tmp_path):
     with pytest.raises(ValueError, match=next(iter(setting))):
         create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db",
                     "SECRET_KEY": "x", **setting})
+
+
+def test_quick_beats_cannot_add_up_the_seek_tolerance(app, beat):
+    """Beats every 0.1 s claiming the end of the video move the frontier at 2x real time."""
+    beat("gaishu", 1, 0, position=0)
+    seq, at = 2, 0.0
+    while at < 30:
+        seq, at = seq + 1, at + 0.1
+        beat("gaishu", seq, at, position=3600)
+    with app.app_context():
+        frontier = db.session.scalar(db.select(ActivityState.frontier))
+    assert frontier <= 2 * 30 + 2.5
+
+
+def test_only_timed_activities_earn_study_time(app, client, sample_courses):
+    from lms.auth.services import create_token
+
+    with app.app_context():
+        token = create_token(db.session.scalar(db.select(User).filter_by(username="learn")), "t")
+        quiz = db.session.scalar(db.select(Activity.id).filter_by(type_key="quiz"))
+        reading = db.session.scalar(db.select(Activity.id).filter_by(type_key="reading"))
+    headers = {"Authorization": f"Bearer {token}"}
+    for seq in (1, 2):
+        assert client.post(f"/api/v1/activities/{quiz}/heartbeat", headers=headers,
+                           json={"seq": seq, "visible": True}).status_code == 404
+    assert client.post(f"/api/v1/activities/{reading}/heartbeat", headers=headers,
+                       json={"seq": 1, "visible": True}).status_code == 200
+
+
+def test_a_beat_read_before_the_clock_moved_earns_nothing(app, beat):
+    """The holder's beat was read, then another activity took the clock over before the
+    holder wrote: the holder's write finds the clock gone and earns nothing."""
+    beat("gaishu", 1, 0)
+    beat("gaishu", 2, 30)
+    beat("geshi", 1, 31)
+    with app.app_context():
+        user = db.session.scalar(db.select(User).filter_by(username="learn"))
+        gaishu = db.session.scalar(db.select(Activity.id).filter_by(key="gaishu"))
+        geshi = db.session.scalar(db.select(Activity.id).filter_by(key="geshi"))
+        seen = services.studied_before(user, gaishu)
+        assert seen.holder_id == gaishu
+        from lms.progress.models import StudyClock
+
+        db.session.execute(db.update(StudyClock).values(activity_id=geshi))
+        db.session.commit()
+        start = seen.last_beat_at
+        late = services.apply_beat(user, seen, seq=3, visible=True,
+                                   now=start + timedelta(seconds=30))
+        assert late.counted == 0 and late.reason == "concurrent"
+        assert db.session.scalar(db.select(ActivityState.study_seconds).where(
+            ActivityState.activity_id == gaishu)) == 30
+
+
+def test_the_record_counts_years_by_the_local_calendar(app, sample_courses):
+    from datetime import datetime
+
+    _set_rule(app, optional=("yuedu", "ceyan"))
+    with app.app_context():
+        user = db.session.scalar(db.select(User).filter_by(username="learn"))
+        course = db.session.scalar(db.select(Course).filter_by(slug="gongwen-xiezuo"))
+        services.enrol(user, course)
+        new_year = datetime(2026, 12, 31, 17, 0)  # 1 January 2027, 01:00 in Beijing
+        for activity in course.activities:
+            db.session.add(ActivityState(user_id=user.id, activity_id=activity.id,
+                                         study_seconds=600, completed_at=new_year, state={}))
+        db.session.commit()
+        assert services.complete_course_if_done(user, course, new_year)
+        entry = db.session.scalar(db.select(RecordEntry))
+        assert entry.year == 2027 and entry.occurred_on.isoformat() == "2027-01-01"
+
+
+def test_a_rule_change_completes_learners_who_now_meet_it(app, sample_courses):
+    assert not _finish(app, LECTURES)  # the reading list and the quiz are still missing
+    with app.app_context():
+        from lms.catalog.services import rules_changed
+
+        course = db.session.scalar(db.select(Course).filter_by(slug="gongwen-xiezuo"))
+        for activity in course.activities:
+            activity.optional = activity.key in ("yuedu", "ceyan")
+        db.session.commit()
+        rules_changed(course)
+        assert db.session.scalar(db.select(Enrolment.completed_at)) is not None
+        assert db.session.scalar(db.select(db.func.count()).select_from(RecordEntry)) == 1

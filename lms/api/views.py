@@ -45,7 +45,8 @@ def _cadre_json(p: CadreProfile) -> dict:
 
 
 def _iso(moment) -> str | None:
-    return moment.isoformat() if moment else None
+    """A stored (naive UTC) time as RFC 3339."""
+    return moment.isoformat() + "Z" if moment else None
 
 
 def _page_json(page, items: list) -> dict:

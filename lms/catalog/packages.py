@@ -13,6 +13,7 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -25,6 +26,7 @@ from lms.catalog.package_files import PackageError, PackageFiles, clean_path
 from lms.catalog.search import search_text
 from lms.catalog.tomlwrite import dumps
 from lms.core.markup import MarkupError, MediaRef, render_markdown
+from lms.core.signals import course_rules_changed
 from lms.core.timeutil import utcnow
 from lms.extensions import db
 
@@ -251,6 +253,8 @@ def import_package(files: PackageFiles, *, actor: User | None = None,
     except BaseException:
         db.session.rollback()
         raise
+    if existing is not None:  # a new version may change who has completed it
+        course_rules_changed.send(current_app._get_current_object(), course_id=course.id)
     return ImportResult(course, existing is None, course.version, retired)
 
 

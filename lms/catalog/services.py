@@ -4,6 +4,7 @@ from __future__ import annotations
 import posixpath
 from typing import Any, BinaryIO
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -15,6 +16,7 @@ from lms.catalog.package_files import MAX_FILE, MAX_MEDIA_FILE, clean_path
 from lms.catalog.packages import SLUG_RE
 from lms.catalog.search import search_text
 from lms.core.markup import MarkupError, MediaRef, render_markdown
+from lms.core.signals import course_rules_changed
 from lms.core.timeutil import utcnow
 from lms.extensions import db
 from lms.org.models import RoleGrant
@@ -63,6 +65,11 @@ class CourseContext:
             return ""
 
 
+def rules_changed(course: Course) -> None:
+    """Announce that `course`'s completion rule may have changed (study tracking rechecks)."""
+    course_rules_changed.send(current_app._get_current_object(), course_id=course.id)
+
+
 def category_choices() -> list[SubjectCategory]:
     return list(db.session.scalars(select(SubjectCategory).order_by(SubjectCategory.sort_order,
                                                                     SubjectCategory.id)))
@@ -88,6 +95,11 @@ def save_course(course: Course | None, *, slug: str, title: str, summary: str,
     if ctx.problems:
         db.session.rollback()
         raise CourseError(ctx.problems)
+    live = sum(1 for a in course.activities if not a.retired)
+    if completion_count and completion_count > live:
+        db.session.rollback()
+        raise CourseError([_("completion_count (%(n)d) is more than the %(m)d activities.",
+                             n=completion_count, m=live)])
     course.title, course.summary, course.summary_html = title.strip(), summary, html
     course.category, course.required, course.hours = category, required, hours
     course.completion_count = completion_count or None
@@ -98,6 +110,7 @@ def save_course(course: Course | None, *, slug: str, title: str, summary: str,
         cover.kind == "image" else None
     course.search_text = search_text(course.title, summary, category.name)
     db.session.commit()
+    rules_changed(course)
     return course
 
 
@@ -121,6 +134,7 @@ def save_activity(course: Course, kind: ActivityType, activity: Activity | None,
     activity.changed_in_version = course.version
     course.updated_at = utcnow()  # the outline snapshot is keyed on it
     db.session.commit()
+    rules_changed(course)
     return activity
 
 
@@ -158,6 +172,7 @@ def retire_activity(activity: Activity) -> None:
     activity.retired = True
     activity.course.updated_at = utcnow()
     db.session.commit()
+    rules_changed(activity.course)
 
 
 def upload_media(course: Course, filename: str, stream: BinaryIO) -> MediaFile:
@@ -214,6 +229,7 @@ def publish(course: Course, actor: User, comment: str = "") -> None:
     course.published_at = course.published_at or utcnow()
     _log(course, actor, "published", comment)
     db.session.commit()
+    rules_changed(course)
 
 
 def return_to_author(course: Course, actor: User, comment: str) -> None:

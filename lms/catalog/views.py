@@ -58,7 +58,8 @@ def course(slug: str):
     reg = registry()
     return render_template("catalog/course.html", course=course, activities=snapshot.items,
                            lecturers=snapshot.lecturers, states=states, done=done,
-                           types={a.type_key: reg.get(a.type_key) for a in snapshot.items})
+                           types={a.type_key: reg.get(a.type_key) for a in snapshot.items},
+                           can_report=permissions.can_anywhere("completion.view"))
 
 
 @bp.route("/activities/<int:activity_id>")

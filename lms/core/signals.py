@@ -1,10 +1,14 @@
 """The signal catalogue: reactions that would otherwise import backwards travel by these.
 
 - `course_completed(sender=app, user_id, course_id, title, hours, completed_at)`: a learner
-  completed a course; the learning record writes its entry (once).
+  completed a course; the learning record adds its entry (once) to the session, and the sender
+  commits it in the same transaction as the completion, so neither is kept without the other.
 - `cadres_changed(sender=app, user_ids=[...] | None, unit_path=str | None)`: cadres were
   created, edited, imported, reactivated or moved with their unit (then `unit_path` names the
   moved subtree); audience assignments reach those who now belong to them.
+- `course_rules_changed(sender=app, course_id)`: a course's completion rule may have changed
+  (its activities, their `optional` flags, its N of M, a new version, publication); study
+  tracking completes the course for enrolled learners who now meet it.
 """
 from __future__ import annotations
 
@@ -14,3 +18,4 @@ _signals = Namespace()
 
 course_completed = _signals.signal("course-completed")
 cadres_changed = _signals.signal("cadres-changed")
+course_rules_changed = _signals.signal("course-rules-changed")

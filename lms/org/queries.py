@@ -88,9 +88,10 @@ def tree_order(units: list[Unit]) -> list[Unit]:
     return out
 
 
-def unit_choices(action: str) -> list[tuple[int, str]]:
-    """(id, indented label) of the units the current user may see for `action`, in tree order."""
-    return [(u.id, "\u3000" * u.depth + f"{u.name}（{u.code}）")
+def unit_choices(action: str, *, by_code: bool = False) -> list[tuple[int | str, str]]:
+    """(id or code, indented label) of the units the current user may see for `action`, in
+    tree order."""
+    return [(u.code if by_code else u.id, "\u3000" * u.depth + f"{u.name}（{u.code}）")
             for u in tree_order(visible_units(action))]
 
 

@@ -51,12 +51,17 @@ def assignment_list():
         abort(403)
     page = paginate(assignments.assignments_select())
     ids = [a.id for a in page.items]
+    # Counted over the viewer's own units: a district-wide assignment shows each unit
+    # administrator their part of it.
     counts = {aid: (n, done) for aid, n, done in db.session.execute(
         select(AssignmentTarget.assignment_id, func.count(), func.count(Enrolment.completed_at))
         .join(Assignment, Assignment.id == AssignmentTarget.assignment_id)
         .join(Enrolment, (Enrolment.user_id == AssignmentTarget.user_id)
               & (Enrolment.course_id == Assignment.course_id))
-        .where(AssignmentTarget.assignment_id.in_(ids))
+        .join(CadreProfile, CadreProfile.user_id == AssignmentTarget.user_id)
+        .join(Unit, Unit.id == CadreProfile.unit_id)
+        .where(AssignmentTarget.assignment_id.in_(ids),
+               permissions.unit_clause("completion.view"))
         .group_by(AssignmentTarget.assignment_id))} if ids else {}
     return render_template("progress/assignments.html", page=page, counts=counts,
                            local_date=local_date)
@@ -135,8 +140,16 @@ def completion(slug: str):
         "progress/completion.html", course=course, assignment=assignment, f=f,
         rows=report.rows(page.items, total), page=page,
         summary=report.unit_summary(course, f, assignment),
-        units=org_queries.unit_choices("completion.view"), categories=org_services.categories(),
-        statuses=_status_labels(), local_date=local_date)
+        units=org_queries.unit_choices("completion.view", by_code=True),
+        categories=org_services.categories(),
+        statuses=_status_labels(), local_date=local_date, sessions=_attendance_activities(course))
+
+
+def _attendance_activities(course: Course) -> list[Activity]:
+    """The course's live activities completed by attendance (linked from the report)."""
+    reg = registry()
+    return [a for a in course.activities if not a.retired and reg.get(a.type_key) is not None
+            and reg.get(a.type_key).supports(ATTENDANCE)]
 
 
 def _status_labels() -> dict[str, str]:

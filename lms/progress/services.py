@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import DateTime, and_, bindparam, func, insert, select, update
+from sqlalchemy import DateTime, and_, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -130,7 +130,12 @@ _READ = _read_statement()
 # the same previous number earns nothing. `credited_at` keeps its value when given NULL.
 _WRITE = (update(ActivityState)
           .where(ActivityState.id == bindparam("state_id"),
-                 ActivityState.last_seq == bindparam("prev_seq"))
+                 ActivityState.last_seq == bindparam("prev_seq"),
+                 # A credited beat still holds the study clock when it writes (another
+                 # activity may have taken it over since the read).
+                 or_(bindparam("credit") == 0, exists().where(
+                     StudyClock.user_id == ActivityState.user_id,
+                     StudyClock.activity_id == ActivityState.activity_id)))
           .values(study_seconds=ActivityState.study_seconds + bindparam("credit"),
                   last_seq=bindparam("seq"), last_beat_at=bindparam("beat_at"),
                   frontier=bindparam("frontier"), position=bindparam("position"),
@@ -263,7 +268,10 @@ def apply_beat(user: User, seen: _Seen, *, seq: int, visible: bool,
     if position is not None:
         last_position = max(0.0, float(position))
         if reason == "credited":
-            reachable = state.frontier + MAX_RATE * (elapsed or 0) + SEEK_SLACK
+            # The tolerance scales with the time elapsed, so many quick beats cannot add it
+            # up into a skip ahead.
+            slack = SEEK_SLACK * min(1.0, (elapsed or 0) / interval)
+            reachable = state.frontier + MAX_RATE * (elapsed or 0) + slack
             frontier = max(state.frontier, min(last_position, reachable))
     updated = db.session.execute(_WRITE, {
         "state_id": state.state_id, "prev_seq": state.last_seq, "credit": credit, "seq": seq,
@@ -372,11 +380,11 @@ def complete_course_if_done(user: User, course: Course, now: datetime) -> bool:
         update(Enrolment).where(Enrolment.user_id == user.id, Enrolment.course_id == course.id,
                                 Enrolment.completed_at.is_(None))
         .values(completed_at=now, hours=hours).execution_options(synchronize_session=False))
-    db.session.commit()
     if marked.rowcount == 1:  # only the request that completed it announces it
         course_completed.send(current_app._get_current_object(), user_id=user.id,
                               course_id=course.id, title=course.title, hours=hours,
                               completed_at=now)
+    db.session.commit()  # the completion and what the receivers wrote, together
     return True
 
 
@@ -405,3 +413,30 @@ def record_attendance(activity: Activity, user_ids: list[int], actor: User,
     for user in db.session.scalars(select(User).where(User.id.in_(user_ids))):
         marked += mark_complete(user, activity, now)
     return marked
+
+
+def recheck_course(course_id: int, now: datetime | None = None) -> int:
+    """After a course's rule changed, complete it for enrolled learners who now meet it.
+
+    One grouped query finds them; only those are completed (usually none or a few).
+    """
+    course = db.session.get(Course, course_id)
+    if course is None or course.status != "published":
+        return 0
+    live = and_(Activity.course_id == course.id, Activity.retired.is_(False))
+    required = db.session.scalar(select(func.count()).where(live,
+                                                            Activity.optional.is_(False)))
+    rows = db.session.execute(
+        select(ActivityState.user_id, func.count(ActivityState.completed_at),
+               func.count(ActivityState.completed_at).filter(Activity.optional.is_(False)))
+        .join(Activity, Activity.id == ActivityState.activity_id)
+        .join(Enrolment, and_(Enrolment.user_id == ActivityState.user_id,
+                              Enrolment.course_id == course.id,
+                              Enrolment.completed_at.is_(None)))
+        .where(live).group_by(ActivityState.user_id)).all()
+    due = [uid for uid, done_all, done_required in rows
+           if course_rule_met(course, done_required, required or 0, done_all)]
+    now = now or utcnow()
+    for user in db.session.scalars(select(User).where(User.id.in_(due))) if due else []:
+        complete_course_if_done(user, course, now)
+    return len(due)

@@ -9,6 +9,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import defer, joinedload, lazyload
 
+from lms.activities.base import TIMED
+from lms.activities.registry import registry
 from lms.catalog.models import Activity, Course
 from lms.extensions import db
 from lms.org import permissions
@@ -70,6 +72,12 @@ def studied_activity(activity_id: int) -> Activity | None:
     return activity
 
 
+def _timed(type_key: str) -> bool:
+    """Only types whose completion rests on study time earn it (not a quiz or a session)."""
+    kind = registry().get(type_key)
+    return kind is not None and kind.supports(TIMED)
+
+
 MAX_SEQ = 2**31 - 1  # sequence numbers are stored as 32-bit integers
 
 
@@ -88,9 +96,9 @@ def beat_from_json(activity_id: int):
     seen = services.studied_before(current_user, activity_id)
     if seen is None:
         activity = studied_activity(activity_id)
-        if activity is None:
+        if activity is None or not _timed(activity.type_key):
             return None
-    elif not seen.open:
+    elif not seen.open or not _timed(seen.target.type_key):
         return None
     body = request.get_json(silent=True) or {}
     seq, position, age = body.get("seq"), body.get("position"), body.get("age", 0)

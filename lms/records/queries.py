@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from lms.catalog.models import Activity, ActivityState, Course
-from lms.core.timeutil import utcnow
+from lms.core.timeutil import local_today, utcnow
 from lms.extensions import db
 from lms.progress.models import Enrolment
 from lms.records.models import RecordEntry
@@ -100,5 +100,5 @@ def my_learning(user_id: int, year: int, rank: str | None = None) -> Learning:
 
 
 def this_year() -> int:
-    """The current year, as record entries count it (from UTC dates)."""
-    return utcnow().year
+    """The current year, as record entries count it (the platform's local calendar)."""
+    return local_today().year

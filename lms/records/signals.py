@@ -4,21 +4,23 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 
 from lms.core.signals import course_completed
+from lms.core.timeutil import local_date
 from lms.extensions import db
 from lms.records.models import RecordEntry
 
 
 def _course_completed(app, *, user_id: int, course_id: int, title: str, hours: float,
                       completed_at) -> None:
-    entry = RecordEntry(user_id=user_id, year=completed_at.year, kind="online_course",
+    day = local_date(completed_at)  # the platform's calendar: 1 January 01:00 is the new year
+    entry = RecordEntry(user_id=user_id, year=day.year, kind="online_course",
                         course_id=course_id, title=title, hours=hours,
-                        occurred_on=completed_at.date(),
+                        occurred_on=day,
                         dedupe_key=f"online_course:{course_id}:{user_id}")
-    db.session.add(entry)
     try:
-        db.session.commit()
+        with db.session.begin_nested():  # the sender commits it with the completion
+            db.session.add(entry)
     except IntegrityError:  # already written: the same fact is recorded once
-        db.session.rollback()
+        pass
 
 
 def connect() -> None:
