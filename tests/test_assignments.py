@@ -145,6 +145,7 @@ def test_assignment_form_and_the_learners_page(app, client, auth, course):
     auth.login("learn")
     mine = client.get("/me/learning").get_data(as_text=True)
     assert "布置给我的课程" in mine and f"截止 {_due(5).isoformat()}" in mine
+    assert "年底前完成" in mine  # the assignment's note
     assert "已逾期" not in mine
     with app.app_context():
         db.session.execute(db.update(Enrolment).values(due_at=utcnow() - timedelta(days=1)))

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from lms.catalog.models import Activity, ActivityState, Course
 from lms.core.timeutil import local_today, utcnow
 from lms.extensions import db
-from lms.progress.models import Enrolment
+from lms.progress.models import Assignment, AssignmentTarget, Enrolment
 from lms.records.models import RecordEntry
 
 # Until requirement rules exist, the national defaults (DOMAIN.md): 50 学时 of online
@@ -49,6 +49,7 @@ class Learning:
     online_hours: float
     online_required_hours: float
     resume: Activity | None
+    notes: dict[int, str]  # course id -> the note of the assignment that set its due date
 
 
 def yearly_requirement(rank: str | None) -> float:
@@ -87,6 +88,13 @@ def my_learning(user_id: int, year: int, rank: str | None = None) -> Learning:
                ActivityState.completed_at.is_(None), Activity.retired.is_(False),
                Course.status == "published")
         .order_by(ActivityState.last_beat_at.desc()).limit(1))
+    notes: dict[int, str] = {}
+    for course_id, note in db.session.execute(
+            select(Assignment.course_id, Assignment.note)
+            .join(AssignmentTarget, AssignmentTarget.assignment_id == Assignment.id)
+            .where(AssignmentTarget.user_id == user_id, Assignment.note != "")
+            .order_by(Assignment.due_at.desc())):
+        notes[course_id] = note  # the earliest due date's note wins
     open_ = [i for i in items if i.enrolment.completed_at is None]
     required = sorted((i for i in open_ if i.enrolment.due_at is not None),
                       key=lambda i: i.enrolment.due_at)
@@ -96,7 +104,7 @@ def my_learning(user_id: int, year: int, rank: str | None = None) -> Learning:
         completed=[i for i in items if i.enrolment.completed_at is not None],
         year=year, hours=round(float(hours), 2), required_hours=yearly_requirement(rank),
         online_hours=round(online, 2), online_required_hours=ONLINE_HOURS_PER_YEAR,
-        resume=resume)
+        resume=resume, notes=notes)
 
 
 def this_year() -> int:
