@@ -42,6 +42,7 @@ def home():
         can_units=permissions.can_anywhere("unit.view"),
         can_cadres=permissions.can_anywhere("cadre.view"),
         can_import=permissions.can_anywhere("cadre.import"),
+        can_assign=permissions.can_anywhere("course.assign"),
     )
 
 
