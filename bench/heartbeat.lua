@@ -4,8 +4,13 @@
 -- Environment (set by bench/heartbeat_run.py):
 --   BEAT_DIR          in-<n>.txt per thread: "index token activity_id last_seq" lines;
 --                     out-<n>.txt is written there when the thread stops
---   BEAT_SECONDS      the thread stops itself after this long, at a response (nothing is
---                     left in flight; wrk's -d is longer)
+--   BEAT_SECONDS      after this long, at a response, the thread writes its answers and
+--                     stops (no beat is left in flight; wrk's -d is longer). It stops by
+--                     sending one last GET /healthz and not waiting for it: gunicorn closes
+--                     every connection, wrk reconnects at once, and a connection left open
+--                     without a request would hold a sync worker until wrk exits, so the
+--                     beats of the threads still running would go unanswered (and be applied
+--                     after wrk has gone)
 --   BEAT_INTERVAL_MS  0: closed loop (next beat as soon as the answer arrives); otherwise
 --                     paced: every learner beats once per interval, the connection's learners
 --                     spread evenly over it
@@ -59,7 +64,7 @@ function init(args)
 end
 
 function delay()
-  if not slot_ms then return 0 end
+  if not slot_ms or finished then return 0 end
   local wait = t0 + k * slot_ms - now_ms()
   return wait > 0 and math.floor(wait) or 0
 end
@@ -71,6 +76,10 @@ function request()
   if tid == 1 and not verified then
     verified = true
     return wrk.format("POST", L[1].path, L[1].headers, '{"seq":0,"visible":true}')
+  end
+  if finished then  -- the connection wrk just opened gets a request, then the thread stops
+    wrk.thread:stop()
+    return wrk.format("GET", "/healthz")
   end
   if pending then pending.lost = pending.lost + 1 end  -- no answer (timeout or reset)
   local l = L[k % #L + 1]
@@ -107,9 +116,8 @@ function response(status, headers, body)
     l.non200 = l.non200 + 1
   end
   if t >= deadline and not finished then
-    finished = true
+    finished = true  -- the next request() stops the thread
     write_out()
-    wrk.thread:stop()
   end
 end
 
