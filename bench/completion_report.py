@@ -10,13 +10,12 @@ EXPORT.txt: one `status seconds bytes` line per timed export; DATA.json: the cou
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
-import os
-import platform
 import statistics
 import sys
 from urllib.parse import urlsplit
+
+from results_file import write_results  # bench/, the script's own folder
 
 
 def _path(url: str) -> str:
@@ -86,21 +85,8 @@ def main() -> None:
     lines.append("data: " + ", ".join(f"{k} {v}" for k, v in data.items()))
     print("\n".join(lines))
 
-    doc = {
-        "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "host": {"cpus": os.cpu_count(), "kernel": platform.release(),
-                 "python": platform.python_version()},
-        "meta": meta,
-        "data": data,
-        "table": rows,
-        "export": export,
-        "queries": list(queries.values()),
-        "app_raw": app_rows,
-        "bare_raw": bare,
-    }
-    with open(out_path, "w") as f:
-        json.dump(doc, f, indent=1, ensure_ascii=False)
-    print(f"JSON written to {out_path}")
+    write_results(out_path, meta=meta, data=data, table=rows, export=export,
+                  queries=list(queries.values()), app_raw=app_rows, bare_raw=bare)
 
 
 if __name__ == "__main__":

@@ -8,11 +8,10 @@ BARE.json: the output of /work/shared/peers/bare-flask/bench.sh (labels "page [p
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
-import os
-import platform
 import sys
+
+from results_file import write_results  # bench/, the script's own folder
 
 
 def main() -> None:
@@ -61,18 +60,7 @@ def main() -> None:
                      f"{r['errors']:>6}")
     print("\n".join(lines))
 
-    doc = {
-        "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "host": {"cpus": os.cpu_count(), "kernel": platform.release(),
-                 "python": platform.python_version()},
-        "meta": meta,
-        "table": rows,
-        "app_raw": app_rows,
-        "bare_raw": bare,
-    }
-    with open(out_path, "w") as f:
-        json.dump(doc, f, indent=1, ensure_ascii=False)
-    print(f"JSON written to {out_path}")
+    write_results(out_path, meta=meta, table=rows, app_raw=app_rows, bare_raw=bare)
 
 
 if __name__ == "__main__":
