@@ -77,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
+    from lms.assessment.cli import questions_cli
     from lms.auth.cli import tokens_cli, users_cli
     from lms.catalog.cli import courses_cli
     from lms.demo.cli import demo_cli
@@ -84,5 +85,5 @@ def _register_cli(app: Flask) -> None:
     from lms.progress.cli import assignments_cli
 
     for group in (units_cli, users_cli, cadres_cli, tokens_cli, courses_cli, demo_cli,
-                  assignments_cli):
+                  assignments_cli, questions_cli):
         app.cli.add_command(group)

@@ -1,0 +1,1 @@
+"""Assessment: question bank, quizzes, exams."""

@@ -1,0 +1,112 @@
+"""Importing questions into the bank (GIFT, Aiken) and exporting them as GIFT.
+
+A file is parsed whole first; any problem and nothing is written (every problem is reported
+with its line). Then its categories and questions are written in one transaction.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import PurePath
+
+from flask_babel import gettext as _
+from sqlalchemy import insert, select
+
+from lms.activities.builtin.quiz.gift import Answer, GiftErrors, dump_gift, parse_gift
+from lms.activities.builtin.quiz.gift import Question as ParsedQuestion
+from lms.assessment.models import Question, QuestionCategory
+from lms.core.timeutil import utcnow
+from lms.extensions import db
+
+FORMATS = ("gift", "aiken")
+DEFAULT_CATEGORY = "默认"
+_SUFFIXES = {".gift": "gift", ".aiken": "aiken"}
+
+
+class QuestionImportError(ValueError):
+    """A refused import: `problems` are (line or None, message) pairs."""
+
+    def __init__(self, problems: list[tuple[int | None, str]]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(f"line {n}: {m}" if n else m for n, m in problems))
+
+
+def format_for(filename: str, chosen: str | None = None) -> str:
+    """The format named, or the one the file's suffix says; QuestionImportError when neither."""
+    fmt = chosen or _SUFFIXES.get(PurePath(filename).suffix.lower())
+    if fmt not in FORMATS:
+        raise QuestionImportError([(None, _("Say which format the file is in (gift or aiken)."))])
+    return fmt
+
+
+def parse(text: str, fmt: str) -> list[ParsedQuestion]:
+    """Parse a whole file; QuestionImportError with every problem and its line."""
+    if fmt == "aiken":
+        from lms.assessment.aiken import parse_aiken as parser
+    else:
+        parser = parse_gift
+    try:
+        questions = parser(text.lstrip("\ufeff"))
+    except GiftErrors as exc:
+        raise QuestionImportError([(e.line, e.message) for e in exc.errors]) from exc
+    except ValueError as exc:  # the Aiken parser's own errors carry `.errors` the same way
+        errors = getattr(exc, "errors", None)
+        if errors:
+            raise QuestionImportError([(e.line, e.message) for e in errors]) from exc
+        raise QuestionImportError([(None, str(exc))]) from exc
+    if not questions:
+        raise QuestionImportError([(None, _("The file holds no questions."))])
+    return questions
+
+
+def import_questions(text: str, fmt: str, course_id: int | None,
+                     actor_id: int | None = None) -> int:
+    """Import every question of a file into a course's bank (None: the shared bank)."""
+    questions = parse(text, fmt)
+    paths = {q.category or DEFAULT_CATEGORY for q in questions}
+    try:
+        existing = dict(db.session.execute(
+            select(QuestionCategory.path, QuestionCategory.id).where(
+                QuestionCategory.course_id.is_(None) if course_id is None
+                else QuestionCategory.course_id == course_id,
+                QuestionCategory.path.in_(paths))).all())
+        for path in sorted(paths - set(existing)):
+            row = QuestionCategory(course_id=course_id, path=path)
+            db.session.add(row)
+            db.session.flush()
+            existing[path] = row.id
+        now = utcnow()
+        db.session.execute(insert(Question), [{
+            "course_id": course_id, "category_id": existing[q.category or DEFAULT_CATEGORY],
+            "qtype": q.qtype, "name": q.name[:255], "text": q.text,
+            "text_format": q.text_format, "body": _body(q), "tags": list(q.tags),
+            "idnumber": q.idnumber, "source": fmt, "created_by": actor_id, "created_at": now,
+        } for q in questions])
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return len(questions)
+
+
+def _body(q: ParsedQuestion) -> dict:
+    return {"answers": [asdict(a) for a in q.answers], "pairs": [list(p) for p in q.pairs],
+            "pair_formats": list(q.pair_formats), "general_feedback": q.general_feedback,
+            "general_feedback_format": q.general_feedback_format}
+
+
+def export_gift(course_id: int | None) -> str:
+    """A course's bank (None: the shared bank) as a GIFT file, categories included."""
+    rows = db.session.scalars(
+        select(Question).join(QuestionCategory, QuestionCategory.id == Question.category_id)
+        .where(Question.course_id.is_(None) if course_id is None
+               else Question.course_id == course_id)
+        .order_by(QuestionCategory.path, Question.id))
+    return dump_gift([ParsedQuestion(
+        qtype=q.qtype, name=q.name, text=q.text, text_format=q.text_format,
+        answers=[Answer(**a) for a in q.body.get("answers", [])],
+        pairs=[tuple(p) for p in q.body.get("pairs", [])],
+        pair_formats=list(q.body.get("pair_formats", [])),
+        general_feedback=q.body.get("general_feedback", ""),
+        general_feedback_format=q.body.get("general_feedback_format", "moodle"),
+        category=q.category.path, idnumber=q.idnumber, tags=list(q.tags or []))
+        for q in rows])
