@@ -45,6 +45,11 @@ class ActivityRegistry:
         """The type, or None when it is not installed."""
         return self._types.get(key)
 
+    def supports(self, key: str, capability: str) -> bool:
+        """True when the type `key` is installed and declares `capability`."""
+        kind = self._types.get(key)
+        return kind is not None and kind.supports(capability)
+
     def all(self) -> list[ActivityType]:
         return list(self._types.values())
 

@@ -159,7 +159,7 @@ def can_edit_course(course, user=None) -> bool:
         return True
     if not can_anywhere("course.author", user) or course.status not in ("draft",):
         return False
-    return course.owner_id == user.id or any(u.id == user.id for u in course.lecturers)
+    return teaches(course, user)
 
 
 def can_view_course(course, user=None) -> bool:
@@ -171,4 +171,16 @@ def can_view_course(course, user=None) -> bool:
         return True
     if can_review_courses(user):
         return True
+    return teaches(course, user)
+
+
+def teaches(course, user=None) -> bool:
+    """True when the user owns the course or is one of its lecturers."""
+    user = user or current_user
     return course.owner_id == user.id or any(u.id == user.id for u in course.lecturers)
+
+
+def can_mark_any_attendance(course, user=None) -> bool:
+    """The course's lecturers and the organisation department mark anyone enrolled; unit
+    administrators mark the cadres of their own units (`completion.view`)."""
+    return can_review_courses(user) or teaches(course, user)

@@ -6,6 +6,7 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from flask import Response
 from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook
 
@@ -110,3 +111,14 @@ def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes
     writer.writerow(headers)
     writer.writerows(rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def download(data: bytes, filename: str, mimetype: str = XLSX) -> Response:
+    """A file the browser saves (never cached): exports and templates."""
+    return Response(data, mimetype=mimetype, headers={
+        "Content-Disposition": f"attachment; filename={filename}",
+        "Cache-Control": "no-store",
+    })

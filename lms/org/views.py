@@ -25,7 +25,7 @@ from lms.extensions import db
 from lms.org import importer, labels, permissions, queries, services
 from lms.org.forms import CadreForm, GrantForm, ImportForm, UnitForm
 from lms.org.models import CadreProfile, RoleGrant, Unit
-from lms.org.tabular import csv_bytes, xlsx_bytes
+from lms.org.tabular import XLSX, csv_bytes, download, xlsx_bytes
 
 bp = Blueprint("org", __name__, url_prefix="/admin")
 
@@ -38,16 +38,6 @@ def _signed_in() -> None:
 
 def _unit_or_404(unit_id: int) -> Unit:
     return db.get_or_404(Unit, unit_id)
-
-
-def _download(data: bytes, filename: str, mimetype: str) -> Response:
-    return Response(data, mimetype=mimetype, headers={
-        "Content-Disposition": f"attachment; filename={filename}",
-        "Cache-Control": "no-store",
-    })
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # ---- units -------------------------------------------------------------------------------
@@ -178,7 +168,7 @@ def cadres_export():
         for p in db.session.scalars(stmt).unique()
     )
     data = xlsx_bytes(EXPORT_HEADERS, rows)
-    return _download(data, f"cadres-{date.today().isoformat()}.xlsx", XLSX)
+    return download(data, f"cadres-{date.today().isoformat()}.xlsx", XLSX)
 
 
 def _fill_cadre_form(form: CadreForm) -> None:
@@ -346,7 +336,7 @@ def cadres_template(fmt: str):
 
 def _template_response(kind: str, fmt: str, headers, example, columns) -> Response:
     if fmt == "csv":
-        return _download(csv_bytes(headers, example), f"{kind}-template.csv", "text/csv")
+        return download(csv_bytes(headers, example), f"{kind}-template.csv", "text/csv")
     if fmt != "xlsx":
         abort(404)
     notes = [[_("Column"), _("Required"), _("Allowed values")]]
@@ -362,7 +352,7 @@ def _template_response(kind: str, fmt: str, headers, example, columns) -> Respon
         if col.key == "birth_date":
             values = "YYYY-MM-DD"
         notes.append([col.zh, _("yes") if col.required else _("no"), values])
-    return _download(xlsx_bytes(headers, example, notes), f"{kind}-template.xlsx", XLSX)
+    return download(xlsx_bytes(headers, example, notes), f"{kind}-template.xlsx", XLSX)
 
 
 def _read_upload(form: ImportForm) -> tuple[bytes | None, str]:

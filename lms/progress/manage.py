@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
@@ -28,13 +27,12 @@ from lms.org import permissions
 from lms.org import queries as org_queries
 from lms.org import services as org_services
 from lms.org.models import CadreProfile, Unit
-from lms.org.tabular import xlsx_bytes
+from lms.org.tabular import download, xlsx_bytes
 from lms.progress import assignments, notices, report, services
 from lms.progress.forms import AssignmentForm
 from lms.progress.models import Assignment, AssignmentTarget, Enrolment
 
 bp = Blueprint("tracking", __name__, url_prefix="/admin")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.before_request
@@ -148,8 +146,8 @@ def completion(slug: str):
 def _attendance_activities(course: Course) -> list[Activity]:
     """The course's live activities completed by attendance (linked from the report)."""
     reg = registry()
-    return [a for a in course.activities if not a.retired and reg.get(a.type_key) is not None
-            and reg.get(a.type_key).supports(ATTENDANCE)]
+    return [a for a in course.activities
+            if not a.retired and reg.supports(a.type_key, ATTENDANCE)]
 
 
 def _status_labels() -> dict[str, str]:
@@ -174,9 +172,7 @@ def completion_export(slug: str):
          round(r.seconds / 60, 1), r.hours if r.hours is not None else "", day(r.completed_at),
          day(r.due_at), _("Yes") if r.overdue else ""]
         for r in report.rows(result, total)))
-    name = f"completion-{course.slug}-{local_today().isoformat()}.xlsx"
-    return Response(data, mimetype=XLSX, headers={
-        "Content-Disposition": f"attachment; filename={name}", "Cache-Control": "no-store"})
+    return download(data, f"completion-{course.slug}-{local_today().isoformat()}.xlsx")
 
 
 @bp.route("/completion/<slug>/remind", methods=["POST"])
@@ -190,24 +186,16 @@ def completion_remind(slug: str):
     return redirect(url_for("tracking.completion", slug=slug, **request.args.to_dict()))
 
 
-
 # ---- attendance ----------------------------------------------------------------------------
-
-def _marks_everyone(course: Course) -> bool:
-    """The course's lecturers and the organisation department mark anyone enrolled; unit
-    administrators mark the cadres of their own units."""
-    return permissions.can_review_courses() or course.owner_id == current_user.id or any(
-        u.id == current_user.id for u in course.lecturers)
-
 
 @bp.route("/activities/<int:activity_id>/attendance", methods=["GET", "POST"])
 def attendance(activity_id: int):
     activity = db.session.get(Activity, activity_id)
-    kind = registry().get(activity.type_key) if activity else None
-    if activity is None or kind is None or not kind.supports(ATTENDANCE) or activity.retired:
+    if activity is None or activity.retired or not registry().supports(activity.type_key,
+                                                                        ATTENDANCE):
         abort(404)
     course = activity.course
-    everyone = _marks_everyone(course)
+    everyone = permissions.can_mark_any_attendance(course)
     if not everyone and not permissions.can_anywhere("completion.view"):
         abort(403)
     stmt = (select(User.id, User.username, User.name, Unit.name, ActivityState.completed_at)

@@ -74,8 +74,7 @@ def studied_activity(activity_id: int) -> Activity | None:
 
 def _timed(type_key: str) -> bool:
     """Only types whose completion rests on study time earn it (not a quiz or a session)."""
-    kind = registry().get(type_key)
-    return kind is not None and kind.supports(TIMED)
+    return registry().supports(type_key, TIMED)
 
 
 MAX_SEQ = 2**31 - 1  # sequence numbers are stored as 32-bit integers
