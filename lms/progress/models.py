@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ColumnElement, ForeignKey, String, Text, UniqueConstraint, and_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.auth.models import User
@@ -13,6 +14,18 @@ from lms.extensions import db
 from lms.org.models import Unit
 
 ASSIGNMENT_KINDS = ("people", "audience")
+
+
+def is_overdue(completed_at: datetime | None, due_at: datetime | None) -> bool:
+    """Not completed, and the due date has passed."""
+    return completed_at is None and due_at is not None and due_at < utcnow()
+
+
+def percent_done(done: int, total: int, completed_at: datetime | None) -> int:
+    """Progress in a course: 100 once completed, else the share of activities completed."""
+    if completed_at is not None:
+        return 100
+    return round(100 * done / total) if total else 0
 
 
 class Enrolment(db.Model):
@@ -33,6 +46,16 @@ class Enrolment(db.Model):
     enrolled_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None]
     hours: Mapped[float | None]
+
+    @hybrid_property
+    def overdue(self) -> bool:
+        """Not completed by its due date (also usable in queries)."""
+        return is_overdue(self.completed_at, self.due_at)
+
+    @overdue.inplace.expression
+    @classmethod
+    def _overdue_expression(cls) -> ColumnElement[bool]:
+        return and_(cls.completed_at.is_(None), cls.due_at < utcnow())
 
 
 class Assignment(db.Model):

@@ -11,11 +11,17 @@ from sqlalchemy import Select, and_, case, func, literal, or_, select
 
 from lms.auth.models import User
 from lms.catalog.models import Activity, ActivityState, Course
-from lms.core.timeutil import utcnow
+from lms.catalog.queries import activity_counts
 from lms.extensions import db
 from lms.org import permissions
 from lms.org.models import CadreProfile, Unit, cadre_categories
-from lms.progress.models import Assignment, AssignmentTarget, Enrolment
+from lms.progress.models import (
+    Assignment,
+    AssignmentTarget,
+    Enrolment,
+    is_overdue,
+    percent_done,
+)
 
 STATUSES = ("all", "completed", "in_progress", "not_started", "overdue")
 
@@ -58,13 +64,11 @@ class ReportRow:
 
     @property
     def percent(self) -> int:
-        if self.completed_at is not None:
-            return 100
-        return round(100 * self.done / self.total) if self.total else 0
+        return percent_done(self.done, self.total, self.completed_at)
 
     @property
     def overdue(self) -> bool:
-        return self.completed_at is None and self.due_at is not None and self.due_at < utcnow()
+        return is_overdue(self.completed_at, self.due_at)
 
 
 @dataclass
@@ -82,8 +86,7 @@ class UnitSummary:
 
 def live_count(course_id: int) -> int:
     """How many live activities the course has (for progress percentages)."""
-    return db.session.scalar(select(func.count()).where(
-        Activity.course_id == course_id, Activity.retired.is_(False))) or 0
+    return activity_counts([course_id]).get(course_id, 0)
 
 
 def _progress(course_id: int):
@@ -148,7 +151,7 @@ def _status_clause(done, seconds, status: str):
     if status == "not_started":
         return and_(completed.is_(None), seconds == 0, done == 0)
     if status == "overdue":
-        return and_(completed.is_(None), Enrolment.due_at < utcnow())
+        return Enrolment.overdue
     return literal(True)
 
 
@@ -160,8 +163,7 @@ def rows(result, total: int) -> list[ReportRow]:
 def unit_summary(course: Course, f: ReportFilter, assignment: Assignment | None = None
                  ) -> list[UnitSummary]:
     """Enrolled, completed and overdue counts per unit, for the filtered population."""
-    late = case((and_(Enrolment.completed_at.is_(None), Enrolment.due_at < utcnow()), 1),
-                else_=0)
+    late = case((Enrolment.overdue, 1), else_=0)
     stmt = (_population(course, f, assignment, [
         Unit.name, Unit.code, func.count(), func.count(Enrolment.completed_at),
         func.sum(late)], with_user=False)

@@ -11,8 +11,9 @@ Beats kept by the page while offline arrive late with their `age`; a late beat i
 the time it was taken, within a bounded window, and never before the previous beat, so a run
 of replayed beats credits at most the real time since the server saw the run start.
 
-A steady beat costs one read (the state joined with the study clock and its holder's last
-credit) and one conditional UPDATE; the clock is written only when it changes hands.
+A steady beat costs one read (the state joined with the study clock, its holder's last
+credit, the activity and its course's status) and one conditional UPDATE; the clock is written
+only when it changes hands.
 """
 from __future__ import annotations
 
@@ -159,8 +160,7 @@ def _first_visit(user: User, activity: Activity) -> _Seen:
     """Create the learner's state on their first beat here, enrolling them if needed."""
     if enrolment(user, activity.course) is None:
         enrol(user, activity.course)
-    db.session.add(ActivityState(user_id=user.id, activity_id=activity.id, state={},
-                                 study_seconds=0, last_seq=0, frontier=0.0, position=0.0))
+    db.session.add(ActivityState(user_id=user.id, activity_id=activity.id))
     try:
         db.session.commit()
     except IntegrityError:  # a concurrent first beat created it
@@ -362,17 +362,28 @@ def course_rule_met(course: Course, done_required: int, required: int, done_all:
     return done_required >= required and done_all >= (course.completion_count or 0)
 
 
+def _live(course: Course):
+    return and_(Activity.course_id == course.id, Activity.retired.is_(False))
+
+
+def _required_count(course: Course) -> int:
+    """How many live activities of the course are not optional."""
+    return db.session.scalar(select(func.count()).where(
+        _live(course), Activity.optional.is_(False))) or 0
+
+
+# A learner's completed live activities: all of them, and those not optional.
+_DONE = (func.count(ActivityState.completed_at),
+         func.count(ActivityState.completed_at).filter(Activity.optional.is_(False)))
+
+
 def complete_course_if_done(user: User, course: Course, now: datetime) -> bool:
     """When the course's rule is met, mark the enrolment and announce it once."""
-    live = and_(Activity.course_id == course.id, Activity.retired.is_(False))
-    required, = db.session.execute(
-        select(func.count()).where(live, Activity.optional.is_(False))).one()
+    required = _required_count(course)
     done_all, done_required, seconds = db.session.execute(
-        select(func.count(ActivityState.completed_at),
-               func.count(ActivityState.completed_at).filter(Activity.optional.is_(False)),
-               func.coalesce(func.sum(ActivityState.study_seconds), 0))
+        select(*_DONE, func.coalesce(func.sum(ActivityState.study_seconds), 0))
         .join(Activity, Activity.id == ActivityState.activity_id)
-        .where(live, ActivityState.user_id == user.id)).one()
+        .where(_live(course), ActivityState.user_id == user.id)).one()
     if not course_rule_met(course, done_required, required, done_all):
         return False
     hours = course_hours(int(seconds), course)
@@ -397,11 +408,8 @@ def record_attendance(activity: Activity, user_ids: list[int], actor: User,
     now = now or utcnow()
     existing = set(db.session.scalars(select(ActivityState.user_id).where(
         ActivityState.activity_id == activity.id, ActivityState.user_id.in_(user_ids))))
-    for uid in user_ids:
-        if uid not in existing:
-            db.session.add(ActivityState(user_id=uid, activity_id=activity.id, state={},
-                                         study_seconds=0, last_seq=0, frontier=0.0,
-                                         position=0.0))
+    db.session.add_all(ActivityState(user_id=uid, activity_id=activity.id)
+                       for uid in user_ids if uid not in existing)
     db.session.execute(
         update(ActivityState).where(ActivityState.activity_id == activity.id,
                                     ActivityState.user_id.in_(user_ids),
@@ -423,19 +431,16 @@ def recheck_course(course_id: int, now: datetime | None = None) -> int:
     course = db.session.get(Course, course_id)
     if course is None or course.status != "published":
         return 0
-    live = and_(Activity.course_id == course.id, Activity.retired.is_(False))
-    required = db.session.scalar(select(func.count()).where(live,
-                                                            Activity.optional.is_(False)))
+    required = _required_count(course)
     rows = db.session.execute(
-        select(ActivityState.user_id, func.count(ActivityState.completed_at),
-               func.count(ActivityState.completed_at).filter(Activity.optional.is_(False)))
+        select(ActivityState.user_id, *_DONE)
         .join(Activity, Activity.id == ActivityState.activity_id)
         .join(Enrolment, and_(Enrolment.user_id == ActivityState.user_id,
                               Enrolment.course_id == course.id,
                               Enrolment.completed_at.is_(None)))
-        .where(live).group_by(ActivityState.user_id)).all()
+        .where(_live(course)).group_by(ActivityState.user_id)).all()
     due = [uid for uid, done_all, done_required in rows
-           if course_rule_met(course, done_required, required or 0, done_all)]
+           if course_rule_met(course, done_required, required, done_all)]
     now = now or utcnow()
     for user in db.session.scalars(select(User).where(User.id.in_(due))) if due else []:
         complete_course_if_done(user, course, now)

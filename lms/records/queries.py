@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from lms.catalog.models import Activity, ActivityState, Course
-from lms.core.timeutil import local_today, utcnow
+from lms.catalog.queries import activity_counts
+from lms.core.timeutil import local_today
 from lms.extensions import db
-from lms.progress.models import Assignment, AssignmentTarget, Enrolment
+from lms.progress.models import Assignment, AssignmentTarget, Enrolment, percent_done
 from lms.records.models import RecordEntry
 
 # Until requirement rules exist, the national defaults (DOMAIN.md): 50 学时 of online
@@ -28,14 +29,11 @@ class CourseProgress:
 
     @property
     def percent(self) -> int:
-        if self.enrolment.completed_at is not None:
-            return 100
-        return round(100 * self.done / self.total) if self.total else 0
+        return percent_done(self.done, self.total, self.enrolment.completed_at)
 
     @property
     def overdue(self) -> bool:
-        due = self.enrolment.due_at
-        return self.enrolment.completed_at is None and due is not None and due < utcnow()
+        return self.enrolment.overdue
 
 
 @dataclass
@@ -63,10 +61,7 @@ def my_learning(user_id: int, year: int, rank: str | None = None) -> Learning:
         select(Enrolment, Course).join(Course, Course.id == Enrolment.course_id)
         .where(Enrolment.user_id == user_id).order_by(Enrolment.enrolled_at.desc())).all()
     course_ids = [course.id for _e, course in rows]
-    totals = dict(db.session.execute(
-        select(Activity.course_id, func.count()).where(
-            Activity.course_id.in_(course_ids), Activity.retired.is_(False))
-        .group_by(Activity.course_id)).all()) if course_ids else {}
+    totals = activity_counts(course_ids)
     done = dict(db.session.execute(
         select(Activity.course_id, func.count()).join(
             ActivityState, ActivityState.activity_id == Activity.id)
