@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, and_, select, update
+from sqlalchemy import ColumnElement, and_, case, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms.auth.models import User
@@ -62,6 +62,13 @@ def audience_clause(unit_path: str, audience: dict, today: date | None = None
     return and_(*clauses)
 
 
+def _members(assignment: Assignment):
+    """The ids of the cadres in an audience assignment's audience today."""
+    return (select(CadreProfile.user_id).join(User, User.id == CadreProfile.user_id)
+            .join(Unit, Unit.id == CadreProfile.unit_id)
+            .where(audience_clause(assignment.unit.path, assignment.audience)))
+
+
 def _years_before(day: date, years: int) -> date:
     try:
         return day.replace(year=day.year - years)
@@ -92,11 +99,7 @@ def assign_audience(course: Course, audience: Audience, due_on: date, actor: Use
                      note=note, created_by=actor.id)
     db.session.add(row)
     db.session.commit()
-    ids = list(db.session.scalars(
-        select(CadreProfile.user_id).join(User, User.id == CadreProfile.user_id)
-        .join(Unit, Unit.id == CadreProfile.unit_id)
-        .where(audience_clause(audience.unit.path, row.audience))))
-    reached = _cover(row, ids)
+    reached = _cover(row, list(db.session.scalars(_members(row))))
     return row, reached
 
 
@@ -167,16 +170,13 @@ def _cover(assignment: Assignment, user_ids: list[int], attempts: int = 3) -> in
     if enrolled:
         # Already enrolled (by themselves or another assignment): now compulsory, due at the
         # earliest of the dates.
+        later = or_(Enrolment.due_at.is_(None), Enrolment.due_at > assignment.due_at)
         db.session.execute(
             update(Enrolment).where(Enrolment.course_id == assignment.course_id,
                                     Enrolment.user_id.in_(enrolled))
-            .values(source="assigned").execution_options(synchronize_session=False))
-        db.session.execute(
-            update(Enrolment).where(Enrolment.course_id == assignment.course_id,
-                                    Enrolment.user_id.in_(enrolled),
-                                    (Enrolment.due_at.is_(None))
-                                    | (Enrolment.due_at > assignment.due_at))
-            .values(due_at=assignment.due_at).execution_options(synchronize_session=False))
+            .values(source="assigned",
+                    due_at=case((later, assignment.due_at), else_=Enrolment.due_at))
+            .execution_options(synchronize_session=False))
     try:
         db.session.commit()
     except IntegrityError:  # a learner enrolled themselves at this moment: cover them again
@@ -195,12 +195,9 @@ def reach_new_members(user_ids: list[int] | None = None, unit_path: str | None =
                Course.status == "published")))
     reached = 0
     for assignment in open_:
-        stmt = (select(CadreProfile.user_id).join(User, User.id == CadreProfile.user_id)
-                .join(Unit, Unit.id == CadreProfile.unit_id)
-                .where(audience_clause(assignment.unit.path, assignment.audience))
-                .where(CadreProfile.user_id.not_in(
-                    select(AssignmentTarget.user_id).where(
-                        AssignmentTarget.assignment_id == assignment.id))))
+        stmt = _members(assignment).where(CadreProfile.user_id.not_in(
+            select(AssignmentTarget.user_id).where(
+                AssignmentTarget.assignment_id == assignment.id)))
         if user_ids is not None:
             stmt = stmt.where(CadreProfile.user_id.in_(user_ids))
         if unit_path is not None:
