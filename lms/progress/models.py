@@ -104,7 +104,6 @@ class StudyClock(db.Model):
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"))
-    last_beat_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Notice(db.Model):

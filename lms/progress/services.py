@@ -190,7 +190,7 @@ def _take_clock(user_id: int, activity_id: int, seen: _Seen, beat_at: datetime,
         try:
             with db.session.begin_nested():
                 db.session.execute(insert(StudyClock).values(
-                    user_id=user_id, activity_id=activity_id, last_beat_at=beat_at))
+                    user_id=user_id, activity_id=activity_id))
             return True
         except IntegrityError:  # another activity's first beat took it at the same moment
             return False
@@ -201,7 +201,7 @@ def _take_clock(user_id: int, activity_id: int, seen: _Seen, beat_at: datetime,
     taken = db.session.execute(
         update(StudyClock).where(StudyClock.user_id == user_id,
                                  StudyClock.activity_id == seen.holder_id)
-        .values(activity_id=activity_id, last_beat_at=beat_at)
+        .values(activity_id=activity_id)
         .execution_options(synchronize_session=False))
     return taken.rowcount == 1
 
