@@ -69,9 +69,7 @@ def me():
 @bp.route("/me/learning")
 @token_required
 def my_learning():
-    profile = getattr(current_user, "profile", None)
-    learning = records_queries.my_learning(current_user.id, records_queries.this_year(),
-                                           profile.rank if profile else None)
+    learning = records_queries.my_learning(current_user)
 
     def item(p):
         return {"course": p.course.slug, "title": p.course.title, "required": p.course.required,

@@ -55,8 +55,12 @@ def yearly_requirement(rank: str | None) -> float:
     return HOURS_PER_YEAR_BY_RANK.get(rank or "", HOURS_PER_YEAR)
 
 
-def my_learning(user_id: int, year: int, rank: str | None = None) -> Learning:
-    """Everything "My learning" shows, in a fixed number of queries."""
+def my_learning(user, year: int | None = None) -> Learning:
+    """Everything "My learning" shows for `user` (this year by default), in a fixed number of
+    queries."""
+    user_id, year = user.id, year or this_year()
+    profile = getattr(user, "profile", None)
+    rank = profile.rank if profile else None
     rows = db.session.execute(
         select(Enrolment, Course).join(Course, Course.id == Enrolment.course_id)
         .where(Enrolment.user_id == user_id).order_by(Enrolment.enrolled_at.desc())).all()

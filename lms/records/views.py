@@ -7,21 +7,16 @@ from flask_login import current_user, login_required
 
 from lms.core.timeutil import local_date
 from lms.progress import notices
-from lms.records.queries import my_learning, this_year
+from lms.records.queries import my_learning
 
 bp = Blueprint("records", __name__)
-
-
-def _rank() -> str | None:
-    profile = getattr(current_user, "profile", None)
-    return profile.rank if profile else None
 
 
 @bp.route("/me/learning")
 @login_required
 def learning():
     return render_template("records/learning.html",
-                           learning=my_learning(current_user.id, this_year(), _rank()),
+                           learning=my_learning(current_user),
                            notices=notices.unread(current_user.id), local_date=local_date)
 
 
