@@ -44,9 +44,11 @@ def openapi_document() -> dict:
                 "responses": {"200": _ok({"$ref": "#/components/schemas/Me"}), "401": _ERROR},
             }},
             "/me/learning": {"get": {
-                "summary": "The token's user's courses in progress and completed (progress, "
-                           "hours), this year's study hours against the year's online "
-                           "requirement, and the activity to continue.",
+                "summary": "The token's user's courses assigned (due dates, overdue), in "
+                           "progress and completed (progress, hours); this year's study hours "
+                           "against the national default for the cadre's level "
+                           "(`required_hours`) and online hours against the online default; "
+                           "the activity to continue. Times are RFC 3339 UTC.",
                 "responses": {"200": _ok({"type": "object", "properties": {
                     "year": {"type": "integer"}, "hours": {"type": "number"},
                     "required_hours": {"type": "number"},
@@ -128,7 +130,9 @@ def openapi_document() -> dict:
                            "server credits time only for a visible page, contiguous beats, a "
                            "new sequence number, no unanswered presence check and one activity "
                            "at a time; media positions beyond the played frontier do not "
-                           "count. Beats kept while offline are sent later with their `age`.",
+                           "count. Beats kept while offline are sent later with their `age`. "
+                           "Only timed activity types (lectures, reading lists) earn study "
+                           "time: any other answers 404.",
                 "parameters": _id(),
                 "requestBody": {"required": True, "content": {"application/json": {
                     "schema": {"type": "object", "required": ["seq", "visible"], "properties": {
