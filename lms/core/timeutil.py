@@ -40,6 +40,11 @@ def local_date(moment: datetime) -> date:
     return moment.replace(tzinfo=UTC).astimezone(_zone()).date()
 
 
+def local_day(moment: datetime | None) -> str:
+    """A naive UTC datetime as its platform-local date, YYYY-MM-DD ("" for None)."""
+    return local_date(moment).isoformat() if moment else ""
+
+
 def local_today() -> date:
     """Today in the platform's time zone."""
     return local_date(utcnow())

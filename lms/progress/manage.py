@@ -21,7 +21,7 @@ from lms.catalog import queries as catalog_queries
 from lms.catalog.models import Activity, ActivityState, Course
 from lms.core.forms import select_choices
 from lms.core.pagination import paginate, paginate_rows
-from lms.core.timeutil import local_date, local_today
+from lms.core.timeutil import local_day, local_today
 from lms.extensions import db
 from lms.org import permissions
 from lms.org import queries as org_queries
@@ -61,8 +61,7 @@ def assignment_list():
         .where(AssignmentTarget.assignment_id.in_(ids),
                permissions.unit_clause("completion.view"))
         .group_by(AssignmentTarget.assignment_id))} if ids else {}
-    return render_template("progress/assignments.html", page=page, counts=counts,
-                           local_date=local_date)
+    return render_template("progress/assignments.html", page=page, counts=counts)
 
 
 @bp.route("/assignments/new", methods=["GET", "POST"])
@@ -140,7 +139,7 @@ def completion(slug: str):
         summary=report.unit_summary(course, f, assignment),
         units=org_queries.unit_choices("completion.view", by_code=True),
         categories=org_services.categories(),
-        statuses=_status_labels(), local_date=local_date, sessions=_attendance_activities(course))
+        statuses=_status_labels(), sessions=_attendance_activities(course))
 
 
 def _attendance_activities(course: Course) -> list[Activity]:
@@ -164,13 +163,10 @@ def completion_export(slug: str):
                _("Progress (%)"), _("Credited minutes"), _("Study hours"), _("Completed on"),
                _("Due date"), _("Overdue")]
 
-    def day(moment):
-        return local_date(moment).isoformat() if moment else ""
-
     data = xlsx_bytes(headers, (
-        [r.username, r.name, r.unit_name, r.unit_code, day(r.enrolled_at), r.percent,
-         round(r.seconds / 60, 1), r.hours if r.hours is not None else "", day(r.completed_at),
-         day(r.due_at), _("Yes") if r.overdue else ""]
+        [r.username, r.name, r.unit_name, r.unit_code, local_day(r.enrolled_at), r.percent,
+         round(r.seconds / 60, 1), r.hours if r.hours is not None else "",
+         local_day(r.completed_at), local_day(r.due_at), _("Yes") if r.overdue else ""]
         for r in report.rows(result, total)))
     return download(data, f"completion-{course.slug}-{local_today().isoformat()}.xlsx")
 

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from lms.auth.models import User
 from lms.catalog.models import Course
-from lms.core.timeutil import local_date, utcnow
+from lms.core.timeutil import local_day, utcnow
 from lms.extensions import db
 from lms.progress.models import Enrolment, Notice
 
@@ -36,7 +36,7 @@ def remind(user_ids: list[int], course: Course, actor: User) -> int:
                 continue
             if due.get(uid):
                 message = _("Please complete the required course “%(t)s” by %(d)s.",
-                            t=course.title, d=local_date(due[uid]).isoformat())
+                            t=course.title, d=local_day(due[uid]))
             else:
                 message = _("Please complete the course “%(t)s”.", t=course.title)
             rows.append({"user_id": uid, "kind": "reminder", "message": message, "link": link,

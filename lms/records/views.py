@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from lms.core.timeutil import local_date
 from lms.progress import notices
 from lms.records.queries import my_learning
 
@@ -17,7 +16,7 @@ bp = Blueprint("records", __name__)
 def learning():
     return render_template("records/learning.html",
                            learning=my_learning(current_user),
-                           notices=notices.unread(current_user.id), local_date=local_date)
+                           notices=notices.unread(current_user.id))
 
 
 @bp.route("/me/notices/<int:notice_id>/read", methods=["POST"])
