@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
@@ -45,6 +46,31 @@ class AuthoringContext(Protocol):
     def media(self, path: str, kinds: set[str], *, origin: str | None = None) -> str | None: ...
 
     def markdown(self, text: str, *, file: str | None = None) -> str: ...
+
+
+REVIEW_POLICIES = ("never", "after_submit", "after_close")
+
+
+@dataclass
+class AssessmentSpec:
+    """What a graded type's attempts are made of and the rules they run under.
+
+    `questions` are fixed questions (objects shaped like the GIFT reader's `Question`), in the
+    author's order; `draws` are (bank category path, count) pairs drawn at random from the
+    course's bank for each attempt. Times are naive UTC. `review` says when a learner sees
+    the correct answers: never, after submitting, or after `closes_at`.
+    """
+
+    questions: list[Any] = field(default_factory=list)
+    draws: list[tuple[str, int]] = field(default_factory=list)
+    pass_score: float = 60.0
+    attempts: int = 0                 # 0: unlimited
+    time_limit_minutes: int | None = None
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+    shuffle_questions: bool = False
+    shuffle_answers: bool = False
+    review: str = "after_submit"
 
 
 @dataclass
@@ -128,6 +154,11 @@ class ActivityType:
     def learner_context(self, config: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
         """Extra template variables for `learner.html`; never include answer keys."""
         return {}
+
+    def assessment(self, config: dict[str, Any]) -> AssessmentSpec | None:
+        """For graded types: the questions and rules of an attempt (None: not attempted
+        online). The assessment module runs attempts and scores them on the server."""
+        return None
 
     def public_config(self, config: dict[str, Any]) -> dict[str, Any]:
         """The part of the config a learner's client may see (API). Never answer keys."""

@@ -178,6 +178,58 @@ def openapi_document() -> dict:
                                  "description": "false when no check was waiting"}}}),
                     "401": _ERROR, "404": _ERROR},
             }},
+            "/quizzes/{id}/attempts": {"post": {
+                "summary": "Start an attempt at a quiz (a graded activity), or resume the open "
+                           "one (200). Its questions carry no answer key: options are sent by "
+                           "their position on this attempt's paper.",
+                "parameters": _id(description="Activity id."),
+                "responses": {"200": _ok({"$ref": "#/components/schemas/Attempt"}, "Resumed"),
+                              "201": _ok({"$ref": "#/components/schemas/Attempt"}, "Started"),
+                              "401": _ERROR, "404": _ERROR, "409": _ERROR},
+            }},
+            "/attempts/{id}": {"get": {
+                "summary": "One of the caller's attempts. While it is open, or while the "
+                           "quiz's review policy hides them, no correct answers; an attempt "
+                           "past its deadline is submitted as it stands.",
+                "parameters": _id(),
+                "responses": {"200": _ok({"$ref": "#/components/schemas/Attempt"}),
+                              "401": _ERROR, "404": _ERROR},
+            }},
+            "/attempts/{id}/answers/{question_id}": {"put": {
+                "summary": "Save the response to one question of an open attempt (the latest "
+                           "save wins). Refused (409 `closed`) after the deadline or once "
+                           "submitted.",
+                "parameters": _id() + [{"name": "question_id", "in": "path", "required": True,
+                                        "schema": {"type": "integer"},
+                                        "description": "The question's `id` in the attempt."}],
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"type": "object", "required": ["response"], "properties": {
+                        "response": {"description":
+                                     "single choice: an option's value (integer); multiple "
+                                     "choice: a list of values; true/false: a boolean; fill "
+                                     "in, numerical, essay: a string; matching: an object "
+                                     "{left value: right text}; null clears it"}}}}}},
+                "responses": {"200": _ok({"type": "object", "properties": {
+                    "saved_at": {"type": "string", "format": "date-time"},
+                    "seconds_left": {"type": "integer", "nullable": True}}}),
+                    "400": _ERROR, "401": _ERROR, "404": _ERROR, "409": _ERROR,
+                    "422": _ERROR},
+            }},
+            "/attempts/{id}/submit": {"post": {
+                "summary": "Submit and score an attempt (once: a second submit returns the same "
+                           "result). Answers saved after the deadline do not count. With an "
+                           "essay to grade, the status is `submitted` and `passed` null until "
+                           "a lecturer grades it.",
+                "parameters": _id(),
+                "responses": {"200": _ok({"type": "object", "required": [
+                    "score", "max_score", "passed"], "properties": {
+                    "id": {"type": "integer"}, "score": {"type": "number"},
+                    "max_score": {"type": "number"},
+                    "passed": {"type": "boolean", "nullable": True},
+                    "percent": {"type": "number"},
+                    "status": {"type": "string", "enum": ["submitted", "graded"]}}}),
+                    "401": _ERROR, "404": _ERROR},
+            }},
             "/openapi.json": {"get": {
                 "summary": "This document.", "security": [],
                 "responses": {"200": {"description": "OpenAPI 3 document"}},
@@ -198,6 +250,40 @@ def openapi_document() -> dict:
                     "type": "object", "required": ["code", "message"],
                     "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
                 }}},
+                "Attempt": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "activity_id": {"type": "integer"},
+                    "number": {"type": "integer"},
+                    "status": {"type": "string", "enum": ["open", "submitted", "graded"]},
+                    "started_at": {"type": "string", "format": "date-time"},
+                    "deadline_at": {"type": "string", "format": "date-time", "nullable": True},
+                    "seconds_left": {"type": "integer", "nullable": True},
+                    "submitted_at": {"type": "string", "format": "date-time",
+                                     "nullable": True},
+                    "score": {"type": "number", "nullable": True},
+                    "max_score": {"type": "number"},
+                    "passed": {"type": "boolean", "nullable": True},
+                    "percent": {"type": "number", "nullable": True},
+                    "review": {"type": "boolean",
+                               "description": "correct answers and feedback are included"},
+                    "questions": {"type": "array", "items": {"type": "object", "properties": {
+                        "id": {"type": "integer"}, "type": {"type": "string", "enum": [
+                            "multichoice", "multiresponse", "truefalse", "shortanswer",
+                            "numerical", "matching", "essay", "description"]},
+                        "html": {"type": "string"}, "mark": {"type": "number"},
+                        "options": {"type": "array", "items": {"type": "object", "properties": {
+                            "value": {"type": "integer"}, "html": {"type": "string"}}}},
+                        "lefts": {"type": "array", "items": {"type": "object", "properties": {
+                            "value": {"type": "string"}, "html": {"type": "string"}}}},
+                        "rights": {"type": "array", "items": {"type": "string"}},
+                        "response": {"description": "the saved response"},
+                        "fraction": {"type": "number", "nullable": True,
+                                     "description": "with review only"},
+                        "correct": {"description": "with review only"},
+                        "feedback": {"type": "string", "description": "with review only"},
+                        "comment": {"type": "string", "nullable": True,
+                                    "description": "a grader's comment, once submitted"},
+                    }}},
+                }},
                 "Unit": {"type": "object", "nullable": True, "properties": {
                     "id": {"type": "integer"}, "code": {"type": "string"},
                     "name": {"type": "string"},

@@ -10,6 +10,10 @@ from flask_login import current_user
 from lms.activities.registry import registry
 from lms.api.auth import token_required
 from lms.api.openapi import openapi_document
+from lms.assessment import attempts as attempt_engine
+from lms.assessment.models import Attempt
+from lms.assessment.present import attempt_view
+from lms.assessment.views import save_one
 from lms.catalog import queries as catalog_queries
 from lms.catalog.models import Activity, Course, MediaFile
 from lms.core.errors import json_error
@@ -228,6 +232,59 @@ def presence(activity_id: int):
     if answered is None:
         return json_error(404, "not_found")
     return jsonify({"answered": answered})
+
+
+@bp.route("/quizzes/<int:activity_id>/attempts", methods=["POST"])
+@token_required
+def start_attempt(activity_id: int):
+    """Start an attempt, or resume the open one; its questions carry no key."""
+    activity = db.session.get(Activity, activity_id)
+    if activity is None or activity.retired or not permissions.can_view_course(activity.course):
+        return json_error(404, "not_found")
+    before = attempt_engine.open_attempt(current_user.id, activity.id)
+    try:
+        attempt = attempt_engine.start_or_resume(current_user, activity)
+    except attempt_engine.AttemptError as exc:
+        return json_error(404 if exc.code == "not_graded" else 409, exc.code, exc.message)
+    resumed = before is not None and before.id == attempt.id
+    return jsonify(attempt_view(attempt)), 200 if resumed else 201
+
+
+def _own_attempt(attempt_id: int) -> Attempt | None:
+    attempt = db.session.get(Attempt, attempt_id)
+    return attempt if attempt is not None and attempt.user_id == current_user.id else None
+
+
+@bp.route("/attempts/<int:attempt_id>")
+@token_required
+def get_attempt(attempt_id: int):
+    attempt = _own_attempt(attempt_id)
+    if attempt is None:
+        return json_error(404, "not_found")
+    if attempt_engine.expired(attempt):
+        attempt_engine.finish(attempt)
+    return jsonify(attempt_view(attempt))
+
+
+@bp.route("/attempts/<int:attempt_id>/answers/<int:question_id>", methods=["PUT"])
+@token_required
+def save_answer(attempt_id: int, question_id: int):
+    attempt = _own_attempt(attempt_id)
+    if attempt is None:
+        return json_error(404, "not_found")
+    return save_one(attempt, question_id)
+
+
+@bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
+@token_required
+def submit_attempt(attempt_id: int):
+    attempt = _own_attempt(attempt_id)
+    if attempt is None:
+        return json_error(404, "not_found")
+    result = attempt_engine.finish(attempt)
+    return jsonify({"id": attempt.id, "score": result.score, "max_score": result.max_score,
+                    "passed": result.passed, "status": result.status,
+                    "percent": attempt_engine.percent(attempt)})
 
 
 @bp.route("/openapi.json")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -47,3 +48,51 @@ class Question(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     category: Mapped[QuestionCategory] = relationship(lazy="joined")
+
+
+class Attempt(db.Model):
+    """One learner's attempt at a graded activity.
+
+    `slots` is the attempt's paper, fixed when it starts: each question as rendered for the
+    learner, its options in the order shown, its mark, and its key (`body`). The key is read
+    only by scoring and by a review that the activity's policy allows; serialisers pick the
+    public fields explicitly. `deadline_at` is when answers stop being accepted (the time
+    limit or the activity's close, whichever is first); None means no limit.
+    Status: `open` → `submitted` (a person still grades some answer) → `graded`.
+    """
+
+    __tablename__ = "attempts"
+    __table_args__ = (UniqueConstraint("activity_id", "user_id", "number",
+                                       name="uq_attempt_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    number: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deadline_at: Mapped[datetime | None]
+    submitted_at: Mapped[datetime | None]
+    graded_at: Mapped[datetime | None]
+    slots: Mapped[list] = mapped_column(JSON, default=list)
+    score: Mapped[float | None]
+    max_score: Mapped[float] = mapped_column(default=0.0)
+    passed: Mapped[bool | None]
+
+
+class AttemptAnswer(db.Model):
+    """The saved response to one slot of an attempt (the latest save wins), its grade and,
+    for answers a person grades, the grader's comment that the learner sees."""
+
+    __tablename__ = "attempt_answers"
+    __table_args__ = (UniqueConstraint("attempt_id", "slot", name="uq_answer_slot"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), index=True)
+    slot: Mapped[int]
+    response: Mapped[Any] = mapped_column(JSON, nullable=True)
+    saved_at: Mapped[datetime] = mapped_column(default=utcnow)
+    fraction: Mapped[float | None]
+    comment: Mapped[str | None] = mapped_column(Text)
+    graded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    graded_at: Mapped[datetime | None]

@@ -352,3 +352,13 @@ def render_markdown(text: str, resolve_media: Resolver | None = None) -> str:
         output_format="html",
     )
     return directives.substitute(_sanitise(md.convert(source)))
+
+
+def render_text(text: str, text_format: str) -> str:
+    """Render a short text in a question format (GIFT's `moodle`, `html`, `plain` or
+    `markdown`) to sanitised HTML: plain text is escaped, HTML is cut down like Markdown's."""
+    if text_format == "markdown":
+        return render_markdown(text)
+    if text_format == "plain":
+        return html.escape(text).replace("\n", "<br>")
+    return _sanitise(text.replace("\n", "<br>") if text_format == "moodle" else text)

@@ -48,3 +48,8 @@ def local_day(moment: datetime | None) -> str:
 def local_today() -> date:
     """Today in the platform's time zone."""
     return local_date(utcnow())
+
+
+def from_local(moment: datetime) -> datetime:
+    """A naive platform-local datetime (as authors write times) as naive UTC."""
+    return moment.replace(tzinfo=_zone()).astimezone(UTC).replace(tzinfo=None)

@@ -19,6 +19,7 @@ def _navigation():
                  {"url": url_for("catalog.catalogue"), "label": _("Courses")}]
         if permissions.can_anywhere("course.author"):
             items.append({"url": url_for("teach.courses"), "label": _("My courses")})
+            items.append({"url": url_for("grading.queue"), "label": _("Grading")})
         if permissions.can_review_courses():
             items.append({"url": url_for("teach.review_queue"), "label": _("Review")})
         if permissions.can_anywhere("unit.view"):

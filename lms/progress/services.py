@@ -355,6 +355,25 @@ def mark_complete(user: User, activity: Activity, now: datetime, *,
     return done.rowcount == 1
 
 
+def ensure_state(user: User, activity: Activity) -> int:
+    """The learner's state row in `activity` (created, enrolling them, on first use)."""
+    state_id = db.session.scalar(select(ActivityState.id).where(
+        ActivityState.user_id == user.id, ActivityState.activity_id == activity.id))
+    return state_id if state_id is not None else _first_visit(user, activity).state_id
+
+
+def record_result(user: User, activity: Activity, score: float, passed: bool,
+                  now: datetime) -> bool:
+    """Keep a graded result in the learner's state (the best score; passed once passed) and
+    complete the activity on a pass. True when this result completed it."""
+    state_id = ensure_state(user, activity)
+    state = db.session.get(ActivityState, state_id)
+    state.score = score if state.score is None else max(state.score, score)
+    state.passed = bool(state.passed) or passed
+    db.session.commit()
+    return passed and mark_complete(user, activity, now, state_id=state_id)
+
+
 def course_rule_met(course: Course, done_required: int, required: int, done_all: int) -> bool:
     """The course's rule: every non-optional activity, and at least N when N is set."""
     if required == 0 and not course.completion_count:

@@ -1,0 +1,162 @@
+"""Lecturers' side of attempts: the grading queue (essays), grading one attempt with comments
+the learner sees, and a quiz's results and statistics."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import ColumnElement, select
+from wtforms import DecimalField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange
+
+from lms.assessment import attempts as engine
+from lms.assessment import scoring
+from lms.assessment.models import Attempt
+from lms.assessment.statistics import AttemptScores, summarise
+from lms.auth.models import User
+from lms.catalog.models import Activity, Course
+from lms.core.pagination import paginate_rows
+from lms.extensions import db
+from lms.org import permissions
+
+bp = Blueprint("grading", __name__, url_prefix="/teach")
+STATS_LIMIT = 5000  # finished attempts read for statistics (the newest)
+
+
+class GradeForm(FlaskForm):
+    mark = DecimalField(_l("Mark"), places=2, validators=[InputRequired(), NumberRange(min=0)])
+    comment = TextAreaField(_l("Comment for the learner"), validators=[Length(max=5000)],
+                            render_kw={"rows": 4})
+
+
+@bp.before_request
+@login_required
+def _signed_in() -> None:
+    """Every page here needs a signed-in user."""
+
+
+def _taught() -> ColumnElement[bool]:
+    """Courses the user teaches (reviewers see every course)."""
+    if permissions.can_review_courses():
+        return Course.id.is_not(None)
+    return (Course.owner_id == current_user.id) | Course.lecturers.any(id=current_user.id)
+
+
+def _graded_activity(activity_id: int) -> Activity:
+    activity = db.session.get(Activity, activity_id)
+    if activity is None or engine.spec_for(activity) is None or not (
+            permissions.teaches(activity.course) or permissions.can_review_courses()):
+        abort(404)
+    return activity
+
+
+def _gradable(attempt_id: int) -> tuple[Attempt, Activity]:
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None:
+        abort(404)
+    return attempt, _graded_activity(attempt.activity_id)
+
+
+@bp.route("/grading")
+def queue():
+    """Submitted attempts with answers a person must grade, oldest first."""
+    stmt = (select(Attempt.id, Attempt.submitted_at, Attempt.number, User.name.label("learner"),
+                   Activity.id.label("activity_id"), Activity.title.label("activity"),
+                   Course.title.label("course"))
+            .join(User, User.id == Attempt.user_id)
+            .join(Activity, Activity.id == Attempt.activity_id)
+            .join(Course, Course.id == Activity.course_id)
+            .where(Attempt.status == "submitted", _taught())
+            .order_by(Attempt.submitted_at, Attempt.id))
+    return render_template("assessment/grading.html", page=paginate_rows(stmt))
+
+
+@bp.route("/grading/<int:attempt_id>")
+def grade(attempt_id: int):
+    attempt, activity = _gradable(attempt_id)
+    answers = engine.answers_of(attempt.id)
+    manual = [(slot, answers.get(slot["slot"])) for slot in attempt.slots
+              if slot["qtype"] in scoring.MANUAL]
+    forms = {slot["slot"]: GradeForm(prefix=f"s{slot['slot']}", formdata=None, data={
+        "mark": (answer.fraction or 0) * slot["mark"] if answer and answer.fraction is not None
+        else None, "comment": answer.comment if answer else ""})
+        for slot, answer in manual}
+    return render_template("assessment/grade.html", attempt=attempt, activity=activity,
+                           learner=db.session.get(User, attempt.user_id), manual=manual,
+                           forms=forms, percent=engine.percent(attempt))
+
+
+@bp.route("/grading/<int:attempt_id>/<int:slot>", methods=["POST"])
+def grade_answer(attempt_id: int, slot: int):
+    attempt, _activity = _gradable(attempt_id)
+    form = GradeForm(prefix=f"s{slot}")
+    if not form.validate():
+        flash(_("Give a mark from 0 to the question's mark."), "error")
+        return redirect(url_for("grading.grade", attempt_id=attempt.id))
+    mark = next((s["mark"] for s in attempt.slots if s["slot"] == slot), None)
+    if mark is None:
+        abort(404)
+    try:
+        engine.grade_answer(attempt, slot, float(form.mark.data) / mark if mark else 0.0,
+                            form.comment.data or "", current_user)
+    except engine.AttemptError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(_("The grade was saved."), "success")
+    if attempt.status == "graded":
+        return redirect(url_for("grading.queue"))
+    return redirect(url_for("grading.grade", attempt_id=attempt.id))
+
+
+@bp.route("/activities/<int:activity_id>/results")
+def results(activity_id: int):
+    """A quiz's finished attempts and their statistics (distribution, difficulty,
+    discrimination, the most-missed questions)."""
+    activity = _graded_activity(activity_id)
+    engine.close_expired(activity.id)
+    finished = db.session.execute(
+        select(Attempt.id, Attempt.slots, Attempt.score, Attempt.max_score)
+        .where(Attempt.activity_id == activity.id, Attempt.status == "graded")
+        .order_by(Attempt.id.desc()).limit(STATS_LIMIT)).all()
+    fractions = _fractions([row.id for row in finished])
+    names: dict[str, str] = {}
+    scores = []
+    for row in finished:
+        items = {}
+        for slot in row.slots:
+            if slot["mark"] <= 0:
+                continue
+            key = _question_key(slot)
+            names.setdefault(key, slot["name"])
+            items[key] = (slot["mark"] * (fractions.get((row.id, slot["slot"])) or 0.0),
+                          slot["mark"])
+        scores.append(AttemptScores(row.score or 0.0, row.max_score, items))
+    stats = summarise(scores)
+    stmt = (select(Attempt.id, Attempt.number, Attempt.status, Attempt.score,
+                   Attempt.max_score, Attempt.passed, Attempt.submitted_at,
+                   User.name.label("learner"))
+            .join(User, User.id == Attempt.user_id)
+            .where(Attempt.activity_id == activity.id, Attempt.status != "open")
+            .order_by(Attempt.submitted_at.desc(), Attempt.id.desc()))
+    return render_template("assessment/results.html", activity=activity, stats=stats,
+                           names=names,
+                           page=paginate_rows(stmt))
+
+
+def _question_key(slot: dict) -> str:
+    """The same question across attempts: its bank id, or its name in the quiz's file."""
+    return f"bank:{slot['qid']}" if slot.get("qid") else f"quiz:{slot['name']}"
+
+
+def _fractions(attempt_ids: list[int]) -> dict[tuple[int, int], float | None]:
+    from lms.assessment.models import AttemptAnswer
+
+    out: dict[tuple[int, int], float | None] = {}
+    for start in range(0, len(attempt_ids), 500):
+        chunk = attempt_ids[start:start + 500]
+        out.update(((a, s), f) for a, s, f in db.session.execute(
+            select(AttemptAnswer.attempt_id, AttemptAnswer.slot, AttemptAnswer.fraction)
+            .where(AttemptAnswer.attempt_id.in_(chunk))))
+    return out

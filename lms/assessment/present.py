@@ -1,0 +1,74 @@
+"""How an attempt is shown to its learner (page and API) and how a page's form is read."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from lms.assessment import attempts as engine
+from lms.assessment.models import Attempt
+from lms.catalog.models import Activity
+from lms.core.timeutil import utcnow
+from lms.extensions import db
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() + "Z" if moment else None
+
+
+def attempt_view(attempt: Attempt, now: datetime | None = None) -> dict[str, Any]:
+    """An attempt as its learner may see it now: questions without any key while it is open
+    or while review is not allowed; after submission, the score; with review allowed, the
+    correct responses and feedback. Comments from a grader are always shown."""
+    now = now or utcnow()
+    activity = db.session.get(Activity, attempt.activity_id)
+    spec = engine.spec_for(activity)
+    answers = engine.answers_of(attempt.id)
+    review = engine.review_allowed(attempt, spec, now)
+    questions = []
+    for slot in attempt.slots:
+        answer = answers.get(slot["slot"])
+        item = engine.review_slot(slot, answer) if review else engine.public_slot(slot)
+        item["response"] = answer.response if answer else None
+        if attempt.status != "open":
+            item["comment"] = answer.comment if answer else None
+            item["graded"] = answer is None or answer.fraction is not None
+        questions.append(item)
+    body: dict[str, Any] = {
+        "id": attempt.id, "activity_id": attempt.activity_id, "number": attempt.number,
+        "status": attempt.status, "started_at": _iso(attempt.started_at),
+        "deadline_at": _iso(attempt.deadline_at),
+        "seconds_left": engine.seconds_left(attempt, now) if attempt.status == "open" else None,
+        "submitted_at": _iso(attempt.submitted_at), "max_score": attempt.max_score,
+        "review": review, "questions": questions,
+    }
+    if attempt.status != "open":
+        body.update(score=attempt.score, passed=attempt.passed, percent=engine.percent(attempt))
+    return body
+
+
+def responses_from_form(attempt: Attempt, form: MultiDict) -> dict[int, Any]:
+    """The responses an attempt page's form holds (`q<slot>` fields), typed as the API's."""
+    responses: dict[int, Any] = {}
+    for slot in attempt.slots:
+        n, qtype, name = slot["slot"], slot["qtype"], f"q{slot['slot']}"
+        if qtype == "multiresponse":
+            values = [v for v in form.getlist(name) if v.isdigit()]
+            if values or f"{name}-present" in form:
+                responses[n] = [int(v) for v in values]
+        elif qtype == "matching":
+            picked = {str(i): form.get(f"{name}-{i}", "") for i in range(len(slot["lefts"]))}
+            picked = {k: v for k, v in picked.items() if v}
+            if picked:
+                responses[n] = picked
+        elif name not in form:
+            continue
+        elif qtype == "multichoice":
+            value = form.get(name, "")
+            responses[n] = int(value) if value.isdigit() else None
+        elif qtype == "truefalse":
+            responses[n] = {"true": True, "false": False}.get(form.get(name, ""))
+        elif qtype in ("shortanswer", "numerical", "essay"):
+            responses[n] = form.get(name, "")
+    return responses
