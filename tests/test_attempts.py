@@ -301,6 +301,7 @@ def test_two_concurrent_submits_score_once(app, quiz, db_url):
     for t in threads:
         t.join()
     assert [r.score for r in results] == [6.0, 6.0]
+    assert sorted(r.scored for r in results) == [False, True]  # one scored, one found it done
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(AttemptAnswer)) == 6
         attempt = db.session.get(Attempt, attempt_id)

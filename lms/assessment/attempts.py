@@ -346,14 +346,17 @@ def answers_of(attempt_id: int) -> dict[int, AttemptAnswer]:
 
 @dataclass
 class Result:
+    """An attempt's result; `scored` is True for the one call that submitted and scored it."""
+
     score: float | None
     max_score: float
     passed: bool | None
     status: str
+    scored: bool = False
 
 
-def result_of(attempt: Attempt) -> Result:
-    return Result(attempt.score, attempt.max_score, attempt.passed, attempt.status)
+def result_of(attempt: Attempt, scored: bool = False) -> Result:
+    return Result(attempt.score, attempt.max_score, attempt.passed, attempt.status, scored)
 
 
 def percent(attempt: Attempt) -> float | None:
@@ -394,7 +397,7 @@ def finish(attempt: Attempt, now: datetime | None = None) -> Result:
     db.session.commit()
     if attempt.status == "graded":
         _report(attempt, now)
-    return result_of(attempt)
+    return result_of(attempt, scored=True)
 
 
 def _total(attempt: Attempt, answers: dict[int, AttemptAnswer], *, final: bool,

@@ -79,10 +79,25 @@
     if (!box || event.target.tagName === "SELECT" || event.target.type === "radio"
         || event.target.type === "checkbox") return;
     dirty.add(box.dataset.slot);
+    say(data.saving);
     clearTimeout(timer);
     timer = setTimeout(flush, 800);
   });
   window.addEventListener("online", flush);
+  // Leaving the page (a reload, another link): send what is still unsaved on the way out.
+  window.addEventListener("pagehide", () => {
+    if (closed) return;
+    for (const slot of dirty) {
+      const box = form.querySelector(`[data-slot="${slot}"]`);
+      fetch(data.saveUrl + slot, {
+        method: "PUT",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": data.csrf },
+        body: JSON.stringify({ response: response(box) }),
+        credentials: "same-origin",
+        keepalive: true,
+      });
+    }
+  });
   setInterval(flush, 5000);
 
   // ---- submitting ------------------------------------------------------------------------
