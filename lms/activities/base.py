@@ -71,6 +71,13 @@ class AssessmentSpec:
     shuffle_questions: bool = False
     shuffle_answers: bool = False
     review: str = "after_submit"
+    # Exams: who may sit it ({"ranks": [...], "max_age": 35}; None: everyone who sees the
+    # course), results held until an administrator releases them, and a pass recorded as a
+    # certificate-style result (number, date, score) in the learning record.
+    audience: dict[str, Any] | None = None
+    shared_bank: bool = False
+    held_results: bool = False
+    certificate: bool = False
 
 
 @dataclass

@@ -281,10 +281,10 @@ def submit_attempt(attempt_id: int):
     attempt = _own_attempt(attempt_id)
     if attempt is None:
         return json_error(404, "not_found")
-    result = attempt_engine.finish(attempt)
-    return jsonify({"id": attempt.id, "score": result.score, "max_score": result.max_score,
-                    "passed": result.passed, "status": result.status,
-                    "percent": attempt_engine.percent(attempt)})
+    attempt_engine.finish(attempt)
+    view = attempt_view(attempt)
+    return jsonify({k: view.get(k) for k in ("id", "score", "max_score", "passed", "status",
+                                             "percent", "held")})
 
 
 @bp.route("/openapi.json")

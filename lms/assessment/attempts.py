@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -28,11 +29,19 @@ from sqlalchemy.exc import IntegrityError
 from lms.activities.base import AssessmentSpec
 from lms.activities.registry import registry
 from lms.assessment import scoring
-from lms.assessment.models import Attempt, AttemptAnswer, Question, QuestionCategory
+from lms.assessment.models import (
+    Attempt,
+    AttemptAnswer,
+    Question,
+    QuestionCategory,
+    Resit,
+    ResultRelease,
+)
 from lms.auth.models import User
 from lms.catalog.models import Activity
 from lms.core.markup import render_text
-from lms.core.timeutil import utcnow
+from lms.core.signals import exam_passed
+from lms.core.timeutil import age_on, local_date, local_today, utcnow
 from lms.extensions import db
 from lms.progress import services as progress
 
@@ -100,15 +109,17 @@ def _bank_question(row: Question) -> Any:
                   general_feedback=row.body.get("general_feedback", ""))
 
 
-def _draw(course_id: int, draws: list[tuple[str, int]], rng: random.Random) -> list[Question]:
-    """Questions drawn at random from the course's bank, per category (and its
-    subcategories), never the same question twice."""
+def _draw(course_id: int | None, draws: list[tuple[str, int]],
+          rng: random.Random) -> list[Question]:
+    """Questions drawn at random from a course's bank (None: the shared bank), per category
+    (and its subcategories), never the same question twice."""
     taken: set[int] = set()
     picked: list[Question] = []
     for path, count in draws:
         ids = [i for i in db.session.scalars(
             select(Question.id).join(QuestionCategory, QuestionCategory.id == Question.category_id)
-            .where(Question.course_id == course_id, Question.qtype != "description",
+            .where(Question.course_id.is_(None) if course_id is None
+                   else Question.course_id == course_id, Question.qtype != "description",
                    or_(QuestionCategory.path == path,
                        QuestionCategory.path.startswith(path + "/", autoescape=True)))
             .order_by(Question.id)) if i not in taken]
@@ -127,7 +138,8 @@ def _draw(course_id: int, draws: list[tuple[str, int]], rng: random.Random) -> l
 def build_paper(spec: AssessmentSpec, course_id: int, rng: random.Random) -> list[dict]:
     """A new attempt's slots: the fixed questions, then the draws; shuffled when asked."""
     items: list[tuple[Any, int | None]] = [(q, None) for q in spec.questions]
-    items += [(_bank_question(row), row.id) for row in _draw(course_id, spec.draws, rng)]
+    bank = None if spec.shared_bank else course_id
+    items += [(_bank_question(row), row.id) for row in _draw(bank, spec.draws, rng)]
     if spec.shuffle_questions:
         rng.shuffle(items)
     return [_slot(n, q, qid, rng, spec.shuffle_answers)
@@ -153,6 +165,8 @@ def review_allowed(attempt: Attempt, spec: AssessmentSpec | None,
                    now: datetime | None = None) -> bool:
     """Whether the learner may now see the correct answers of a finished attempt."""
     if attempt.status == "open" or spec is None or spec.review == "never":
+        return False
+    if spec.held_results and not released(attempt.activity_id):
         return False
     if spec.review == "after_close":
         return spec.closes_at is not None and (now or utcnow()) >= spec.closes_at
@@ -208,16 +222,44 @@ def open_attempt(user_id: int, activity_id: int) -> Attempt | None:
         Attempt.status == "open"))
 
 
-def can_start(activity: Activity, spec: AssessmentSpec, used: int,
-              now: datetime) -> str | None:
+def resits_granted(user_id: int, activity_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(Resit).where(
+        Resit.user_id == user_id, Resit.activity_id == activity_id)) or 0
+
+
+def eligibility(user: User, spec: AssessmentSpec) -> str | None:
+    """Why the user is not in the activity's audience (a message), or None when they are."""
+    audience = spec.audience or {}
+    profile = getattr(user, "profile", None)
+    ranks = audience.get("ranks") or []
+    if ranks and (profile is None or profile.rank not in ranks):
+        return _("This exam is for cadres of another rank.")
+    limit = audience.get("max_age")
+    if limit:
+        age = age_on(profile.birth_date if profile else None, local_today())
+        if age is None:
+            return _("This exam has an age limit and your date of birth is not on record. "
+                     "Ask your unit's administrator.")
+        if age >= limit:
+            return _("This exam is for cadres under %(n)d.", n=limit)
+    return None
+
+
+def can_start(activity: Activity, spec: AssessmentSpec, used: int, now: datetime,
+              user: User | None = None) -> str | None:
     """Why a new attempt cannot start now (a message), or None when it can."""
     if activity.retired or activity.course.status != "published":
         return _("This quiz is not open.")
+    if user is not None and spec.audience:
+        refusal = eligibility(user, spec)
+        if refusal:
+            return refusal
     if spec.opens_at and now < spec.opens_at:
         return _("This quiz opens at a later time.")
     if spec.closes_at and now >= spec.closes_at:
         return _("This quiz has closed.")
-    if spec.attempts and used >= spec.attempts:
+    if spec.attempts and used >= spec.attempts + (
+            resits_granted(user.id, activity.id) if user is not None else 0):
         return _("You have used all your attempts at this quiz.")
     return None
 
@@ -236,7 +278,7 @@ def start_or_resume(user: User, activity: Activity, now: datetime | None = None,
         finish(current, now)
     used = db.session.scalar(select(func.count()).select_from(Attempt).where(
         Attempt.user_id == user.id, Attempt.activity_id == activity.id)) or 0
-    refusal = can_start(activity, spec, used, now)
+    refusal = can_start(activity, spec, used, now, user)
     if refusal:
         raise AttemptError("not_allowed", refusal)
     progress.ensure_state(user, activity)
@@ -250,6 +292,13 @@ def start_or_resume(user: User, activity: Activity, now: datetime | None = None,
                       max_score=sum(s["mark"] for s in slots))
     db.session.add(attempt)
     try:
+        db.session.flush()
+        if spec.attempts and used >= spec.attempts:  # beyond the limit: a re-sit is used
+            resit = db.session.scalar(select(Resit).where(
+                Resit.user_id == user.id, Resit.activity_id == activity.id,
+                Resit.attempt_id.is_(None)).order_by(Resit.id).limit(1))
+            if resit is not None:
+                resit.attempt_id = attempt.id
         db.session.commit()
     except IntegrityError:  # a concurrent start won: resume that one
         db.session.rollback()
@@ -413,11 +462,67 @@ def _total(attempt: Attempt, answers: dict[int, AttemptAnswer], *, final: bool,
         attempt.passed = None
 
 
+def released(activity_id: int) -> bool:
+    return db.session.get(ResultRelease, activity_id) is not None
+
+
+def results_visible(attempt: Attempt, spec: AssessmentSpec | None) -> bool:
+    """Whether the attempt's score may be shown to its learner: held results wait for their
+    release by an administrator."""
+    return attempt.status == "graded" and (
+        spec is None or not spec.held_results or released(attempt.activity_id))
+
+
+def certificate_number(attempt: Attempt) -> str:
+    """The certificate-style result's number: year, activity and attempt."""
+    return f"{local_date(attempt.submitted_at or utcnow()).year}-{attempt.activity_id:04d}-" \
+           f"{attempt.id:06d}"
+
+
 def _report(attempt: Attempt, now: datetime) -> None:
-    """A final result goes to the learner's state in the activity (completing it on a pass)."""
-    user = db.session.get(User, attempt.user_id)
+    """A final, visible result goes to the learner's state in the activity (completing it on
+    a pass) and, for an exam passed, to the learning record as a certificate."""
     activity = db.session.get(Activity, attempt.activity_id)
+    spec = spec_for(activity)
+    if not results_visible(attempt, spec):
+        return
+    user = db.session.get(User, attempt.user_id)
     progress.record_result(user, activity, percent(attempt) or 0.0, bool(attempt.passed), now)
+    if spec is not None and spec.certificate and attempt.passed:
+        exam_passed.send(current_app._get_current_object(), user_id=user.id,
+                         activity_id=activity.id, title=activity.title,
+                         score=percent(attempt) or 0.0, number=certificate_number(attempt),
+                         passed_on=local_date(attempt.submitted_at or now))
+        db.session.commit()
+
+
+def release_results(activity: Activity, actor: User, now: datetime | None = None) -> int:
+    """Release an activity's held results: each graded attempt reaches its learner, their
+    state and record. Returns how many attempts were released (0 when already released)."""
+    now = now or utcnow()
+    if released(activity.id):
+        return 0
+    db.session.add(ResultRelease(activity_id=activity.id, released_at=now, released_by=actor.id))
+    try:
+        db.session.commit()
+    except IntegrityError:  # released concurrently
+        db.session.rollback()
+        return 0
+    close_expired(activity.id, now=now)
+    graded = list(db.session.scalars(select(Attempt).where(
+        Attempt.activity_id == activity.id, Attempt.status == "graded").order_by(Attempt.id)))
+    for attempt in graded:
+        _report(attempt, now)
+    return len(graded)
+
+
+def grant_resit(activity: Activity, user: User, actor: User, reason: str = "") -> Resit:
+    """One more attempt for a learner beyond the activity's limit."""
+    row = Resit(activity_id=activity.id, user_id=user.id, granted_by=actor.id,
+                reason=reason.strip())
+    db.session.add(row)
+    db.session.commit()
+    return row
 
 
 def close_expired(activity_id: int | None = None, user_id: int | None = None,

@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import ColumnElement, select
-from wtforms import DecimalField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange
+from wtforms import DecimalField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.assessment import attempts as engine
 from lms.assessment import scoring
@@ -23,6 +23,12 @@ from lms.org import permissions
 
 bp = Blueprint("grading", __name__, url_prefix="/teach")
 STATS_LIMIT = 5000  # finished attempts read for statistics (the newest)
+
+
+class ResitForm(FlaskForm):
+    username = StringField(_l("Account of the cadre"), validators=[DataRequired(),
+                                                                   Length(max=64)])
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)])
 
 
 class GradeForm(FlaskForm):
@@ -140,9 +146,39 @@ def results(activity_id: int):
             .join(User, User.id == Attempt.user_id)
             .where(Attempt.activity_id == activity.id, Attempt.status != "open")
             .order_by(Attempt.submitted_at.desc(), Attempt.id.desc()))
+    spec = engine.spec_for(activity)
     return render_template("assessment/results.html", activity=activity, stats=stats,
-                           names=names,
-                           page=paginate_rows(stmt))
+                           names=names, page=paginate_rows(stmt), spec=spec,
+                           released=engine.released(activity.id),
+                           can_release=permissions.can_review_courses(),
+                           resit_form=ResitForm() if spec and spec.attempts
+                           and permissions.can_review_courses() else None)
+
+
+@bp.route("/activities/<int:activity_id>/release", methods=["POST"])
+def release(activity_id: int):
+    """The organisation department releases an exam's results to the cadres."""
+    activity = _graded_activity(activity_id)
+    permissions.require(permissions.can_review_courses())
+    count = engine.release_results(activity, current_user)
+    flash(_("Results released: %(n)d attempts.", n=count), "success")
+    return redirect(url_for("grading.results", activity_id=activity.id))
+
+
+@bp.route("/activities/<int:activity_id>/resits", methods=["POST"])
+def resit(activity_id: int):
+    """The organisation department grants one more attempt to a cadre."""
+    activity = _graded_activity(activity_id)
+    permissions.require(permissions.can_review_courses())
+    form = ResitForm()
+    user = db.session.scalar(select(User).where(User.username == (form.username.data or "")
+                                                .strip())) if form.validate() else None
+    if user is None:
+        flash(_("No such cadre in your scope."), "error")
+    else:
+        engine.grant_resit(activity, user, current_user, form.reason.data or "")
+        flash(_("A re-sit was granted to %(name)s.", name=user.name), "success")
+    return redirect(url_for("grading.results", activity_id=activity.id))
 
 
 def _question_key(slot: dict) -> str:

@@ -96,3 +96,28 @@ class AttemptAnswer(db.Model):
     comment: Mapped[str | None] = mapped_column(Text)
     graded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     graded_at: Mapped[datetime | None]
+
+
+class ResultRelease(db.Model):
+    """An administrator released the held results of a graded activity (an exam)."""
+
+    __tablename__ = "result_releases"
+
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"), primary_key=True)
+    released_at: Mapped[datetime] = mapped_column(default=utcnow)
+    released_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class Resit(db.Model):
+    """A re-sit granted to one learner: one more attempt beyond the limit, used by the next
+    attempt they start (`attempt_id`)."""
+
+    __tablename__ = "resits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    granted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("attempts.id"))

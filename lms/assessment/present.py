@@ -44,7 +44,16 @@ def attempt_view(attempt: Attempt, now: datetime | None = None) -> dict[str, Any
         "review": review, "questions": questions,
     }
     if attempt.status != "open":
-        body.update(score=attempt.score, passed=attempt.passed, percent=engine.percent(attempt))
+        held = spec is not None and spec.held_results and not engine.released(attempt.activity_id)
+        body["held"] = held
+        if held:  # an exam's results wait for their release
+            body.update(score=None, passed=None, percent=None)
+        else:
+            body.update(score=attempt.score, passed=attempt.passed,
+                        percent=engine.percent(attempt))
+        if engine.results_visible(attempt, spec) and spec is not None and spec.certificate \
+                and attempt.passed:
+            body["certificate"] = engine.certificate_number(attempt)
     return body
 
 

@@ -9,6 +9,9 @@
 - `course_rules_changed(sender=app, course_id)`: a course's completion rule may have changed
   (its activities, their `optional` flags, its N of M, a new version, publication); study
   tracking completes the course for enrolled learners who now meet it.
+- `exam_passed(sender=app, user_id, activity_id, title, score, number, passed_on)`: an exam's
+  released result is a pass; the learning record adds its certificate-style entry (once) to
+  the session, and the sender commits it.
 """
 from __future__ import annotations
 
@@ -19,3 +22,4 @@ _signals = Namespace()
 course_completed = _signals.signal("course-completed")
 cadres_changed = _signals.signal("cadres-changed")
 course_rules_changed = _signals.signal("course-rules-changed")
+exam_passed = _signals.signal("exam-passed")

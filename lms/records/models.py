@@ -30,4 +30,7 @@ class RecordEntry(db.Model):
     dedupe_key: Mapped[str] = mapped_column(String(128), unique=True)
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("record_entries.id"))
     note: Mapped[str] = mapped_column(Text, default="")
+    # A certificate-style result (an exam passed): its number and score (percent).
+    reference: Mapped[str | None] = mapped_column(String(64))
+    score: Mapped[float | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

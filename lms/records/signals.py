@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
 
-from lms.core.signals import course_completed
+from lms.core.signals import course_completed, exam_passed
 from lms.core.timeutil import local_date
 from lms.extensions import db
 from lms.records.models import RecordEntry
@@ -23,5 +23,18 @@ def _course_completed(app, *, user_id: int, course_id: int, title: str, hours: f
         pass
 
 
+def _exam_passed(app, *, user_id: int, activity_id: int, title: str, score: float,
+                 number: str, passed_on) -> None:
+    entry = RecordEntry(user_id=user_id, year=passed_on.year, kind="exam", title=title[:200],
+                        hours=0.0, occurred_on=passed_on, reference=number,
+                        score=round(score, 1), dedupe_key=f"exam:{activity_id}:{user_id}")
+    try:
+        with db.session.begin_nested():
+            db.session.add(entry)
+    except IntegrityError:  # one certificate per exam and cadre
+        pass
+
+
 def connect() -> None:
     course_completed.connect(_course_completed)
+    exam_passed.connect(_exam_passed)

@@ -1,7 +1,8 @@
 """The activity types shipped with the platform, registered from this explicit list."""
+from lms.activities.builtin.exam import Exam
 from lms.activities.builtin.lecture import Lecture
 from lms.activities.builtin.offline import OfflineSession
 from lms.activities.builtin.quiz import Quiz
 from lms.activities.builtin.reading import ReadingList
 
-BUILTIN_TYPES = (Lecture, ReadingList, Quiz, OfflineSession)
+BUILTIN_TYPES = (Lecture, ReadingList, Quiz, Exam, OfflineSession)
