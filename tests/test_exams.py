@@ -100,7 +100,7 @@ def test_only_the_audience_may_sit(app, exam):
         for name, why in (("older", "35"), ("division", "rank"), ("unknown", "birth")):
             with pytest.raises(engine.AttemptError) as refused:
                 engine.start_or_resume(_user(name), activity)
-            assert refused.value.code == "not_allowed", name
+            assert refused.value.code == "not_allowed" and why in refused.value.message, name
         attempt = engine.start_or_resume(_user("young"), activity)
         # The paper: the exam's own six questions and two drawn from the shared bank.
         assert len(attempt.slots) == 8
@@ -137,6 +137,7 @@ def test_one_sitting_results_held_until_published_then_certificate(app, exam, au
     auth.login("young")
     page = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
     assert entry.reference in page
+    assert entry.reference in client.get("/me/learning").get_data(as_text=True)
 
 
 def test_a_resit_gives_one_more_sitting(app, exam, auth, client):

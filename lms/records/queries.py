@@ -109,3 +109,11 @@ def my_learning(user, year: int | None = None) -> Learning:
 def this_year() -> int:
     """The current year, as record entries count it (the platform's local calendar)."""
     return local_today().year
+
+
+def certificates(user_id: int, limit: int = 50) -> list[RecordEntry]:
+    """The cadre's certificate-style results (exams passed), newest first."""
+    return list(db.session.scalars(select(RecordEntry).where(
+        RecordEntry.user_id == user_id, RecordEntry.kind == "exam",
+        RecordEntry.reverses_id.is_(None)).order_by(RecordEntry.occurred_on.desc(),
+                                                     RecordEntry.id.desc()).limit(limit)))

@@ -6,7 +6,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from lms.progress import notices
-from lms.records.queries import my_learning
+from lms.records.queries import certificates, my_learning
 
 bp = Blueprint("records", __name__)
 
@@ -16,6 +16,7 @@ bp = Blueprint("records", __name__)
 def learning():
     return render_template("records/learning.html",
                            learning=my_learning(current_user),
+                           certificates=certificates(current_user.id),
                            notices=notices.unread(current_user.id))
 
 
