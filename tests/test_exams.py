@@ -97,7 +97,7 @@ def _sit(activity_id: int, username: str, *, right: bool) -> Attempt:
 def test_only_the_audience_may_sit(app, exam):
     with app.app_context():
         activity = db.session.get(Activity, exam)
-        for name, why in (("older", "35"), ("division", "rank"), ("unknown", "birth")):
+        for name, why in (("older", "35"), ("division", "职级"), ("unknown", "出生日期")):
             with pytest.raises(engine.AttemptError) as refused:
                 engine.start_or_resume(_user(name), activity)
             assert refused.value.code == "not_allowed" and why in refused.value.message, name
