@@ -59,4 +59,16 @@ def test_main_pages_have_no_accessibility_violations(app, page, live_server, sam
                  f"/admin/completion/gongwen-xiezuo?assignment={assignment_id}&status=overdue",
                  f"/admin/activities/{session}/attendance"):
         audit(path)
+    # A quiz attempt (open, then submitted with its review), grading and results.
+    from lms.assessment import attempts
+    with app.app_context():
+        org = db.session.scalar(db.select(User).filter_by(username="org"))
+        attempt = attempts.start_or_resume(org, db.session.get(Activity, quiz))
+        attempt_id = attempt.id
+    for path in (f"/attempts/{attempt_id}", f"/teach/activities/{quiz}/edit", "/teach/grading",
+                 f"/teach/activities/{quiz}/results"):
+        audit(path)
+    with app.app_context():
+        attempts.finish(db.session.get(attempts.Attempt, attempt_id))
+    audit(f"/attempts/{attempt_id}")
     assert found == {}
