@@ -1,4 +1,5 @@
-"""`flask questions ...`: import questions into the bank (GIFT, Aiken) and export as GIFT."""
+"""`flask questions ...`: import questions into the bank (GIFT, Aiken, .xlsx or .csv
+spreadsheets) and export as GIFT."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,7 +12,7 @@ from lms.assessment.importer import (
     QuestionImportError,
     export_gift,
     format_for,
-    import_questions,
+    import_file,
 )
 from lms.catalog.queries import course_by_slug
 
@@ -31,16 +32,13 @@ def _course_id(slug: str | None) -> int | None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--course", "slug", help="The course's bank (default: the shared bank).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS),
-              help="gift or aiken (default: from the suffix, .gift or .aiken).")
+              help="gift, aiken or xlsx (default: from the suffix: .gift, .aiken, or .xlsx "
+                   "and .csv for xlsx).")
 def import_cmd(path: Path, slug: str | None, fmt: str | None) -> None:
     """Import every question of a file, or none if any is malformed."""
     course_id = _course_id(slug)
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise click.ClickException(f"{path.name}: not UTF-8 text") from exc
-    try:
-        count = import_questions(text, format_for(path.name, fmt), course_id)
+        count = import_file(path.read_bytes(), path.name, format_for(path.name, fmt), course_id)
     except QuestionImportError as exc:
         for line, message in exc.problems:
             click.echo(f"{path.name}:{line}: {message}" if line else f"{path.name}: {message}",

@@ -1,7 +1,8 @@
-"""Importing questions into the bank (GIFT, Aiken) and exporting them as GIFT.
+"""Importing questions into the bank (GIFT, Aiken, spreadsheets) and exporting them as GIFT.
 
 A file is parsed whole first; any problem and nothing is written (every problem is reported
-with its line). Then its categories and questions are written in one transaction.
+with its line, or for a spreadsheet its row and column). Then its categories and questions are
+written in one transaction.
 """
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ from lms.assessment.models import Question, QuestionCategory
 from lms.core.timeutil import utcnow
 from lms.extensions import db
 
-FORMATS = ("gift", "aiken")
+FORMATS = ("gift", "aiken", "xlsx")  # xlsx: a spreadsheet, .xlsx or .csv
 DEFAULT_CATEGORY = "默认"
-_SUFFIXES = {".gift": "gift", ".aiken": "aiken"}
+_SUFFIXES = {".gift": "gift", ".aiken": "aiken", ".xlsx": "xlsx", ".csv": "xlsx"}
 
 
 class QuestionImportError(ValueError):
@@ -34,12 +35,14 @@ def format_for(filename: str, chosen: str | None = None) -> str:
     """The format named, or the one the file's suffix says; QuestionImportError when neither."""
     fmt = chosen or _SUFFIXES.get(PurePath(filename).suffix.lower())
     if fmt not in FORMATS:
-        raise QuestionImportError([(None, _("Say which format the file is in (gift or aiken)."))])
+        raise QuestionImportError([(None, _(
+            "Say which format the file is in (gift, aiken or xlsx)."))])
     return fmt
 
 
 def parse(text: str, fmt: str) -> list[ParsedQuestion]:
-    """Parse a whole file; QuestionImportError with every problem and its line."""
+    """Parse a whole text file (gift or aiken); QuestionImportError with every problem and
+    its line."""
     if fmt == "aiken":
         from lms.assessment.aiken import parse_aiken as parser
     else:
@@ -60,8 +63,30 @@ def parse(text: str, fmt: str) -> list[ParsedQuestion]:
 
 def import_questions(text: str, fmt: str, course_id: int | None,
                      actor_id: int | None = None) -> int:
-    """Import every question of a file into a course's bank (None: the shared bank)."""
-    questions = parse(text, fmt)
+    """Import every question of a text file (gift or aiken) into a course's bank (None: the
+    shared bank)."""
+    return save_questions(parse(text, fmt), course_id, actor_id, source=fmt)
+
+
+def import_file(data: bytes, filename: str, fmt: str, course_id: int | None,
+                actor_id: int | None = None) -> int:
+    """Import an uploaded file in any format: a spreadsheet (.xlsx or .csv) for xlsx, UTF-8
+    text otherwise. All or nothing; QuestionImportError with every problem."""
+    if fmt == "xlsx":
+        from lms.assessment.xlsx import parse_sheet
+
+        return save_questions(parse_sheet(data, filename), course_id, actor_id, source="xlsx")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise QuestionImportError([(None, _("The file is not UTF-8 text."))]) from exc
+    return import_questions(text, fmt, course_id, actor_id)
+
+
+def save_questions(questions: list[ParsedQuestion], course_id: int | None,
+                   actor_id: int | None = None, source: str = "gift") -> int:
+    """Write parsed questions and their categories (created when missing) into a course's
+    bank (None: the shared bank) in one transaction; `source` is the format they came in."""
     paths = {q.category or DEFAULT_CATEGORY for q in questions}
     try:
         existing = dict(db.session.execute(
@@ -79,7 +104,7 @@ def import_questions(text: str, fmt: str, course_id: int | None,
             "course_id": course_id, "category_id": existing[q.category or DEFAULT_CATEGORY],
             "qtype": q.qtype, "name": q.name[:255], "text": q.text,
             "text_format": q.text_format, "body": _body(q), "tags": list(q.tags),
-            "idnumber": q.idnumber, "source": fmt, "created_by": actor_id, "created_at": now,
+            "idnumber": q.idnumber, "source": source, "created_by": actor_id, "created_at": now,
         } for q in questions])
         db.session.commit()
     except Exception:
