@@ -63,6 +63,8 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from lms.api.views import bp as api_bp
     from lms.assessment.bank import bp as bank_bp
+    from lms.assessment.grading import bp as grading_bp
+    from lms.assessment.views import bp as assessment_bp
     from lms.auth.views import bp as auth_bp
     from lms.catalog.teach import bp as teach_bp
     from lms.catalog.views import bp as catalog_bp
@@ -73,7 +75,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.records.views import bp as records_bp
 
     for bp in (auth_bp, org_bp, catalog_bp, teach_bp, progress_bp, tracking_bp, records_bp,
-               dashboard_bp, api_bp, bank_bp):
+               dashboard_bp, api_bp, assessment_bp, grading_bp, bank_bp):
         app.register_blueprint(bp)
 
 
