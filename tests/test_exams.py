@@ -165,3 +165,26 @@ def test_a_submit_through_the_api_hides_held_results(app, exam, client):
     done = client.post(f"/api/v1/attempts/{started['id']}/submit", headers=headers).get_json()
     assert done["score"] is None and done["passed"] is None and done["held"] is True
     assert done["max_score"] == 8.0
+
+
+def test_an_exam_is_authored_in_the_browser(app, exam, auth, client):
+    with app.app_context():
+        course_id = db.session.get(Activity, exam).course_id
+    auth.login("org")
+    form = client.get(f"/teach/courses/{course_id}/activities/new/exam")
+    assert form.status_code == 200 and "考试时长" in form.get_data(as_text=True)
+    refused = client.post(f"/teach/courses/{course_id}/activities/new/exam", data={
+        "title": "补充考试", "hours": "0", "gift": "::q::题{T}", "pass_score": "60",
+        "review": "never", "submit": "1"})
+    assert refused.status_code in (200, 400)
+    assert "opens_at" in refused.get_data(as_text=True)  # no window: refused, named
+    created = client.post(f"/teach/courses/{course_id}/activities/new/exam", data={
+        "title": "补充考试", "hours": "0", "gift": "::q::题{T}", "pass_score": "60",
+        "review": "never", "opens_at": "2026-12-01T09:00", "closes_at": "2026-12-01T11:00",
+        "duration_minutes": "90", "ranks": ["section", "subsection"], "max_age": "35",
+        "submit": "1"})
+    assert created.status_code == 302
+    with app.app_context():
+        config = db.session.scalar(db.select(Activity).filter_by(title="补充考试")).config
+        assert config["ranks"] == ["section", "subsection"] and config["max_age"] == 35
+        assert config["attempts"] == 1 and config["time_limit_minutes"] == 90
