@@ -34,8 +34,9 @@ def checklist(app):
 
 def test_builtin_types_are_registered_with_capabilities(app):
     reg = app.extensions["lms.activities"]
-    assert {t.key for t in reg.all()} == {"lecture", "reading", "quiz", "offline"}
+    assert {t.key for t in reg.all()} == {"lecture", "reading", "quiz", "exam", "offline"}
     assert reg.get("lecture").supports("timed") and reg.get("quiz").supports("graded")
+    assert reg.get("exam").supports("graded") and not reg.get("exam").supports("timed")
     assert reg.get("offline").supports("attendance") and not reg.get("reading").supports("graded")
 
 

@@ -43,6 +43,7 @@ def test_phone_menu_opens(browser, live_server, district):
     menu = page.get_by_role("button", name="菜单")
     expect(menu).to_be_visible()
     expect(page.get_by_role("link", name="李学员")).to_be_hidden()
+    page.wait_for_load_state()  # the menu button works once the page's script has run
     menu.click()
     expect(menu).to_have_attribute("aria-expanded", "true")
     expect(page.get_by_role("link", name="李学员")).to_be_visible()
