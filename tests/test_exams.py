@@ -11,12 +11,11 @@ import pytest
 from lms.assessment import attempts as engine
 from lms.assessment.importer import import_questions
 from lms.assessment.models import Attempt
-from lms.auth.models import User
 from lms.catalog.models import Activity, ActivityState
 from lms.core.timeutil import utcnow
 from lms.extensions import db
 from lms.records.models import RecordEntry
-from tests.test_attempts import GIFT, KEYS
+from tests.test_attempts import GIFT, KEYS, _user
 
 SHARED = """\
 $CATEGORY: 任职资格/政策理论
@@ -75,10 +74,6 @@ def exam(app, tmp_path, make_unit, make_user, import_course):
                                 (now + timedelta(hours=2)).strftime("%Y-%m-%d %H:%M")))
     with app.app_context():
         return db.session.scalar(db.select(Activity.id).filter_by(key="exam"))
-
-
-def _user(name: str) -> User:
-    return db.session.scalar(db.select(User).filter_by(username=name))
 
 
 def _sit(activity_id: int, username: str, *, right: bool) -> Attempt:

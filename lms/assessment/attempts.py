@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from lms.activities.base import AssessmentSpec
 from lms.activities.registry import registry
 from lms.assessment import scoring
+from lms.assessment.importer import as_parsed
 from lms.assessment.models import (
     Attempt,
     AttemptAnswer,
@@ -72,7 +73,7 @@ def _slot(number: int, q: Any, qid: int | None, rng: random.Random,
           shuffle_answers: bool) -> dict[str, Any]:
     """One question on a paper: the public part (text, options) and the key (`body`,
     `order`)."""
-    answers = [a if isinstance(a, dict) else vars(a) for a in q.answers]
+    answers = [dict(vars(a)) for a in q.answers]  # copies: the parsed questions are shared
     body = {"answers": answers, "pairs": [list(p) for p in q.pairs]}
     slot: dict[str, Any] = {
         "slot": number, "qid": qid, "qtype": q.qtype, "name": q.name,
@@ -98,17 +99,6 @@ def _slot(number: int, q: Any, qid: int | None, rng: random.Random,
     return slot
 
 
-def _bank_question(row: Question) -> Any:
-    from lms.activities.builtin.quiz.gift import Answer
-    from lms.activities.builtin.quiz.gift import Question as Parsed
-
-    return Parsed(qtype=row.qtype, name=row.name, text=row.text, text_format=row.text_format,
-                  answers=[Answer(**a) for a in row.body.get("answers", [])],
-                  pairs=[tuple(p) for p in row.body.get("pairs", [])],
-                  pair_formats=list(row.body.get("pair_formats", [])),
-                  general_feedback=row.body.get("general_feedback", ""))
-
-
 def _draw(course_id: int | None, draws: list[tuple[str, int]],
           rng: random.Random) -> list[Question]:
     """Questions drawn at random from a course's bank (None: the shared bank), per category
@@ -118,8 +108,8 @@ def _draw(course_id: int | None, draws: list[tuple[str, int]],
     for path, count in draws:
         ids = [i for i in db.session.scalars(
             select(Question.id).join(QuestionCategory, QuestionCategory.id == Question.category_id)
-            .where(Question.course_id.is_(None) if course_id is None
-                   else Question.course_id == course_id, Question.qtype != "description",
+            .where(Question.course_id == course_id,  # None: IS NULL, the shared bank
+                   Question.qtype != "description",
                    or_(QuestionCategory.path == path,
                        QuestionCategory.path.startswith(path + "/", autoescape=True)))
             .order_by(Question.id)) if i not in taken]
@@ -139,7 +129,7 @@ def build_paper(spec: AssessmentSpec, course_id: int, rng: random.Random) -> lis
     """A new attempt's slots: the fixed questions, then the draws; shuffled when asked."""
     items: list[tuple[Any, int | None]] = [(q, None) for q in spec.questions]
     bank = None if spec.shared_bank else course_id
-    items += [(_bank_question(row), row.id) for row in _draw(bank, spec.draws, rng)]
+    items += [(as_parsed(row), row.id) for row in _draw(bank, spec.draws, rng)]
     if spec.shuffle_questions:
         rng.shuffle(items)
     return [_slot(n, q, qid, rng, spec.shuffle_answers)
@@ -199,6 +189,7 @@ def _from_paper(slot: dict, response: Any) -> Any:
     order = slot.get("order")
     if order is None:
         return response
+
     def valid(v: Any) -> bool:
         return isinstance(v, int) and not isinstance(v, bool) and 0 <= v < len(order)
 
@@ -429,20 +420,18 @@ def finish(attempt: Attempt, now: datetime | None = None) -> Result:
     answers = {a.slot: a for a in db.session.scalars(select(AttemptAnswer).where(
         AttemptAnswer.attempt_id == attempt.id))
         if deadline is None or a.saved_at <= deadline}
-    manual = False
     for slot in attempt.slots:
         answer = answers.get(slot["slot"])
-        if slot["qtype"] in scoring.MANUAL:
-            manual = manual or (answer is not None and bool((answer.response or "").strip()))
-            if answer is not None and not (answer.response or "").strip():
-                answer.fraction = 0.0  # nothing written: nothing to grade
+        if answer is None:
             continue
-        if answer is not None:
+        if slot["qtype"] not in scoring.MANUAL:
             answer.fraction = scoring.grade(slot["qtype"], slot["body"],
                                             _from_paper(slot, answer.response))
+        elif not (answer.response or "").strip():
+            answer.fraction = 0.0  # nothing written: nothing for a person to grade
     db.session.flush()
     db.session.refresh(attempt)
-    _total(attempt, answers, final=not manual, now=now)
+    _total(attempt, answers, final=not needs_grading(attempt, answers), now=now)
     db.session.commit()
     if attempt.status == "graded":
         _report(attempt, now)

@@ -7,16 +7,17 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, select, true
 from wtforms import DecimalField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.assessment import attempts as engine
 from lms.assessment import scoring
-from lms.assessment.models import Attempt
+from lms.assessment.models import Attempt, AttemptAnswer
 from lms.assessment.statistics import AttemptScores, summarise
 from lms.auth.models import User
 from lms.catalog.models import Activity, Course
+from lms.catalog.queries import taught_by
 from lms.core.pagination import paginate_rows
 from lms.extensions import db
 from lms.org import permissions
@@ -46,8 +47,8 @@ def _signed_in() -> None:
 def _taught() -> ColumnElement[bool]:
     """Courses the user teaches (reviewers see every course)."""
     if permissions.can_review_courses():
-        return Course.id.is_not(None)
-    return (Course.owner_id == current_user.id) | Course.lecturers.any(id=current_user.id)
+        return true()
+    return taught_by(current_user.id)
 
 
 def _graded_activity(activity_id: int) -> Activity:
@@ -187,8 +188,6 @@ def _question_key(slot: dict) -> str:
 
 
 def _fractions(attempt_ids: list[int]) -> dict[tuple[int, int], float | None]:
-    from lms.assessment.models import AttemptAnswer
-
     out: dict[tuple[int, int], float | None] = {}
     for start in range(0, len(attempt_ids), 500):
         chunk = attempt_ids[start:start + 500]

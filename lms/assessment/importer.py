@@ -91,8 +91,7 @@ def save_questions(questions: list[ParsedQuestion], course_id: int | None,
     try:
         existing = dict(db.session.execute(
             select(QuestionCategory.path, QuestionCategory.id).where(
-                QuestionCategory.course_id.is_(None) if course_id is None
-                else QuestionCategory.course_id == course_id,
+                QuestionCategory.course_id == course_id,  # None: IS NULL, the shared bank
                 QuestionCategory.path.in_(paths))).all())
         for path in sorted(paths - set(existing)):
             row = QuestionCategory(course_id=course_id, path=path)
@@ -123,10 +122,14 @@ def export_gift(course_id: int | None) -> str:
     """A course's bank (None: the shared bank) as a GIFT file, categories included."""
     rows = db.session.scalars(
         select(Question).join(QuestionCategory, QuestionCategory.id == Question.category_id)
-        .where(Question.course_id.is_(None) if course_id is None
-               else Question.course_id == course_id)
+        .where(Question.course_id == course_id)  # None: IS NULL, the shared bank
         .order_by(QuestionCategory.path, Question.id))
-    return dump_gift([ParsedQuestion(
+    return dump_gift([as_parsed(q) for q in rows])
+
+
+def as_parsed(q: Question) -> ParsedQuestion:
+    """A bank question in the GIFT reader's shape (for export, and for an attempt's paper)."""
+    return ParsedQuestion(
         qtype=q.qtype, name=q.name, text=q.text, text_format=q.text_format,
         answers=[Answer(**a) for a in q.body.get("answers", [])],
         pairs=[tuple(p) for p in q.body.get("pairs", [])],
@@ -134,4 +137,3 @@ def export_gift(course_id: int | None) -> str:
         general_feedback=q.body.get("general_feedback", ""),
         general_feedback_format=q.body.get("general_feedback_format", "moodle"),
         category=q.category.path, idnumber=q.idnumber, tags=list(q.tags or []))
-        for q in rows])

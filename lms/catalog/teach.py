@@ -10,7 +10,7 @@ from sqlalchemy import select
 from lms.activities.registry import registry
 from lms.auth.forms import ConfirmForm
 from lms.auth.models import User
-from lms.catalog import services
+from lms.catalog import queries, services
 from lms.catalog.forms import CommentForm, CourseForm, SubjectForm, UploadForm
 from lms.catalog.models import Activity, Course, CourseReview, MediaFile, SubjectCategory
 from lms.catalog.package_files import PackageError, open_zip
@@ -59,8 +59,7 @@ def _course_form(course: Course | None = None) -> CourseForm:
 def courses():
     stmt = select(Course).order_by(Course.updated_at.desc())
     if not permissions.can_review_courses():
-        stmt = stmt.where((Course.owner_id == current_user.id) | Course.lecturers.any(
-            id=current_user.id))
+        stmt = stmt.where(queries.taught_by(current_user.id))
     return render_template("teach/courses.html", page=paginate(stmt),
                            upload=UploadForm(prefix="pkg"))
 

@@ -25,6 +25,8 @@ RANK_LABELS = {"division": _l("Division level"), "section": _l("Section level"),
 
 
 class ExamForm(QuizForm):
+    attempts = None            # one sitting (re-sits are granted, not configured)
+    time_limit_minutes = None  # the duration below
     duration_minutes = IntegerField(_l("Duration in minutes"),
                                     validators=[DataRequired(), NumberRange(min=1, max=600)])
     ranks = SelectMultipleField(_l("Who may sit it: ranks (none chosen: every rank)"),
@@ -41,14 +43,13 @@ class Exam(Quiz):
     template_folder = Path(__file__).parent / "templates"
 
     def validate_config(self, raw, ctx: AuthoringContext, origin: str) -> dict[str, Any]:
-        raw = dict(raw)
-        raw["attempts"] = 1
-        raw.setdefault("review", "never")
-        raw["time_limit_minutes"] = raw.get("duration_minutes") or raw.get("time_limit_minutes")
-        config = super().validate_config(raw, ctx, origin)
+        # An exam is a quiz sat once, its duration being the quiz's time limit.
         duration = number(raw, "duration_minutes", ctx, origin, default=None, low=1, high=600)
         if not duration:
             ctx.problem(_("An exam needs its duration (duration_minutes)."), file=origin)
+        config = super().validate_config(
+            {**raw, "attempts": 1, "time_limit_minutes": duration,
+             "review": raw.get("review") or "never"}, ctx, origin)
         if not config.get("opens_at") or not config.get("closes_at"):
             ctx.problem(_("An exam needs its window: opens_at and closes_at."), file=origin)
         ranks = raw.get("ranks") or []
@@ -57,15 +58,13 @@ class Exam(Quiz):
                           choices=", ".join(RANK_LABELS)), file=origin)
             ranks = []
         max_age = number(raw, "max_age", ctx, origin, default=None, low=18, high=70)
-        config.update(duration_minutes=int(duration or 0), time_limit_minutes=int(duration or 0),
-                      attempts=1, ranks=list(ranks), max_age=int(max_age) if max_age else None)
+        config.update(ranks=list(ranks), max_age=int(max_age) if max_age else None)
         return config
 
     def export(self, config, key):
         fields, files = super().export(config, key)
         fields.pop("attempts", None)
-        fields.pop("time_limit_minutes", None)
-        fields["duration_minutes"] = config.get("duration_minutes")
+        fields["duration_minutes"] = fields.pop("time_limit_minutes", None)
         for name in ("ranks", "max_age"):
             if config.get(name):
                 fields[name] = config[name]
@@ -76,12 +75,12 @@ class Exam(Quiz):
 
     def form_data(self, config):
         data = super().form_data(config)
-        data.update({k: config.get(k) for k in ("duration_minutes", "ranks", "max_age")})
+        data.update(duration_minutes=config.get("time_limit_minutes"),
+                    ranks=config.get("ranks"), max_age=config.get("max_age"))
         return data
 
     def assessment(self, config) -> AssessmentSpec:
         spec = super().assessment(config)
-        spec.attempts = 1
         spec.audience = {"ranks": list(config.get("ranks") or []),
                          "max_age": config.get("max_age")}
         spec.held_results = True
@@ -91,7 +90,8 @@ class Exam(Quiz):
 
     def public_config(self, config):
         data = super().public_config(config)
-        data.update({k: config.get(k) for k in ("duration_minutes", "ranks", "max_age")})
+        data.update(duration_minutes=config.get("time_limit_minutes"),
+                    ranks=config.get("ranks"), max_age=config.get("max_age"))
         return data
 
     def learner_context(self, config, state):

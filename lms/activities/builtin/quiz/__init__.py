@@ -6,6 +6,7 @@ the questions and rules of an attempt.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -140,9 +141,8 @@ class Quiz(ActivityType):
         return progress.get("passed") is True
 
     def assessment(self, config):
-        gift = config.get("gift") or ""
         return AssessmentSpec(
-            questions=parse_gift(gift) if gift.strip() else [],
+            questions=list(_questions(config.get("gift") or "")),
             draws=[(d["category"], d["count"]) for d in config.get("draws") or []],
             pass_score=float(config.get("pass_score", 60)),
             attempts=int(config.get("attempts") or 0),
@@ -160,6 +160,13 @@ class Quiz(ActivityType):
 
     def learner_context(self, config, state):
         return {"quiz": self.public_config(config)}
+
+
+@lru_cache(maxsize=64)
+def _questions(gift: str) -> tuple:
+    """A quiz's fixed questions, parsed once per GIFT text (asking for the rules of an
+    attempt, on every page that shows one, then costs no parsing). Read-only."""
+    return tuple(parse_gift(gift)) if gift.strip() else ()
 
 
 def _draws(value: Any, ctx: AuthoringContext, origin: str) -> list[dict[str, Any]]:
