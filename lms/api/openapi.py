@@ -226,8 +226,11 @@ def openapi_document() -> dict:
                     "id": {"type": "integer"}, "score": {"type": "number"},
                     "max_score": {"type": "number"},
                     "passed": {"type": "boolean", "nullable": True},
-                    "percent": {"type": "number"},
-                    "status": {"type": "string", "enum": ["submitted", "graded"]}}}),
+                    "percent": {"type": "number", "nullable": True},
+                    "status": {"type": "string", "enum": ["submitted", "graded"]},
+                    "held": {"type": "boolean", "description":
+                             "an exam's results wait for the organisation department to "
+                             "publish them: score, percent and passed are null until then"}}}),
                     "401": _ERROR, "404": _ERROR},
             }},
             "/openapi.json": {"get": {
@@ -265,6 +268,11 @@ def openapi_document() -> dict:
                     "percent": {"type": "number", "nullable": True},
                     "review": {"type": "boolean",
                                "description": "correct answers and feedback are included"},
+                    "held": {"type": "boolean", "description":
+                             "once submitted: the results are held until published (exams); "
+                             "score, percent and passed are null meanwhile"},
+                    "certificate": {"type": "string", "description":
+                                    "a passed exam's certificate number, once published"},
                     "questions": {"type": "array", "items": {"type": "object", "properties": {
                         "id": {"type": "integer"}, "type": {"type": "string", "enum": [
                             "multichoice", "multiresponse", "truefalse", "shortanswer",

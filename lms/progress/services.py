@@ -364,14 +364,17 @@ def ensure_state(user: User, activity: Activity) -> int:
 
 def record_result(user: User, activity: Activity, score: float, passed: bool,
                   now: datetime) -> bool:
-    """Keep a graded result in the learner's state (the best score; passed once passed) and
-    complete the activity on a pass. True when this result completed it."""
+    """Keep a graded result in the learner's state (the best score; passed once passed); the
+    activity's type decides from them whether it is complete. True when this completed it."""
     state_id = ensure_state(user, activity)
     state = db.session.get(ActivityState, state_id)
     state.score = score if state.score is None else max(state.score, score)
     state.passed = bool(state.passed) or passed
     db.session.commit()
-    return passed and mark_complete(user, activity, now, state_id=state_id)
+    kind = registry().get(activity.type_key)
+    done = kind is not None and kind.is_complete(
+        activity.config, {"score": state.score, "passed": state.passed})
+    return done and mark_complete(user, activity, now, state_id=state_id)
 
 
 def course_rule_met(course: Course, done_required: int, required: int, done_all: int) -> bool:
