@@ -156,13 +156,13 @@ def assign_demo_course() -> int:
 
     Returns how many cadres it reached (0 when already assigned or the course is missing).
     """
-    from lms.catalog.models import Course
+    from lms.catalog.queries import course_by_slug
     from lms.core.timeutil import local_today
     from lms.progress.assignments import Audience, assign_audience
     from lms.progress.models import Assignment
 
     slug, code = DEMO_ASSIGNMENT
-    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    course = course_by_slug(slug)
     actor = db.session.scalar(select(User).where(User.username == "zzb_admin"))
     unit = services.unit_by_code(code)
     if course is None or actor is None or unit is None or course.status != "published" or \

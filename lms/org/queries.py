@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from lms.auth.models import User
@@ -33,6 +33,22 @@ class CadreFilter:
         )
 
 
+def cadre_clauses(*, unit: Unit | None = None, category_id: int | None = None,
+                  q: str | None = None) -> list[ColumnElement[bool]]:
+    """Filters over cadre profiles joined with their users and units: a unit's subtree, a
+    category, a name or username containing `q`."""
+    clauses: list[ColumnElement[bool]] = []
+    if unit is not None:
+        clauses.append(Unit.path.startswith(unit.path, autoescape=True))
+    if category_id:
+        clauses.append(CadreProfile.user_id.in_(select(cadre_categories.c.cadre_id).where(
+            cadre_categories.c.category_id == category_id)))
+    if q:
+        like = f"%{q}%"
+        clauses.append(or_(User.name.like(like), User.username.like(like)))
+    return clauses
+
+
 def cadre_select(f: CadreFilter, action: str = "cadre.view") -> Select:
     """Cadres the current user may see for `action`, filtered, in unit then name order."""
     stmt = (
@@ -43,19 +59,10 @@ def cadre_select(f: CadreFilter, action: str = "cadre.view") -> Select:
                  selectinload(CadreProfile.categories))
         .where(unit_clause(action))
     )
-    if f.unit_id:
-        unit = db.session.get(Unit, f.unit_id)
-        if unit is not None:
-            stmt = stmt.where(Unit.path.startswith(unit.path, autoescape=True))
-    if f.category_id:
-        stmt = stmt.where(CadreProfile.user_id.in_(
-            select(cadre_categories.c.cadre_id).where(
-                cadre_categories.c.category_id == f.category_id)))
+    unit = db.session.get(Unit, f.unit_id) if f.unit_id else None
+    stmt = stmt.where(*cadre_clauses(unit=unit, category_id=f.category_id, q=f.q))
     if f.rank:
         stmt = stmt.where(CadreProfile.rank == f.rank)
-    if f.q:
-        like = f"%{f.q}%"
-        stmt = stmt.where(or_(User.name.like(like), User.username.like(like)))
     if f.status != "all":
         stmt = stmt.where(User.is_active_flag.is_(f.status == "active"))
     return stmt.order_by(Unit.path, User.username)

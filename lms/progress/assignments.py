@@ -146,16 +146,15 @@ def _common_unit(paths: list[str], actor: User) -> int:
 
 
 def _cover(assignment: Assignment, user_ids: list[int], attempts: int = 3) -> int:
-    """Add targets and enrolments for `user_ids` (those not yet covered); commit."""
+    """Add targets and enrolments for `user_ids` (those not yet covered); commit them.
+    With nothing to add it writes nothing (its callers have committed what they wrote)."""
     if not user_ids:
-        db.session.commit()
         return 0
     covered = set(db.session.scalars(select(AssignmentTarget.user_id).where(
         AssignmentTarget.assignment_id == assignment.id,
         AssignmentTarget.user_id.in_(user_ids))))
     new = [uid for uid in dict.fromkeys(user_ids) if uid not in covered]
     if not new:
-        db.session.commit()
         return 0
     now = utcnow()
     db.session.execute(AssignmentTarget.__table__.insert(), [
@@ -202,14 +201,13 @@ def reach_new_members(user_ids: list[int] | None = None, unit_path: str | None =
             stmt = stmt.where(CadreProfile.user_id.in_(user_ids))
         if unit_path is not None:
             stmt = stmt.where(Unit.path.startswith(unit_path, autoescape=True))
-        ids = list(db.session.scalars(stmt))
-        reached += _cover(assignment, ids)
+        reached += _cover(assignment, list(db.session.scalars(stmt)))
     return reached
 
 
-def assignments_select(action: str = "completion.view"):
+def assignments_select():
     """Assignments over the current user's units or above them (a district-wide assignment
     concerns every unit administrator), newest first."""
     return (select(Assignment).join(Unit, Unit.id == Assignment.unit_id)
-            .where(permissions.overlap_clause(action)).order_by(Assignment.created_at.desc(),
+            .where(permissions.overlap_clause("completion.view")).order_by(Assignment.created_at.desc(),
                                                                 Assignment.id.desc()))

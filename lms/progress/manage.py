@@ -131,7 +131,8 @@ def _report_context(slug: str):
 @bp.route("/completion/<slug>")
 def completion(slug: str):
     course, assignment, f = _report_context(slug)
-    total = report.live_count(course.id)
+    items = catalog_queries.live_activities(course)  # one query: the count and the sessions
+    total = len(items)
     page = paginate_rows(report.report_select(course, f, assignment))
     return render_template(
         "progress/completion.html", course=course, assignment=assignment, f=f,
@@ -139,14 +140,8 @@ def completion(slug: str):
         summary=report.unit_summary(course, f, assignment),
         units=org_queries.unit_choices("completion.view", by_code=True),
         categories=org_services.categories(),
-        statuses=_status_labels(), sessions=_attendance_activities(course))
-
-
-def _attendance_activities(course: Course) -> list[Activity]:
-    """The course's live activities completed by attendance (linked from the report)."""
-    reg = registry()
-    return [a for a in course.activities
-            if not a.retired and reg.supports(a.type_key, ATTENDANCE)]
+        statuses=_status_labels(),
+        sessions=[a for a in items if registry().supports(a.type_key, ATTENDANCE)])
 
 
 def _status_labels() -> dict[str, str]:

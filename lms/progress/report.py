@@ -14,7 +14,8 @@ from lms.catalog.models import Activity, ActivityState, Course
 from lms.catalog.queries import activity_counts
 from lms.extensions import db
 from lms.org import permissions
-from lms.org.models import CadreProfile, Unit, cadre_categories
+from lms.org.models import CadreProfile, Unit
+from lms.org.queries import cadre_clauses
 from lms.progress.models import (
     Assignment,
     AssignmentTarget,
@@ -38,7 +39,7 @@ class ReportFilter:
     @classmethod
     def from_args(cls, args) -> ReportFilter:
         unit, code = None, (args.get("unit") or "").strip()
-        if code:  # a unit code (the API) or id (the page's select)
+        if code:  # a unit code (the page and the API); a bare id is still understood
             unit = db.session.scalar(select(Unit).where(Unit.code == code))
             if unit is None and code.isdigit():
                 unit = db.session.get(Unit, int(code))
@@ -100,8 +101,7 @@ def _progress(course_id: int):
 
 
 def _population(course: Course, f: ReportFilter, assignment: Assignment | None,
-                columns: list, *, with_user: bool = True,
-                action: str = "completion.view") -> Select:
+                columns: list, *, with_user: bool = True) -> Select:
     """`columns` over enrolments in the course of cadres inside the user's scope, filtered.
 
     One flat join (enrolments, users, cadre profiles, units): joining these tables once keeps
@@ -112,18 +112,11 @@ def _population(course: Course, f: ReportFilter, assignment: Assignment | None,
         stmt = stmt.join(User, User.id == Enrolment.user_id)
     stmt = (stmt.join(CadreProfile, CadreProfile.user_id == Enrolment.user_id)
             .join(Unit, Unit.id == CadreProfile.unit_id)
-            .where(Enrolment.course_id == course.id, permissions.unit_clause(action)))
+            .where(Enrolment.course_id == course.id, permissions.unit_clause("completion.view"),
+                   *cadre_clauses(unit=f.unit, category_id=f.category_id, q=f.q)))
     if assignment is not None:
         stmt = stmt.where(Enrolment.user_id.in_(select(AssignmentTarget.user_id).where(
             AssignmentTarget.assignment_id == assignment.id)))
-    if f.unit is not None:
-        stmt = stmt.where(Unit.path.startswith(f.unit.path, autoescape=True))
-    if f.category_id:
-        stmt = stmt.where(CadreProfile.user_id.in_(select(cadre_categories.c.cadre_id).where(
-            cadre_categories.c.category_id == f.category_id)))
-    if f.q:
-        like = f"%{f.q}%"
-        stmt = stmt.where(or_(User.name.like(like), User.username.like(like)))
     return stmt
 
 

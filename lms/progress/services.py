@@ -156,7 +156,7 @@ def _read(user_id: int, activity_id: int) -> _Seen | None:
                  target=Target(aid, course_id, type_key, config, updated_at))
 
 
-def _first_visit(user: User, activity: Activity) -> _Seen:
+def first_visit(user: User, activity: Activity) -> _Seen:
     """Create the learner's state on their first beat here, enrolling them if needed."""
     if enrolment(user, activity.course) is None:
         enrol(user, activity.course)
@@ -222,7 +222,7 @@ def heartbeat(user: User, activity: Activity, *, seq: int, visible: bool,
 
     `age` is how many seconds ago the page took the beat (beats kept while offline).
     """
-    seen = _read(user.id, activity.id) or _first_visit(user, activity)
+    seen = _read(user.id, activity.id) or first_visit(user, activity)
     return apply_beat(user, seen, seq=seq, visible=visible, position=position, age=age,
                       now=now)
 
@@ -359,7 +359,7 @@ def ensure_state(user: User, activity: Activity) -> int:
     """The learner's state row in `activity` (created, enrolling them, on first use)."""
     state_id = db.session.scalar(select(ActivityState.id).where(
         ActivityState.user_id == user.id, ActivityState.activity_id == activity.id))
-    return state_id if state_id is not None else _first_visit(user, activity).state_id
+    return state_id if state_id is not None else first_visit(user, activity).state_id
 
 
 def record_result(user: User, activity: Activity, score: float, passed: bool,
@@ -399,9 +399,14 @@ _DONE = (func.count(ActivityState.completed_at),
          func.count(ActivityState.completed_at).filter(Activity.optional.is_(False)))
 
 
-def complete_course_if_done(user: User, course: Course, now: datetime) -> bool:
-    """When the course's rule is met, mark the enrolment and announce it once."""
-    required = _required_count(course)
+def complete_course_if_done(user: User, course: Course, now: datetime, *,
+                            required: int | None = None) -> bool:
+    """When the course's rule is met, mark the enrolment and announce it once.
+
+    `required` (the course's count of required live activities) may be passed by a caller
+    that checks many learners of one course."""
+    if required is None:
+        required = _required_count(course)
     done_all, done_required, seconds = db.session.execute(
         select(*_DONE, func.coalesce(func.sum(ActivityState.study_seconds), 0))
         .join(Activity, Activity.id == ActivityState.activity_id)
@@ -432,16 +437,24 @@ def record_attendance(activity: Activity, user_ids: list[int], actor: User,
         ActivityState.activity_id == activity.id, ActivityState.user_id.in_(user_ids))))
     db.session.add_all(ActivityState(user_id=uid, activity_id=activity.id)
                        for uid in user_ids if uid not in existing)
-    db.session.execute(
-        update(ActivityState).where(ActivityState.activity_id == activity.id,
-                                    ActivityState.user_id.in_(user_ids),
-                                    ActivityState.completed_at.is_(None))
-        .values(state={"attended": True, "marked_by": actor.id})
-        .execution_options(synchronize_session=False))
-    db.session.commit()
+    db.session.flush()
+    fresh = list(db.session.scalars(select(ActivityState.user_id).where(
+        ActivityState.activity_id == activity.id, ActivityState.user_id.in_(user_ids),
+        ActivityState.completed_at.is_(None))))
     marked = 0
-    for user in db.session.scalars(select(User).where(User.id.in_(user_ids))):
-        marked += mark_complete(user, activity, now)
+    if fresh:
+        marked = db.session.execute(
+            update(ActivityState).where(ActivityState.activity_id == activity.id,
+                                        ActivityState.user_id.in_(fresh),
+                                        ActivityState.completed_at.is_(None))
+            .values(state={"attended": True, "marked_by": actor.id}, completed_at=now)
+            .execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    if fresh:
+        course = activity.course
+        required = _required_count(course)
+        for user in db.session.scalars(select(User).where(User.id.in_(fresh))):
+            complete_course_if_done(user, course, now, required=required)
     return marked
 
 
@@ -465,5 +478,5 @@ def recheck_course(course_id: int, now: datetime | None = None) -> int:
            if course_rule_met(course, done_required, required, done_all)]
     now = now or utcnow()
     for user in db.session.scalars(select(User).where(User.id.in_(due))) if due else []:
-        complete_course_if_done(user, course, now)
+        complete_course_if_done(user, course, now, required=required)
     return len(due)

@@ -6,12 +6,12 @@ from dataclasses import asdict
 from flask import Blueprint, abort, flash, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from sqlalchemy.orm import defer, joinedload, lazyload
 
 from lms.activities.base import TIMED
 from lms.activities.registry import registry
 from lms.catalog.models import Activity, Course
+from lms.catalog.queries import course_by_slug
 from lms.extensions import db
 from lms.org import permissions
 from lms.progress import services
@@ -41,7 +41,7 @@ def _enrolment_lookup():
 @bp.route("/courses/<slug>/enrol", methods=["POST"])
 def enrol(slug: str):
     """A learner enrols themselves in a published course (idempotent)."""
-    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    course = course_by_slug(slug)
     if course is None or not permissions.can_view_course(course):
         abort(404)
     try:
@@ -106,8 +106,8 @@ def beat_from_json(activity_id: int):
             or (position is not None and not _number(position)) or not _number(age):
         abort(400)
     beat = {"seq": seq, "visible": body["visible"], "position": position, "age": float(age)}
-    if seen is None:
-        return services.heartbeat(current_user, activity, **beat)
+    if seen is None:  # the first beat here: create the state (it was just read: not there)
+        seen = services.first_visit(current_user, activity)
     return services.apply_beat(current_user, seen, **beat)
 
 

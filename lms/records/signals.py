@@ -16,8 +16,14 @@ def _course_completed(app, *, user_id: int, course_id: int, title: str, hours: f
                         course_id=course_id, title=title, hours=hours,
                         occurred_on=day,
                         dedupe_key=f"online_course:{course_id}:{user_id}")
+    _add_once(entry)
+
+
+def _add_once(entry: RecordEntry) -> None:
+    """Add an entry to the sender's transaction (the sender commits it with what it
+    announces), unless its fact is already recorded (`dedupe_key` is unique)."""
     try:
-        with db.session.begin_nested():  # the sender commits it with the completion
+        with db.session.begin_nested():
             db.session.add(entry)
     except IntegrityError:  # already written: the same fact is recorded once
         pass
@@ -28,11 +34,7 @@ def _exam_passed(app, *, user_id: int, activity_id: int, title: str, score: floa
     entry = RecordEntry(user_id=user_id, year=passed_on.year, kind="exam", title=title[:200],
                         hours=0.0, occurred_on=passed_on, reference=number,
                         score=round(score, 1), dedupe_key=f"exam:{activity_id}:{user_id}")
-    try:
-        with db.session.begin_nested():
-            db.session.add(entry)
-    except IntegrityError:  # one certificate per exam and cadre
-        pass
+    _add_once(entry)  # one certificate per exam and cadre
 
 
 def connect() -> None:
