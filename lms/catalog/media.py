@@ -98,6 +98,13 @@ def store_stream(stream: BinaryIO, limit: int) -> tuple[str, int]:
     return store_chunks(chunks())
 
 
+def describe(row, sha256: str, size: int, kind: str, mime: str) -> None:
+    """Point a media row at a stored file: its digest, size, kind, type, and its duration
+    read from the stored file's header (never from the browser)."""
+    row.sha256, row.size, row.kind, row.mime = sha256, size, kind, mime
+    row.duration = duration(stored_path(sha256), mime)
+
+
 # ---- durations -----------------------------------------------------------------------------
 # Read from the stored file's own header, never from the browser. Every reader seeks from
 # header to header with small bounded reads and gives up (None) on anything unexpected.

@@ -207,9 +207,9 @@ def import_package(files: PackageFiles, *, actor: User | None = None,
             lecturers.append(user)
 
     planned = _plan_activities(manifest, text, ctx)
-    if count is not None and count > len(planned):
-        ctx.problem(_("completion_count (%(n)d) is more than the %(m)d activities.", n=count,
-                      m=len(planned)), file=MANIFEST)
+    problem = completion_count_problem(count, len(planned))
+    if problem:
+        ctx.problem(problem, file=MANIFEST)
     existing = db.session.scalar(select(Course).where(Course.slug == slug)) if slug else None
     if existing is not None:
         if may_update is not None and not may_update(existing):
@@ -299,6 +299,13 @@ def _plan_activities(manifest: dict, text: str, ctx: PackageContext) -> list[_Pl
     return planned
 
 
+def completion_count_problem(count: int | None, live: int) -> str | None:
+    """What is wrong with a course's "N of M" rule over its `live` activities, if anything."""
+    if count and count > live:
+        return _("completion_count (%(n)d) is more than the %(m)d activities.", n=count, m=live)
+    return None
+
+
 def _store_media(course: Course, files: PackageFiles, ctx: PackageContext) -> dict[str, str]:
     """Store every referenced media file (with its duration from its header); path -> URL."""
     rows = {m.path: m for m in db.session.scalars(
@@ -310,9 +317,7 @@ def _store_media(course: Course, files: PackageFiles, ctx: PackageContext) -> di
             row = MediaFile(course_id=course.id, path=path)
             db.session.add(row)
             rows[path] = row
-        mime = ctx.mimes[path]
-        row.sha256, row.size, row.kind, row.mime = sha, size, kind, mime
-        row.duration = media_store.duration(media_store.stored_path(sha), mime)
+        media_store.describe(row, sha, size, kind, ctx.mimes[path])
     db.session.flush()
     return {path: row.url for path, row in rows.items()}
 

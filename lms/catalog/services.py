@@ -13,7 +13,8 @@ from lms.auth.models import User
 from lms.catalog import media as media_store
 from lms.catalog.models import Activity, Course, CourseReview, MediaFile, SubjectCategory
 from lms.catalog.package_files import MAX_FILE, MAX_MEDIA_FILE, clean_path
-from lms.catalog.packages import SLUG_RE
+from lms.catalog.packages import SLUG_RE, completion_count_problem
+from lms.catalog.queries import activity_counts
 from lms.catalog.search import search_text
 from lms.core.markup import MarkupError, MediaRef, render_markdown
 from lms.core.signals import course_rules_changed
@@ -95,11 +96,12 @@ def save_course(course: Course | None, *, slug: str, title: str, summary: str,
     if ctx.problems:
         db.session.rollback()
         raise CourseError(ctx.problems)
-    live = sum(1 for a in course.activities if not a.retired)
-    if completion_count and completion_count > live:
+    problem = completion_count_problem(
+        completion_count, activity_counts([course.id]).get(course.id, 0)
+        if completion_count else 0)
+    if problem:
         db.session.rollback()
-        raise CourseError([_("completion_count (%(n)d) is more than the %(m)d activities.",
-                             n=completion_count, m=live)])
+        raise CourseError([problem])
     course.title, course.summary, course.summary_html = title.strip(), summary, html
     course.category, course.required, course.hours = category, required, hours
     course.completion_count = completion_count or None
@@ -198,8 +200,7 @@ def upload_media(course: Course, filename: str, stream: BinaryIO) -> MediaFile:
     if row is None:
         row = MediaFile(course_id=course.id, path=path)
         db.session.add(row)
-    row.sha256, row.size, row.kind, row.mime = sha, size, kind, mime
-    row.duration = media_store.duration(media_store.stored_path(sha), mime)  # never the browser's
+    media_store.describe(row, sha, size, kind, mime)  # the duration from the file itself
     db.session.commit()
     return row
 
