@@ -31,6 +31,8 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
+from results_file import write_results  # bench/, the script's own folder
+
 HERE = Path(__file__).resolve().parent
 PEERS_LIB = Path(os.environ.get("PEERS_LIB", "/work/shared/peers/lib"))
 GRACE_S = 5  # wrk runs this much longer than the script, which stops itself at an answer
@@ -241,10 +243,9 @@ def cmd_report(a: argparse.Namespace) -> None:
               f"{r['p99_ms']:>8.1f} {r['errors']:>6} {bare_rps:>8} {bare_p99:>9} {shown:>6}")
     for db, c in checks.items():
         print(f"{db}: correctness {c['verdict'] if c else 'not checked'}")
-    doc = {"benchmark": "bench/heartbeat", "results": rows, "bare_beat": list(bare.values()),
-           "correctness": checks, **dict(kv.split("=", 1) for kv in a.extra)}
-    Path(a.out).write_text(json.dumps(doc, indent=1))
-    print(f"JSON written to {a.out}")
+    write_results(a.out, benchmark="bench/heartbeat", results=rows,
+                  bare_beat=list(bare.values()), correctness=checks,
+                  **dict(kv.split("=", 1) for kv in a.extra))
 
 
 def main() -> None:
