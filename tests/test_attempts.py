@@ -351,3 +351,19 @@ def test_only_the_courses_lecturers_grade(app, quiz, auth, client, make_user):
     assert client.get(f"/teach/grading/{attempt_id}").status_code == 404
     assert client.post(f"/teach/grading/{attempt_id}/7",
                        data={"s7-mark": "1", "s7-comment": "x"}).status_code == 404
+
+
+def test_results_show_each_questions_difficulty(app, quiz, auth, client):
+    activity_id = quiz()
+    with app.app_context():
+        activity = db.session.get(Activity, activity_id)
+        right = engine.start_or_resume(_user("learn"), activity)
+        _answer_all(right)
+        engine.finish(right)
+        wrong = engine.start_or_resume(_user("other"), activity)
+        engine.save_answers(wrong, {s["slot"]: None for s in wrong.slots})
+        engine.finish(wrong)
+    auth.login("teacher")
+    html = client.get(f"/teach/activities/{activity_id}/results").get_data(as_text=True)
+    assert html.count("50.0%") >= 6  # each of the six questions: one of two learners right
+    assert "单选" in html and "李学员" in html and "王学员" in html

@@ -136,6 +136,16 @@ def build_paper(spec: AssessmentSpec, course_id: int, rng: random.Random) -> lis
             for n, (q, qid) in enumerate(items, start=1)]
 
 
+def question_key(slot: dict) -> str:
+    """The same question across attempts: its bank id, or its name in the activity's file."""
+    return f"bank:{slot['qid']}" if slot.get("qid") else f"quiz:{slot['name']}"
+
+
+def paper_index(slots: list[dict]) -> list[list]:
+    """[slot, question key, mark, name] of each scored slot (see `Attempt.items`)."""
+    return [[s["slot"], question_key(s), s["mark"], s["name"]] for s in slots if s["mark"] > 0]
+
+
 # ---- what the learner sees -----------------------------------------------------------------
 
 def public_slot(slot: dict) -> dict[str, Any]:
@@ -280,7 +290,7 @@ def start_or_resume(user: User, activity: Activity, now: datetime | None = None,
         deadline = spec.closes_at
     attempt = Attempt(activity_id=activity.id, user_id=user.id, number=used + 1,
                       status="open", started_at=now, deadline_at=deadline, slots=slots,
-                      max_score=sum(s["mark"] for s in slots))
+                      items=paper_index(slots), max_score=sum(s["mark"] for s in slots))
     db.session.add(attempt)
     try:
         db.session.flush()

@@ -123,22 +123,22 @@ def results(activity_id: int):
     discrimination, the most-missed questions)."""
     activity = _graded_activity(activity_id)
     engine.close_expired(activity.id)
+    newest = (select(Attempt.id)
+              .where(Attempt.activity_id == activity.id, Attempt.status == "graded")
+              .order_by(Attempt.id.desc()).limit(STATS_LIMIT).scalar_subquery())
     finished = db.session.execute(
-        select(Attempt.id, Attempt.slots, Attempt.score, Attempt.max_score)
-        .where(Attempt.activity_id == activity.id, Attempt.status == "graded")
-        .order_by(Attempt.id.desc()).limit(STATS_LIMIT)).all()
-    fractions = _fractions([row.id for row in finished])
+        select(Attempt.id, Attempt.items, Attempt.score, Attempt.max_score)
+        .where(Attempt.id.in_(newest)).order_by(Attempt.id.desc())).all()
+    fractions = {(a, s): f for a, s, f in db.session.execute(
+        select(AttemptAnswer.attempt_id, AttemptAnswer.slot, AttemptAnswer.fraction)
+        .where(AttemptAnswer.attempt_id.in_(newest)))}
     names: dict[str, str] = {}
     scores = []
     for row in finished:
         items = {}
-        for slot in row.slots:
-            if slot["mark"] <= 0:
-                continue
-            key = _question_key(slot)
-            names.setdefault(key, slot["name"])
-            items[key] = (slot["mark"] * (fractions.get((row.id, slot["slot"])) or 0.0),
-                          slot["mark"])
+        for slot, key, mark, name in row.items:
+            names.setdefault(key, name)
+            items[key] = (mark * (fractions.get((row.id, slot)) or 0.0), mark)
         scores.append(AttemptScores(row.score or 0.0, row.max_score, items))
     stats = summarise(scores)
     stmt = (select(Attempt.id, Attempt.number, Attempt.status, Attempt.score,
@@ -180,18 +180,3 @@ def resit(activity_id: int):
         engine.grant_resit(activity, user, current_user, form.reason.data or "")
         flash(_("A re-sit was granted to %(name)s.", name=user.name), "success")
     return redirect(url_for("grading.results", activity_id=activity.id))
-
-
-def _question_key(slot: dict) -> str:
-    """The same question across attempts: its bank id, or its name in the quiz's file."""
-    return f"bank:{slot['qid']}" if slot.get("qid") else f"quiz:{slot['name']}"
-
-
-def _fractions(attempt_ids: list[int]) -> dict[tuple[int, int], float | None]:
-    out: dict[tuple[int, int], float | None] = {}
-    for start in range(0, len(attempt_ids), 500):
-        chunk = attempt_ids[start:start + 500]
-        out.update(((a, s), f) for a, s, f in db.session.execute(
-            select(AttemptAnswer.attempt_id, AttemptAnswer.slot, AttemptAnswer.fraction)
-            .where(AttemptAnswer.attempt_id.in_(chunk))))
-    return out

@@ -75,6 +75,9 @@ class Attempt(db.Model):
     submitted_at: Mapped[datetime | None]
     graded_at: Mapped[datetime | None]
     slots: Mapped[list] = mapped_column(JSON, default=list)
+    # The paper's index for statistics, fixed with it: [slot, question key, mark, name] of
+    # each scored slot, so results read a few bytes per attempt rather than whole papers.
+    items: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     score: Mapped[float | None]
     max_score: Mapped[float] = mapped_column(default=0.0)
     passed: Mapped[bool | None]
