@@ -17,11 +17,16 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from markupsafe import Markup
 from sqlalchemy import Select, Text, cast, or_, select
-from sqlalchemy.orm import contains_eager
 from werkzeug.wrappers import Response
 from wtforms import SelectField, SubmitField
 
-from lms.assessment.importer import QuestionImportError, export_gift, format_for, import_file
+from lms.assessment.importer import (
+    QuestionImportError,
+    bank_select,
+    export_gift,
+    format_for,
+    import_file,
+)
 from lms.assessment.models import Question, QuestionCategory
 from lms.assessment.xlsx import template_bytes
 from lms.auth.forms import ConfirmForm
@@ -87,10 +92,6 @@ class Bank:
         if self.course is None:
             return url_for("bank.shared_export")
         return url_for("bank.course_export", course_id=self.course.id)
-
-    def scope(self, column):
-        """A clause keeping the rows of this bank."""
-        return column.is_(None) if self.course is None else column == self.course.id
 
 
 @bp.before_request
@@ -202,9 +203,7 @@ def _filters() -> Filters:
 
 
 def _questions(bank: Bank, f: Filters, categories: list[QuestionCategory]) -> Select:
-    stmt = (select(Question).join(Question.category).options(contains_eager(Question.category))
-            .where(bank.scope(Question.course_id))
-            .order_by(QuestionCategory.path, Question.id))
+    stmt = bank_select(bank.course_id)
     chosen = next((c for c in categories if c.id == f.category_id), None)
     if chosen is not None:  # the category and those below it
         stmt = stmt.where(or_(QuestionCategory.id == chosen.id,
@@ -245,7 +244,7 @@ def _bank_page(bank: Bank):
                     return redirect(bank.url())
         status = 400
     categories = list(db.session.scalars(
-        select(QuestionCategory).where(bank.scope(QuestionCategory.course_id))
+        select(QuestionCategory).where(QuestionCategory.course_id == bank.course_id)
         .order_by(QuestionCategory.path)))
     f = _filters()
     page = paginate(_questions(bank, f, categories))

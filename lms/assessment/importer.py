@@ -10,7 +10,8 @@ from dataclasses import asdict
 from pathlib import PurePath
 
 from flask_babel import gettext as _
-from sqlalchemy import insert, select
+from sqlalchemy import Select, insert, select
+from sqlalchemy.orm import contains_eager
 
 from lms.activities.builtin.quiz.gift import Answer, GiftErrors, dump_gift, parse_gift
 from lms.activities.builtin.quiz.gift import Question as ParsedQuestion
@@ -93,11 +94,12 @@ def save_questions(questions: list[ParsedQuestion], course_id: int | None,
             select(QuestionCategory.path, QuestionCategory.id).where(
                 QuestionCategory.course_id == course_id,  # None: IS NULL, the shared bank
                 QuestionCategory.path.in_(paths))).all())
-        for path in sorted(paths - set(existing)):
-            row = QuestionCategory(course_id=course_id, path=path)
-            db.session.add(row)
-            db.session.flush()
-            existing[path] = row.id
+        new = [QuestionCategory(course_id=course_id, path=path)
+               for path in sorted(paths - set(existing))]
+        if new:
+            db.session.add_all(new)
+            db.session.flush()  # one flush gives every new category its id
+            existing.update((row.path, row.id) for row in new)
         now = utcnow()
         db.session.execute(insert(Question), [{
             "course_id": course_id, "category_id": existing[q.category or DEFAULT_CATEGORY],
@@ -118,13 +120,17 @@ def _body(q: ParsedQuestion) -> dict:
             "general_feedback_format": q.general_feedback_format}
 
 
+def bank_select(course_id: int | None) -> Select:
+    """The questions of a course's bank (None: the shared bank) with their categories, in
+    category order: one join, which also loads each question's category."""
+    return (select(Question).join(Question.category).options(contains_eager(Question.category))
+            .where(Question.course_id == course_id)  # None: IS NULL, the shared bank
+            .order_by(QuestionCategory.path, Question.id))
+
+
 def export_gift(course_id: int | None) -> str:
     """A course's bank (None: the shared bank) as a GIFT file, categories included."""
-    rows = db.session.scalars(
-        select(Question).join(QuestionCategory, QuestionCategory.id == Question.category_id)
-        .where(Question.course_id == course_id)  # None: IS NULL, the shared bank
-        .order_by(QuestionCategory.path, Question.id))
-    return dump_gift([as_parsed(q) for q in rows])
+    return dump_gift([as_parsed(q) for q in db.session.scalars(bank_select(course_id))])
 
 
 def as_parsed(q: Question) -> ParsedQuestion:
