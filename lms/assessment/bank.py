@@ -236,9 +236,7 @@ def _bank_page(bank: Bank):
                     sheet = fmt == "xlsx"
                     count = import_file(data, name, fmt, bank.course_id, current_user.id)
                 except QuestionImportError as exc:
-                    cells = getattr(exc, "cells", None)
-                    problems = ([(p.row, p.column, p.message) for p in cells] if cells
-                                else [(line, "", message) for line, message in exc.problems])
+                    problems = exc.rows
                 else:
                     flash(_("Imported %(n)d questions.", n=count), "success")
                     return redirect(bank.url())

@@ -15,6 +15,7 @@ from sqlalchemy.orm import contains_eager
 
 from lms.activities.builtin.quiz.gift import Answer, GiftErrors, dump_gift, parse_gift
 from lms.activities.builtin.quiz.gift import Question as ParsedQuestion
+from lms.assessment.aiken import parse_aiken
 from lms.assessment.models import Question, QuestionCategory
 from lms.core.timeutil import utcnow
 from lms.extensions import db
@@ -31,6 +32,11 @@ class QuestionImportError(ValueError):
         self.problems = problems
         super().__init__("\n".join(f"line {n}: {m}" if n else m for n, m in problems))
 
+    @property
+    def rows(self) -> list[tuple[int | None, str, str]]:
+        """Every problem as (line, column, message); a text file has no columns."""
+        return [(line, "", message) for line, message in self.problems]
+
 
 def format_for(filename: str, chosen: str | None = None) -> str:
     """The format named, or the one the file's suffix says; QuestionImportError when neither."""
@@ -44,19 +50,11 @@ def format_for(filename: str, chosen: str | None = None) -> str:
 def parse(text: str, fmt: str) -> list[ParsedQuestion]:
     """Parse a whole text file (gift or aiken); QuestionImportError with every problem and
     its line."""
-    if fmt == "aiken":
-        from lms.assessment.aiken import parse_aiken as parser
-    else:
-        parser = parse_gift
+    parser = parse_aiken if fmt == "aiken" else parse_gift
     try:
-        questions = parser(text.lstrip("\ufeff"))
-    except GiftErrors as exc:
+        questions = parser(text)  # both parsers drop a byte-order mark
+    except GiftErrors as exc:  # AikenErrors is one too
         raise QuestionImportError([(e.line, e.message) for e in exc.errors]) from exc
-    except ValueError as exc:  # the Aiken parser's own errors carry `.errors` the same way
-        errors = getattr(exc, "errors", None)
-        if errors:
-            raise QuestionImportError([(e.line, e.message) for e in errors]) from exc
-        raise QuestionImportError([(None, str(exc))]) from exc
     if not questions:
         raise QuestionImportError([(None, _("The file holds no questions."))])
     return questions

@@ -79,6 +79,11 @@ class SheetImportError(QuestionImportError):
         super().__init__([(p.row, f"{p.column}: {p.message}" if p.column else p.message)
                           for p in cells])
 
+    @property
+    def rows(self) -> list[tuple[int | None, str, str]]:
+        """Every problem as (row, column header, message)."""
+        return [(p.row, p.column, p.message) for p in self.cells]
+
 
 def column_title(key: str) -> str:
     """The header of a column in the current language."""
