@@ -42,7 +42,7 @@ class _Draft:
     answer: tuple[int, str] | None = None  # (line, what follows `ANSWER:`)
 
 
-def _default_name(text: str) -> str:
+def default_name(text: str) -> str:
     """The name of a question without one: its text on one line, cut at 80 characters, as the
     GIFT parser makes it (without its removal of HTML tags: Aiken text is plain, and `3 < 5`
     is not a tag)."""
@@ -155,5 +155,5 @@ def _question(block: list[tuple[int, str]]) -> Question:
     answers = [Answer(option, 1.0 if seen == letter else 0.0, text_format="plain",
                       feedback_format="plain")
                for _, seen, option in draft.options]
-    return Question("multichoice", _default_name(text), text, text_format="plain",
+    return Question("multichoice", default_name(text), text, text_format="plain",
                     answers=answers, line=draft.first)

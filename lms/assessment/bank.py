@@ -34,9 +34,10 @@ from lms.catalog.models import Course
 from lms.core.forms import select_choices
 from lms.core.markup import render_text
 from lms.core.pagination import paginate
+from lms.core.urls import safe_local_path
 from lms.extensions import db
 from lms.org import permissions
-from lms.org.tabular import XLSX, download
+from lms.org.tabular import XLSX, download, read_upload
 
 bp = Blueprint("bank", __name__, url_prefix="/teach/questions")
 
@@ -165,13 +166,7 @@ def delete(question_id: int):
         db.session.delete(question)
         db.session.commit()
         flash(_("Question deleted."), "success")
-    target = request.form.get("next")
-    return redirect(target if _local(target) else bank.url())
-
-
-def _local(target: str | None) -> bool:
-    """Only paths on this site are followed after a delete."""
-    return bool(target) and target.startswith("/") and not target.startswith(("//", "/\\"))
+    return redirect(safe_local_path(request.form.get("next"), bank.url()))
 
 
 def _export(bank: Bank) -> Response:
@@ -228,7 +223,7 @@ def _bank_page(bank: Bank):
         if not bank.may_manage:
             abort(404)
         if form.validate_on_submit():
-            data, name = _upload(form)
+            data, name = read_upload(form.file, MAX_BYTES)
             if data is not None:
                 try:
                     fmt = format_for(name, None if form.format.data == "auto"
@@ -251,16 +246,6 @@ def _bank_page(bank: Bank):
         types=TYPE_LABELS, form=form, problems=problems, sheet=sheet,
         previews={q.id: _preview(q) for q in page.items},
     ), status
-
-
-def _upload(form: QuestionImportForm) -> tuple[bytes | None, str]:
-    """The uploaded file's bytes, refused when larger than the limit."""
-    upload = form.file.data
-    data = upload.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        form.file.errors.append(_("The file is larger than %(mb)d MB.", mb=MAX_BYTES // 2**20))
-        return None, upload.filename or ""
-    return data, upload.filename or ""
 
 
 def _html(text: str, text_format: str) -> Markup:

@@ -20,13 +20,21 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from lms.activities.builtin.quiz.gift import Answer
 from lms.activities.builtin.quiz.gift import Question as ParsedQuestion
+from lms.assessment.aiken import default_name
 from lms.assessment.importer import QuestionImportError
-from lms.org.tabular import Column, TableError, read_rows, records, xlsx_bytes
+from lms.org.tabular import (
+    Column,
+    TableError,
+    cell_text,
+    column_title,
+    read_rows,
+    records,
+    xlsx_bytes,
+)
 
 LETTERS = "ABCDEFGH"
 COLUMNS = [
@@ -85,32 +93,14 @@ class SheetImportError(QuestionImportError):
         return [(p.row, p.column, p.message) for p in self.cells]
 
 
-def column_title(key: str) -> str:
-    """The header of a column in the current language."""
-    locale = str(get_locale() or "zh_CN")
-    for col in COLUMNS:
-        if col.key == key:
-            return col.zh if locale.startswith("zh") else col.en
-    return key
-
-
 def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
+    if isinstance(value, bool):  # a TRUE or FALSE cell, such as a true/false answer
         return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # spreadsheets turn whole numbers into floats
-    return str(value).strip()
+    return cell_text(value)
 
 
 def _key(value: object) -> str:
     return unicodedata.normalize("NFKC", _text(value)).casefold()
-
-
-def _name(text: str) -> str:
-    """The name of a question: its text on one line, cut at 80 characters."""
-    return " ".join(text.split())[:80].rstrip() or "question"
 
 
 def parse_sheet(data: bytes, filename: str) -> list[ParsedQuestion]:
@@ -139,7 +129,7 @@ def _row(number: int, rec: dict) -> tuple[ParsedQuestion | None, list[SheetProbl
     problems: list[SheetProblem] = []
 
     def bad(key: str, message: str) -> None:
-        problems.append(SheetProblem(number, column_title(key), message))
+        problems.append(SheetProblem(number, column_title(COLUMNS, key), message))
 
     raw_type = _text(rec.get("type"))
     qtype = TYPES.get(_key(raw_type))
@@ -171,7 +161,7 @@ def _row(number: int, rec: dict) -> tuple[ParsedQuestion | None, list[SheetProbl
     if problems or qtype is None:
         return None, problems
     return ParsedQuestion(
-        qtype=qtype, name=_name(text), text=text, text_format=FORMAT, answers=answers,
+        qtype=qtype, name=default_name(text), text=text, text_format=FORMAT, answers=answers,
         general_feedback=_text(rec.get("feedback")), category=category, tags=tags, line=number,
         general_feedback_format=FORMAT), []
 

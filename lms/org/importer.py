@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import current_app
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import insert, select
 from sqlalchemy.orm import selectinload
@@ -19,7 +18,7 @@ from lms.extensions import db
 from lms.org import labels
 from lms.org.models import CadreProfile, Category, RoleGrant, Unit, cadre_categories
 from lms.org.services import OrgError, create_unit
-from lms.org.tabular import Column, TableError, read_rows, records
+from lms.org.tabular import Column, TableError, cell_text, column_title, read_rows, records
 
 UNIT_COLUMNS = [
     Column("code", "单位代码", "Code", True),
@@ -68,11 +67,7 @@ class RowError:
 
     def title(self, columns: list[Column]) -> str:
         """The column's header in the current language."""
-        locale = str(get_locale() or "zh_CN")
-        for col in columns:
-            if col.key == self.field:
-                return col.zh if locale.startswith("zh") else col.en
-        return self.field
+        return column_title(columns, self.field)
 
 
 @dataclass
@@ -87,6 +82,10 @@ class ImportResult:
     def ok(self) -> bool:
         return not self.errors
 
+    def rows(self, columns: list[Column]) -> list[tuple[int, str, str]]:
+        """The problems as (row, column header in the current language, message)."""
+        return [(e.row, e.title(columns), e.message) for e in self.errors]
+
 
 def _file_rows(data: bytes, filename: str, result: ImportResult) -> list[list[object]] | None:
     try:
@@ -94,14 +93,6 @@ def _file_rows(data: bytes, filename: str, result: ImportResult) -> list[list[ob
     except TableError as exc:
         result.errors.append(RowError(0, "", str(exc)))
         return None
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # spreadsheets turn numeric codes into floats
-    return str(value).strip()
 
 
 def parse_date(value: object) -> date | None:
@@ -112,7 +103,7 @@ def parse_date(value: object) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
-    text = _text(value)
+    text = cell_text(value)
     m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", text) or re.fullmatch(
         r"(\d{4})(\d{2})(\d{2})", text)
     if not m:
@@ -138,7 +129,7 @@ class _Coder:
                                   "部门": "department", "社区": "community", "科室": "office"})
 
     def code(self, key: str, value: object) -> str | None:
-        text = _text(value).lower()
+        text = cell_text(value).lower()
         return self.maps[key].get(text)
 
 
@@ -160,8 +151,8 @@ def import_units(data: bytes, filename: str,
     pending: dict[str, tuple[int, str, str, str]] = {}
     try:
         for number, rec in records(rows, UNIT_COLUMNS):
-            code, name, parent = _text(rec.get("code")), _text(rec.get("name")), \
-                _text(rec.get("parent"))
+            code, name, parent = cell_text(rec.get("code")), cell_text(rec.get("name")), \
+                cell_text(rec.get("parent"))
             kind = coder.code("kind", rec.get("kind"))
             if not code:
                 result.errors.append(RowError(number, "code", _("This field is required.")))
@@ -172,7 +163,7 @@ def import_units(data: bytes, filename: str,
                 result.errors.append(RowError(number, "name", _("This field is required.")))
             if kind is None:
                 result.errors.append(RowError(number, "kind", _("Unknown unit kind: %(kind)s",
-                                                                 kind=_text(rec.get("kind")))))
+                                                                 kind=cell_text(rec.get("kind")))))
             if code and code not in existing:
                 pending.setdefault(code, (number, name, kind or "", parent))
     except TableError as exc:
@@ -243,7 +234,7 @@ def import_cadres(data: bytes, filename: str,
     except TableError as exc:
         result.errors.append(RowError(1, "", str(exc)))
         return result
-    usernames = [_text(r.get("username")) for _n, r in parsed]
+    usernames = [cell_text(r.get("username")) for _n, r in parsed]
     existing = _existing_profiles([u for u in usernames if u])
     seen: dict[str, int] = {}
     good: list[_CadreRow] = []
@@ -253,7 +244,7 @@ def import_cadres(data: bytes, filename: str,
         def bad(header: str, message: str, errs=errs, number=number) -> None:
             errs.append(RowError(number, header, message))
 
-        username = _text(rec.get("username"))
+        username = cell_text(rec.get("username"))
         if not username:
             bad("username", _("This field is required."))
         elif not USERNAME_RE.match(username):
@@ -262,24 +253,24 @@ def import_cadres(data: bytes, filename: str,
             bad("username", _("Repeats row %(row)d.", row=seen[username]))
         else:
             seen[username] = number
-        name = _text(rec.get("name"))
+        name = cell_text(rec.get("name"))
         if not name:
             bad("name", _("This field is required."))
         elif len(name) > 64:
             bad("name", _("Too long."))
-        unit = units.get(_text(rec.get("unit")))
+        unit = units.get(cell_text(rec.get("unit")))
         if unit is None:
-            bad("unit", _("No unit has the code %(code)s.", code=_text(rec.get("unit"))))
+            bad("unit", _("No unit has the code %(code)s.", code=cell_text(rec.get("unit"))))
         elif may_import and not may_import(unit):
             bad("unit", _("You may not manage cadres of %(code)s.", code=unit.code))
         old = existing.get(username)
         if old is not None and may_import and not may_import(old.unit):
             bad("username", _("The username %(u)s is taken.", u=username))
         values: dict = {"username": username, "name": name, "unit_id": unit.id if unit else None,
-                        "position": _text(rec.get("position"))[:128] or None}
+                        "position": cell_text(rec.get("position"))[:128] or None}
         for key, header in (("gender", "gender"), ("rank", "rank"), ("education", "education"),
                             ("party_status", "party_status"), ("title_level", "title_level")):
-            raw = _text(rec.get(key))
+            raw = cell_text(rec.get(key))
             if not raw:
                 values[key] = "none" if key in ("rank", "title_level") else None
                 continue
@@ -293,9 +284,9 @@ def import_cadres(data: bytes, filename: str,
                 bad("birth_date", _("The date is out of range."))
         except ValueError:
             bad("birth_date", _("Not a date: %(v)s (use YYYY-MM-DD)",
-                                v=_text(rec.get("birth_date"))))
+                                v=cell_text(rec.get("birth_date"))))
         category_ids = []
-        for token in filter(None, _CATEGORY_SPLIT.split(_text(rec.get("categories")))):
+        for token in filter(None, _CATEGORY_SPLIT.split(cell_text(rec.get("categories")))):
             cid = cats.get(token) or cats.get(token.lower())
             if cid is None:
                 bad("categories", _("Unknown category: %(v)s", v=token))

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from flask import Response
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook
 
@@ -23,6 +24,36 @@ class Column:
     zh: str
     en: str
     required: bool = False
+
+
+def column_title(columns: Sequence[Column], key: str) -> str:
+    """The header of a column in the current language (the key itself if no column has it)."""
+    locale = str(get_locale() or "zh_CN")
+    for col in columns:
+        if col.key == key:
+            return col.zh if locale.startswith("zh") else col.en
+    return key
+
+
+def cell_text(value: object) -> str:
+    """A cell as trimmed text: "" for an empty cell, whole numbers without ".0"."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # spreadsheets turn whole numbers (codes, years) into floats
+    return str(value).strip()
+
+
+def read_upload(field, limit: int) -> tuple[bytes | None, str]:
+    """An uploaded file's bytes and name; None (with the error on the form field) when it is
+    larger than `limit` bytes."""
+    upload = field.data
+    name = upload.filename or ""
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        field.errors.append(_("The file is larger than %(mb)d MB.", mb=limit // 2**20))
+        return None, name
+    return data, name
 
 
 def _cell(value) -> object:

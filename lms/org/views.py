@@ -25,7 +25,7 @@ from lms.extensions import db
 from lms.org import importer, labels, permissions, queries, services
 from lms.org.forms import CadreForm, GrantForm, ImportForm, UnitForm
 from lms.org.models import CadreProfile, RoleGrant, Unit
-from lms.org.tabular import XLSX, csv_bytes, download, xlsx_bytes
+from lms.org.tabular import XLSX, csv_bytes, download, read_upload, xlsx_bytes
 
 bp = Blueprint("org", __name__, url_prefix="/admin")
 
@@ -357,14 +357,8 @@ def _template_response(kind: str, fmt: str, headers, example, columns) -> Respon
 
 def _read_upload(form: ImportForm) -> tuple[bytes | None, str]:
     """The uploaded file's bytes, refused when too large or of the wrong type."""
-    upload = form.file.data
-    name = upload.filename or ""
-    limit = current_app.config["LMS_IMPORT_MAX_BYTES"]
-    data = upload.read(limit + 1)
-    if len(data) > limit:
-        form.file.errors.append(_("The file is larger than %(mb)d MB.", mb=limit // 2**20))
-        return None, name
-    if not name.lower().endswith((".xlsx", ".csv")):
+    data, name = read_upload(form.file, current_app.config["LMS_IMPORT_MAX_BYTES"])
+    if data is not None and not name.lower().endswith((".xlsx", ".csv")):
         form.file.errors.append(_("Only .xlsx and .csv files can be imported."))
         return None, name
     return data, name
