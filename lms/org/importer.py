@@ -6,18 +6,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import insert, select
 from sqlalchemy.orm import selectinload
 
 from lms.auth.models import User, new_session_token
-from lms.core.signals import cadres_changed
 from lms.core.timeutil import utcnow
 from lms.extensions import db
 from lms.org import labels
 from lms.org.models import CadreProfile, Category, RoleGrant, Unit, cadre_categories
-from lms.org.services import OrgError, create_unit
+from lms.org.services import OrgError, announce, create_unit
 from lms.org.tabular import Column, TableError, cell_text, column_title, read_rows, records
 
 UNIT_COLUMNS = [
@@ -367,4 +365,4 @@ def _write_cadres(rows: list[_CadreRow], existing: dict[str, CadreProfile],
     changed = [ids[r.values["username"]] for r in new] if new else []
     changed += [existing[r.values["username"]].user_id for r in rows
                 if r.values["username"] in existing]
-    cadres_changed.send(current_app._get_current_object(), user_ids=changed, unit_path=None)
+    announce(user_ids=changed)

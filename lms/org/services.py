@@ -87,7 +87,7 @@ def move_unit(unit: Unit, new_parent: Unit) -> None:
     unit.parent_id = new_parent.id
     db.session.commit()
     db.session.expire_all()
-    _announce(unit_path=new_path)
+    announce(unit_path=new_path)
 
 
 # ---- cadres ------------------------------------------------------------------------------
@@ -128,7 +128,7 @@ def create_cadre(data: CadreData, password: str | None = None) -> User:
     db.session.add(profile)
     db.session.add(RoleGrant(user=user, role="learner", unit=data.unit))
     db.session.commit()
-    _announce(user_ids=[user.id])
+    announce(user_ids=[user.id])
     return user
 
 
@@ -150,7 +150,7 @@ def update_cadre(profile: CadreProfile, data: CadreData) -> None:
             if grant.role == "learner":
                 grant.unit = data.unit
     db.session.commit()
-    _announce(user_ids=[profile.user_id])
+    announce(user_ids=[profile.user_id])
 
 
 def add_account(username: str, name: str, password_hash: str | None, role: str,
@@ -175,10 +175,10 @@ def set_active(user: User, active: bool) -> None:
         user.session_token = new_session_token()  # ends the user's sessions at once
     db.session.commit()
     if active:
-        _announce(user_ids=[user.id])
+        announce(user_ids=[user.id])
 
 
-def _announce(*, user_ids: list[int] | None = None, unit_path: str | None = None) -> None:
+def announce(*, user_ids: list[int] | None = None, unit_path: str | None = None) -> None:
     """Tell other modules (assignments) which cadres changed."""
     cadres_changed.send(current_app._get_current_object(), user_ids=user_ids,
                         unit_path=unit_path)
