@@ -74,10 +74,7 @@ class Exam(Quiz):
         return ExamForm
 
     def form_data(self, config):
-        data = super().form_data(config)
-        data.update(duration_minutes=config.get("time_limit_minutes"),
-                    ranks=config.get("ranks"), max_age=config.get("max_age"))
-        return data
+        return {**super().form_data(config), **_exam_fields(config)}
 
     def assessment(self, config) -> AssessmentSpec:
         spec = super().assessment(config)
@@ -89,10 +86,14 @@ class Exam(Quiz):
         return spec
 
     def public_config(self, config):
-        data = super().public_config(config)
-        data.update(duration_minutes=config.get("time_limit_minutes"),
-                    ranks=config.get("ranks"), max_age=config.get("max_age"))
-        return data
+        return {**super().public_config(config), **_exam_fields(config)}
 
     def learner_context(self, config, state):
         return {"exam": self.public_config(config), "rank_labels": RANK_LABELS}
+
+
+def _exam_fields(config: dict[str, Any]) -> dict[str, Any]:
+    """An exam's own settings as its form and learners see them (the duration is stored as
+    the quiz's time limit)."""
+    return {"duration_minutes": config.get("time_limit_minutes"),
+            "ranks": config.get("ranks"), "max_age": config.get("max_age")}
