@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import io
 import os
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -141,25 +143,34 @@ def district(make_unit, make_user) -> dict[str, int]:
 
 @pytest.fixture
 def page_queries(app):
-    """GET a page with a client; return (SQL statements run, response bytes)."""
-    from sqlalchemy import event
+    """GET a page with a client; return (SQL statements it ran, response bytes)."""
 
     def run(client: FlaskClient, url: str) -> tuple[int, int]:
-        statements = []
-        with app.app_context():
-            engine = db.engine
-
-        def count(*_args) -> None:
-            statements.append(1)
-
-        event.listen(engine, "before_cursor_execute", count)
-        try:
+        with app.app_context(), own_statements(db.engine) as statements:
             response = client.get(url)
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
         assert response.status_code == 200, url
         return len(statements), len(response.data)
     return run
+
+
+@contextmanager
+def own_statements(engine) -> Iterator[list[str]]:
+    """The SQL statements this thread runs meanwhile. Only this thread's: a browser test's
+    live server may still be answering a page's timers on another."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+    me = threading.get_ident()
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        if threading.get_ident() == me:
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
 
 
 class Auth:

@@ -13,7 +13,7 @@ from lms.extensions import db
 from lms.progress import services
 from lms.progress.models import Enrolment
 from lms.records.models import RecordEntry
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, own_statements
 
 INTERVAL = 30  # LMS_HEARTBEAT_SECONDS default
 
@@ -213,8 +213,6 @@ def test_steady_api_beat_is_one_read_one_write_and_keeps_every_rule(app, client,
     state with the study clock, the activity and its course; one conditional UPDATE), and
     the rules still hold: replays, hidden pages, a second activity, gaps, completion, an
     archived course, deactivated accounts."""
-    from sqlalchemy import event
-
     from lms.auth.services import create_token
 
     with app.app_context():
@@ -236,16 +234,8 @@ def test_steady_api_beat_is_one_read_one_write_and_keeps_every_rule(app, client,
 
     assert beat(lecture, 1, 0)["reason"] == "started"
     assert beat(lecture, 2, 30)["counted"] == 30  # takes the study clock
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args) -> None:
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with own_statements(engine) as statements:
         steady = beat(lecture, 3, 60)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert steady == {"credited_seconds": 60, "completed": False, "counted": 30,
                       "reason": "credited", "presence_check": False}
     # The token with its user; the state with the clock, the activity and its course; the

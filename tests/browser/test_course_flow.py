@@ -2,28 +2,16 @@
 a learner finds it by a Chinese keyword and opens the lecture."""
 from __future__ import annotations
 
-from playwright.sync_api import Browser, Page, expect
-
-from tests.conftest import PASSWORD
+from playwright.sync_api import expect
 
 
-def sign_in(browser: Browser, live_server: str, username: str) -> Page:
-    page = browser.new_context(locale="zh-CN").new_page()
-    page.goto(f"{live_server}/login")
-    page.get_by_label("账号").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("欢迎")
-    return page
-
-
-def test_lecturer_to_org_admin_to_learner(browser, live_server, make_unit, make_user):
+def test_lecturer_to_org_admin_to_learner(sign_in, live_server, make_unit, make_user):
     make_unit("QU", "青山区", "district")
     make_user("lect", "lecturer", "QU", name="党校教师")
     make_user("org", "org_admin", "QU", name="组织部")
     make_user("learn", "learner", "QU", name="李学员")
 
-    lecturer = sign_in(browser, live_server, "lect")
+    lecturer = sign_in("lect")
     lecturer.get_by_role("link", name="我的课程").first.click()
     lecturer.get_by_role("link", name="新建课程").click()
     lecturer.get_by_label("标题").fill("防汛防台应急处置要点")
@@ -46,13 +34,13 @@ def test_lecturer_to_org_admin_to_learner(browser, live_server, make_unit, make_
     lecturer.get_by_role("button", name="提交审核").click()
     expect(lecturer.get_by_text("已提交审核。")).to_be_visible()
 
-    admin = sign_in(browser, live_server, "org")
+    admin = sign_in("org")
     admin.get_by_role("navigation", name="主导航").get_by_role("link", name="审核").click()
     admin.get_by_role("link", name="防汛防台应急处置要点").click()
     admin.get_by_role("button", name="发布").click()
     expect(admin.get_by_text("已发布。")).to_be_visible()
 
-    learner = sign_in(browser, live_server, "learn")
+    learner = sign_in("learn")
     learner.get_by_role("navigation", name="主导航").get_by_role("link", name="课程").click()
     learner.get_by_label("搜索", exact=True).fill("防汛")
     learner.get_by_role("button", name="搜索").click()

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 
 from lms.catalog.models import Activity
 from lms.extensions import db
-from tests.browser.test_course_flow import sign_in
 from tests.test_attempts import ESSAY, GIFT, _package
 
 
-def test_timed_quiz_resume_submit_and_graded_essay(app, browser: Browser, live_server,
+def test_timed_quiz_resume_submit_and_graded_essay(app, sign_in, live_server,
                                                    tmp_path, make_unit, make_user,
                                                    import_course):
     make_unit("QU", "青山区", "district")
@@ -23,7 +22,7 @@ def test_timed_quiz_resume_submit_and_graded_essay(app, browser: Browser, live_s
     with app.app_context():
         activity_id = db.session.scalar(db.select(Activity.id).filter_by(key="quiz"))
 
-    learner = sign_in(browser, live_server, "learn")
+    learner = sign_in("learn")
     learner.goto(f"{live_server}/activities/{activity_id}")
     learner.get_by_role("button", name="开始测验").click()
     timer = learner.locator("[data-timer]")
@@ -47,7 +46,7 @@ def test_timed_quiz_resume_submit_and_graded_essay(app, browser: Browser, live_s
     expect(learner.locator("[data-result]")).to_contain_text("教师评阅")
     result_url = learner.url
 
-    lecturer = sign_in(browser, live_server, "teacher")
+    lecturer = sign_in("teacher")
     lecturer.get_by_role("navigation", name="主导航").get_by_role("link", name="阅卷").click()
     lecturer.get_by_role("link", name="评分").first.click()
     expect(lecturer.get_by_text("提高站位，规范格式，严格审核。")).to_be_visible()

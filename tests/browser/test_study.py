@@ -10,8 +10,6 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_course_flow import sign_in
-
 LESSON = "\n\n".join(
     ["## 值班要求"] + [f"第{i}条：汛期实行 24 小时值班，值班人员在岗在位，信息及时报送。"
                        for i in range(1, 61)])
@@ -110,12 +108,12 @@ def minutes_shown(page: Page) -> float:
 
 
 def test_lecture_and_video_survive_reload_and_network_drop(
-        browser, live_server, app, monkeypatch, tmp_path, make_unit, make_user, import_course):
+        sign_in, live_server, app, monkeypatch, tmp_path, make_unit, make_user, import_course):
     interval = 2
     monkeypatch.setitem(app.config, "LMS_HEARTBEAT_SECONDS", interval)
     make_unit("QU", "青山区", "district")
     make_user("learn", "learner", "QU", name="李学员")
-    page = sign_in(browser, live_server, "learn")
+    page = sign_in("learn")
     clip = base64.b64decode(page.evaluate(RECORD_WEBM))
     slug = import_course(_package(tmp_path / "pkg", clip))
     beats = Beats(page)
@@ -179,13 +177,13 @@ def test_lecture_and_video_survive_reload_and_network_drop(
 
 
 def test_presence_check_stops_credit_until_answered(
-        browser, live_server, app, monkeypatch, tmp_path, make_unit, make_user, import_course):
+        sign_in, live_server, app, monkeypatch, tmp_path, make_unit, make_user, import_course):
     monkeypatch.setitem(app.config, "LMS_HEARTBEAT_SECONDS", 1)
     monkeypatch.setitem(app.config, "LMS_PRESENCE_CHECK_MINUTES", 0.05)  # every 1.5 to 4.5 s
     make_unit("QU", "青山区", "district")
     make_user("learn", "learner", "QU", name="李学员")
     slug = import_course(_package(tmp_path / "pkg"))
-    page = sign_in(browser, live_server, "learn")
+    page = sign_in("learn")
     beats = Beats(page)
     page.goto(f"{live_server}/courses/{slug}")
     page.get_by_role("link", name="汛期值班制度").first.click()
