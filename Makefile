@@ -27,6 +27,7 @@ translations: install
 
 run: install translations
 	$(FLASK) db upgrade
+	$(FLASK) records seal
 	@if [ ! -f instance/.demo-loaded ]; then $(FLASK) demo load && touch instance/.demo-loaded; \
 	else $(FLASK) demo accounts; fi
 	$(FLASK) courses sync

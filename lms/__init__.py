@@ -86,7 +86,8 @@ def _register_cli(app: Flask) -> None:
     from lms.demo.cli import demo_cli
     from lms.org.cli import cadres_cli, units_cli
     from lms.progress.cli import assignments_cli
+    from lms.records.cli import records_cli
 
     for group in (units_cli, users_cli, cadres_cli, tokens_cli, courses_cli, demo_cli,
-                  assignments_cli, questions_cli):
+                  assignments_cli, questions_cli, records_cli):
         app.cli.add_command(group)

@@ -1,0 +1,51 @@
+"""`flask records ...`: verify the learning record's chain, print a checkpoint, seal old rows."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from lms.extensions import db
+from lms.records import chain
+
+records_cli = AppGroup("records", help="The learning record (学习档案).")
+
+
+@records_cli.command("verify")
+@click.option("--checkpoint", "checkpoint_mac", default=None,
+              help="A chain head printed earlier by `records checkpoint`: prove that the "
+                   "history up to it is unchanged.")
+def verify(checkpoint_mac: str | None) -> None:
+    """Walk the chain; name every row changed, deleted or inserted outside the application.
+    Exits 1 when it finds one (or when the checkpoint is not in the chain)."""
+    report = chain.verify(checkpoint_mac.strip().lower() if checkpoint_mac else None)
+    for finding in report.findings:
+        click.echo(f"TAMPERED {finding}")
+    if report.checkpoint_found is False:
+        click.echo(f"TAMPERED checkpoint {checkpoint_mac}: not in the chain; the history up "
+                   "to it has been changed")
+    click.echo(f"records: {report.events} audit events, {report.entries} entries, head seq "
+               f"{report.head_seq} {report.head_mac}")
+    if report.checkpoint_found:
+        click.echo("records: the history up to the checkpoint is unchanged")
+    if not report.ok:
+        click.echo(f"records: {len(report.findings)} problems found", err=True)
+        sys.exit(1)
+    click.echo("records: the chain is intact")
+
+
+@records_cli.command("checkpoint")
+def checkpoint() -> None:
+    """Store and print the chain head with its date, to keep outside the system."""
+    point = chain.checkpoint()
+    db.session.commit()
+    click.echo(f"{point.created_at.isoformat()}Z seq {point.seq} {point.mac}")
+
+
+@records_cli.command("seal")
+def seal() -> None:
+    """Seal entries written before the chain existed into it (once; safe to repeat)."""
+    count = chain.seal_unsealed()
+    db.session.commit()
+    click.echo(f"records: {count} entries sealed")
