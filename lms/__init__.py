@@ -72,10 +72,17 @@ def _register_blueprints(app: Flask) -> None:
     from lms.org.views import bp as org_bp
     from lms.progress.manage import bp as tracking_bp
     from lms.progress.views import bp as progress_bp
+    from lms.records.compliance_views import bp as compliance_bp
+    from lms.records.entry_views import bp as record_entries_bp
+    from lms.records.plan_views import bp as plans_bp
+    from lms.records.reading_views import bp as reading_bp
+    from lms.records.record_views import bp as record_bp
+    from lms.records.rules_views import bp as rules_bp
     from lms.records.views import bp as records_bp
 
     for bp in (auth_bp, org_bp, catalog_bp, teach_bp, progress_bp, tracking_bp, records_bp,
-               dashboard_bp, api_bp, assessment_bp, grading_bp, bank_bp):
+               dashboard_bp, api_bp, assessment_bp, grading_bp, bank_bp, rules_bp, reading_bp,
+               plans_bp, record_entries_bp, record_bp, compliance_bp):
         app.register_blueprint(bp)
 
 

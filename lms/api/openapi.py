@@ -33,6 +33,15 @@ def _ok(schema: dict, description: str = "OK") -> dict:
 
 def openapi_document() -> dict:
     """Build the document (cheap; built on request so it always matches the code)."""
+    from lms.api import compliance, record_entries, record_read
+
+    document = _core_document()
+    for module in (record_entries, record_read, compliance):
+        document["paths"].update(module.PATHS)
+    return document
+
+
+def _core_document() -> dict:
     return {
         "openapi": "3.0.3",
         "info": {"title": "Cadre e-learning platform API", "version": "1"},

@@ -290,3 +290,7 @@ def submit_attempt(attempt_id: int):
 @bp.route("/openapi.json")
 def openapi():
     return jsonify(openapi_document())
+
+
+# The learning record's routes live in their own modules on this blueprint.
+from lms.api import compliance, record_entries, record_read  # noqa: E402, F401

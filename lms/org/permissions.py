@@ -18,18 +18,22 @@ from lms.org.models import CadreProfile, Unit
 _UNIT_ADMIN = {
     "unit.view", "unit.manage", "cadre.view", "cadre.manage", "cadre.import", "cadre.export",
     "course.assign", "completion.view",
+    # The learning record: read a cadre's record and the compliance report; enter and reverse
+    # entries, verify claims, review reading notes and study plans, write appraisals.
+    "record.view", "record.manage",
 }
 ROLE_ACTIONS: dict[str, set[str]] = {
     "learner": set(),
     "lecturer": {"unit.view", "course.author"},
     "unit_admin": _UNIT_ADMIN | {"role.grant"},
     "org_admin": _UNIT_ADMIN | {"role.grant", "category.manage", "course.author",
-                                "course.review"},
+                                "course.review", "rules.manage", "reading.publish"},
     "sysadmin": _UNIT_ADMIN | {"role.grant", "category.manage", "system.manage",
-                               "course.author", "course.review"},
+                               "course.author", "course.review", "rules.manage",
+                               "reading.publish"},
 }
 # What a learner may do on their own record.
-SELF_ACTIONS = {"cadre.view"}
+SELF_ACTIONS = {"cadre.view", "record.view"}
 # Roles that a holder of `role.grant` may hand out (never more than they hold).
 GRANTABLE = {
     "unit_admin": {"learner", "lecturer", "unit_admin"},

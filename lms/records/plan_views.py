@@ -1,0 +1,6 @@
+"""Study plans and written annual appraisals."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("plans", __name__)
