@@ -7,7 +7,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test lint translations chromium install dev messages
+.PHONY: run test lint translations chromium pdf-libs install dev messages
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,7 @@ dev: $(VENV)/.dev-installed
 translations: install
 	$(VENV)/bin/pybabel compile -d translations
 
-run: install translations
+run: install translations pdf-libs
 	$(FLASK) db upgrade
 	$(FLASK) records seal
 	@if [ ! -f instance/.demo-loaded ]; then $(FLASK) demo load && touch instance/.demo-loaded; \
@@ -41,6 +41,13 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -q "Noto Sans CJK" || \
 		{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk; }
 
+# The printable learning record (PDF, WeasyPrint) needs Pango and a CJK font; install when
+# missing.
+pdf-libs:
+	@ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 && fc-list 2>/dev/null | grep -q "Noto Sans CJK" || \
+		{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libpango-1.0-0 \
+		libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk; }
+
 # axe-core (accessibility checks in the browser tests), from the npm registry.
 node_modules/.installed: package.json
 	npm install --silent --no-audit --no-fund
@@ -50,7 +57,7 @@ lint: dev
 	$(VENV)/bin/ruff check .
 
 # The suite on SQLite; then again on TEST_DATABASE_URL (PostgreSQL) when it is set.
-test: dev translations chromium node_modules/.installed lint
+test: dev translations chromium pdf-libs node_modules/.installed lint
 	TEST_DATABASE_URL= $(PY) -m pytest -q
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on $$TEST_DATABASE_URL (browser tests excluded) =="; \
