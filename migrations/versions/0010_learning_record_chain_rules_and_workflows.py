@@ -275,6 +275,9 @@ def upgrade():
     bind = op.get_bind()
     bind.execute(sa.text("UPDATE record_entries SET source = 'course:' || course_id "
                          "WHERE kind = 'online_course' AND course_id IS NOT NULL"))
+    # The chain head exists from the start, so the first two writers queue on its lock.
+    bind.execute(sa.text("INSERT INTO record_chain_head (id, seq, mac) VALUES (1, 0, :mac)"),
+                 {"mac": "0" * 64})
     # Entries written before the chain existed have no mac yet: `flask records seal` (run
     # by `make run`) seals them into the chain once.
 
