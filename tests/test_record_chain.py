@@ -109,7 +109,8 @@ def test_an_entry_inserted_in_the_database_is_named(app, record, district):
     names = ", ".join(columns)
     values = ", ".join(f":{k}" for k in columns)
     columns["details"] = json.dumps(columns["details"])
-    _sql(app, f"INSERT INTO record_entries ({names}) VALUES ({values})", **columns)
+    _sql(app, f"INSERT INTO record_entries ({names}) VALUES ({values})",  # noqa: S608
+         **columns)
     code, output = _verify(app)
     assert code == 1
     with app.app_context():
@@ -215,3 +216,38 @@ def test_sealing_brings_old_entries_into_the_chain(app, district):
     assert "1 entries sealed" in result.output
     code, output = _verify(app)
     assert code == 0, output
+
+
+def test_concurrent_writers_keep_one_chain_and_record_a_fact_once(app, district, db_url):
+    if not db_url.startswith("postgresql"):
+        pytest.skip("concurrent transactions need PostgreSQL (make test runs it there too)")
+    import threading
+
+    barrier, errors = threading.Barrier(4), []
+
+    def write(n: int) -> None:
+        with app.app_context():
+            try:
+                barrier.wait()
+                for key in (f"own:{n}", "shared"):
+                    chain.append_entry(RecordEntry(
+                        user_id=district["learner"], kind="lecture", title=f"讲座{n}",
+                        hours=1.0, occurred_on=date(2026, 5, 1), dedupe_key=key),
+                        actor_id=None)
+                db.session.commit()
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(RecordEntry)) == 5
+    code, output = _verify(app)
+    assert code == 0, output
+    assert "5 audit events, 5 entries" in output

@@ -22,6 +22,7 @@ from datetime import date, datetime
 
 from flask import current_app
 from sqlalchemy import case, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from lms.core.timeutil import utcnow
 from lms.extensions import db
@@ -88,10 +89,12 @@ def event_mac(event: AuditEvent, prev_mac: str, key: bytes | None = None) -> str
 def _lock_head() -> ChainHead:
     """The chain head row, locked for this transaction (created on first use)."""
     head = db.session.scalar(select(ChainHead).where(ChainHead.id == 1).with_for_update())
-    if head is None:
-        head = ChainHead(id=1, seq=0, mac=GENESIS)
-        db.session.add(head)
-        db.session.flush()
+    if head is None:  # the migration creates it; concurrent first writers may race here
+        insert = (postgresql.insert if db.engine.dialect.name == "postgresql"
+                  else sqlite.insert)(ChainHead)
+        db.session.execute(insert.values(id=1, seq=0, mac=GENESIS)
+                           .on_conflict_do_nothing(index_elements=["id"]))
+        head = db.session.scalar(select(ChainHead).where(ChainHead.id == 1).with_for_update())
     return head
 
 
