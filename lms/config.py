@@ -60,6 +60,11 @@ def load_config(instance_path: str) -> dict:
         "LMS_LOGIN_ADDRESS_LIMIT": os.environ.get(
             "LMS_LOGIN_ADDRESS_LIMIT", "100 per 15 minutes"
         ),
+        # The learning record's HMAC key; empty: derived from SECRET_KEY. Never stored in the
+        # database; changing it makes `records verify` reject every existing row.
+        "LMS_RECORDS_KEY": os.environ.get("LMS_RECORDS_KEY", ""),
+        # Largest evidence file (PDF or image) attached to a self-reported record entry.
+        "LMS_EVIDENCE_MAX_MB": float(os.environ.get("LMS_EVIDENCE_MAX_MB", "10")),
         "LMS_PAGE_SIZE": 50,
         "LMS_IMPORT_MAX_BYTES": 10 * 1024 * 1024,
         # Uploads are spooled to disk by Werkzeug, so a large limit does not cost memory.
