@@ -242,9 +242,10 @@ class Report:
         return not self.findings and self.checkpoint_found is not False
 
 
-def _batches(stmt, size: int = 5000) -> Iterator:
-    """Rows of `stmt` (ordered by a unique integer column `key`) in bounded batches."""
-    yield from db.session.execute(stmt.execution_options(yield_per=size)).scalars()
+def _rows(model, order_by, size: int = 5000) -> Iterator:
+    """Every row of `model`'s table as plain rows (not ORM objects), streamed in batches."""
+    stmt = select(*model.__table__.columns).order_by(order_by)
+    yield from db.session.execute(stmt.execution_options(yield_per=size))
 
 
 def verify(checkpoint_mac: str | None = None) -> Report:
@@ -257,7 +258,7 @@ def verify(checkpoint_mac: str | None = None) -> Report:
     prev, expected_seq = GENESIS, 1
     if checkpoint_mac is not None:
         report.checkpoint_found = False
-    for event in _batches(select(AuditEvent).order_by(AuditEvent.seq)):
+    for event in _rows(AuditEvent, AuditEvent.seq):
         report.events += 1
         where = f"seq {event.seq} (id {event.id})"
         while expected_seq < event.seq:
@@ -280,7 +281,6 @@ def verify(checkpoint_mac: str | None = None) -> Report:
         if event.action in ENTRY_ACTIONS and event.entry_id is not None:
             added[event.entry_id] = event.entry_mac or ""
         prev, expected_seq = event.mac, max(expected_seq, event.seq + 1)
-        db.session.expunge(event)
     report.head_seq, report.head_mac = expected_seq - 1, prev
     head = db.session.get(ChainHead, 1)
     if head is not None and (head.seq != report.head_seq or head.mac != prev):
@@ -288,7 +288,7 @@ def verify(checkpoint_mac: str | None = None) -> Report:
                                        f"says seq {head.seq}, the chain ends at "
                                        f"{report.head_seq}: rows deleted at the end"))
     seen: set[int] = set()
-    for entry in _batches(select(RecordEntry).order_by(RecordEntry.id)):
+    for entry in _rows(RecordEntry, RecordEntry.id):
         report.entries += 1
         seen.add(entry.id)
         where = f"id {entry.id}"
@@ -302,7 +302,6 @@ def verify(checkpoint_mac: str | None = None) -> Report:
         elif added[entry.id] != entry.mac:
             report.findings.append(Finding("record_entries", where,
                                            "differs from what its audit event recorded"))
-        db.session.expunge(entry)
     for entry_id in sorted(set(added) - seen):
         report.findings.append(Finding("record_entries", f"id {entry_id}", "missing: deleted"))
     report.findings.extend(_totals_findings())
