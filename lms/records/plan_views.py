@@ -1,6 +1,222 @@
 """Study plans and written annual appraisals."""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from lms.auth.models import User
+from lms.core.forms import select_choices
+from lms.core.markup import MarkupError, render_markdown, render_text
+from lms.core.pagination import paginate_rows
+from lms.core.timeutil import local_today
+from lms.extensions import db
+from lms.org import permissions
+from lms.org import queries as org_queries
+from lms.org.models import CadreProfile, Unit
+from lms.records import plans
+from lms.records.workflow_forms import AcknowledgeForm, AppraisalForm, PlanForm, ReviewForm
 
 bp = Blueprint("plans", __name__)
+
+FIRST_YEAR = 2000
+
+
+@bp.before_request
+@login_required
+def _signed_in() -> None:
+    """Every page here needs a signed-in user; each view then checks its own action."""
+
+
+def status_labels() -> dict[str, str]:
+    """What a plan's status reads as."""
+    return {"none": _("Not started"), "draft": _("Draft"), "submitted": _("Submitted"),
+            "returned": _("Returned"), "approved": _("Approved")}
+
+
+def _check_year(year: int) -> None:
+    if not FIRST_YEAR <= year <= local_today().year + 1:
+        abort(404)
+
+
+def _markdown(text: str) -> str:
+    """Goals as sanitised HTML; text that is not valid Markdown shows as plain text."""
+    try:
+        return render_markdown(text or "")
+    except MarkupError:
+        return render_text(text or "", "plain")
+
+
+def _cadre(username: str, action: str = "record.manage") -> CadreProfile:
+    """The cadre's profile when the current user may do `action` on them, else 404."""
+    profile = db.session.scalar(select(CadreProfile).join(CadreProfile.user)
+                                .where(User.username == username))
+    if profile is None or not permissions.can_on_cadre(action, profile):
+        abort(404)
+    return profile
+
+
+# ---- the cadre's own plan ------------------------------------------------------------------
+
+@bp.route("/me/plan")
+def my_current_plan():
+    return redirect(url_for("plans.my_plan", year=local_today().year))
+
+
+@bp.route("/me/plan/<int:year>", methods=["GET", "POST"])
+def my_plan(year: int):
+    _check_year(year)
+    if getattr(current_user, "profile", None) is None:
+        abort(404)  # only cadres have plans
+    plan = plans.plan_of(current_user.id, year)
+    editable = plan is None or plan.status in plans.EDITABLE
+    form = PlanForm(obj=plan) if editable else None
+    preview = None
+    if form is not None:
+        form.course_ids.choices = select_choices(plans.published_courses())
+        if request.method == "GET" and plan is not None:
+            form.course_ids.data = list(plan.course_ids or [])
+        if form.validate_on_submit():
+            if form.preview.data:
+                preview = _markdown(form.goals.data or "")
+            else:
+                submit = bool(form.submit.data)
+                try:
+                    plans.save_plan(current_user, year, goals=form.goals.data or "",
+                                    target_hours=form.target_hours.data or 0,
+                                    target_days=form.target_days.data or 0,
+                                    course_ids=form.course_ids.data or [], submit=submit)
+                except plans.PlanError as exc:
+                    db.session.rollback()
+                    flash(str(exc), "error")
+                else:
+                    db.session.commit()
+                    flash(_("Your plan was submitted to your unit.") if submit
+                          else _("Draft saved."), "success")
+                    return redirect(url_for("plans.my_plan", year=year))
+    summary = plans.plan_summary(current_user.id, year) if plan else None
+    return render_template("records/plans/my_plan.html", year=year, plan=plan, form=form,
+                           preview=preview, summary=summary, labels=status_labels(),
+                           goals_html=_markdown(plan.goals) if plan else "",
+                           appraisal=plans.appraisal_for(current_user.id, year))
+
+
+# ---- administrators: plans -----------------------------------------------------------------
+
+@bp.route("/admin/records/plans")
+def queue():
+    if not permissions.can_anywhere("record.manage"):
+        abort(404)
+    year = request.args.get("year", type=int)
+    if request.args.get("year") is None:
+        year = local_today().year
+    status = request.args.get("status") or "submitted"
+    if status not in ("submitted", "returned", "approved", "all"):
+        status = "submitted"
+    code = (request.args.get("unit") or "").strip()
+    unit = db.session.scalar(select(Unit).where(Unit.code == code)) if code else None
+    if code and (unit is None or not permissions.can("record.manage", unit)):
+        abort(404)
+    page = paginate_rows(plans.plans_select(year=year, status=status, unit=unit))
+    this_year = local_today().year
+    return render_template("records/plans/queue.html", page=page, year=year, status=status,
+                           unit=unit, labels=status_labels(),
+                           years=range(this_year + 1, this_year - 5, -1),
+                           units=org_queries.unit_choices("record.manage", by_code=True))
+
+
+@bp.route("/cadres/<username>/plan/<int:year>", methods=["GET", "POST"])
+def review(username: str, year: int):
+    _check_year(year)
+    profile = _cadre(username)
+    plan = plans.plan_of(profile.user_id, year)
+    if plan is not None and plan.status == "draft":
+        plan = None  # a draft is the cadre's own until it is handed in
+    form = ReviewForm()
+    if request.method == "GET" and plan is not None:
+        form.comment.data = plan.comment
+    if plan is not None and form.validate_on_submit():
+        comment = form.comment.data or ""
+        try:
+            if form.approve.data:
+                plans.approve_plan(profile.user_id, year, current_user, comment)
+                message = _("Plan approved.")
+            elif form.send_back.data:
+                plans.return_plan(profile.user_id, year, current_user, comment)
+                message = _("Plan returned to the cadre.")
+            else:
+                plans.comment_plan(profile.user_id, year, current_user, comment)
+                message = _("Comment saved.")
+        except plans.PlanError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(message, "success")
+            return redirect(url_for("plans.review", username=username, year=year))
+    reviewer = db.session.get(User, plan.reviewed_by_id) if plan and plan.reviewed_by_id \
+        else None
+    return render_template(
+        "records/plans/review.html", profile=profile, year=year, plan=plan, form=form,
+        summary=plans.plan_summary(profile.user_id, year) if plan else None,
+        goals_html=_markdown(plan.goals) if plan else "", labels=status_labels(),
+        reviewer=reviewer,
+        can_decide=plan is not None and plan.status == "submitted"
+        and plan.user_id != current_user.id)
+
+
+# ---- appraisals ----------------------------------------------------------------------------
+
+@bp.route("/cadres/<username>/appraisal/<int:year>", methods=["GET", "POST"])
+def appraisal(username: str, year: int):
+    _check_year(year)
+    profile = db.session.scalar(select(CadreProfile).join(CadreProfile.user)
+                                .where(User.username == username))
+    if profile is None:
+        abort(404)
+    own = profile.user_id == current_user.id
+    if not own and not permissions.can_on_cadre("record.manage", profile):
+        abort(404)
+    written = plans.appraisal_for(profile.user_id, year)
+    if own:
+        form = AcknowledgeForm()
+        if written is not None and written.acknowledged_at is None \
+                and form.validate_on_submit():
+            try:
+                plans.acknowledge(written, current_user)
+            except plans.PlanError as exc:
+                db.session.rollback()
+                flash(str(exc), "error")
+            else:
+                db.session.commit()
+                flash(_("Thank you: the appraisal is acknowledged."), "success")
+            return redirect(url_for("plans.appraisal", username=username, year=year))
+        return render_template("records/plans/appraisal_view.html", profile=profile,
+                               year=year, appraisal=written, form=form)
+    form = None
+    if written is None or written.acknowledged_at is None:
+        form = AppraisalForm(obj=written)
+        if form.validate_on_submit():
+            try:
+                plans.write_appraisal(profile.user_id, year, current_user,
+                                      strengths=form.strengths.data,
+                                      shortcomings=form.shortcomings.data,
+                                      requirements=form.requirements.data)
+            except plans.PlanError as exc:
+                db.session.rollback()
+                flash(str(exc), "error")
+            else:
+                db.session.commit()
+                flash(_("Appraisal saved; the cadre can now read it."), "success")
+                return redirect(url_for("plans.appraisal", username=username, year=year))
+    return render_template("records/plans/appraisal_form.html", profile=profile, year=year,
+                           appraisal=written, form=form,
+                           summary=plans.plan_summary(profile.user_id, year))
+
+
+@bp.route("/me/appraisals")
+def my_appraisals():
+    return render_template("records/plans/my_appraisals.html",
+                           appraisals=plans.appraisals_of(current_user.id),
+                           year=local_today().year)

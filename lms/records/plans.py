@@ -1,0 +1,300 @@
+"""Study plans (学习计划) and written annual appraisals (写实性书面鉴定).
+
+A cadre drafts a plan for a year (goals in Markdown, target 学时 and days, planned courses),
+submits it, and the unit administrator comments, approves or returns it; a returned plan can
+be changed and submitted again, an approved one is settled. An administrator over the cadre
+writes the year's appraisal (strengths, shortcomings, requirements); the cadre reads and
+acknowledges it, after which it is locked. Every decision goes into the record's audit chain.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, and_, func, select
+from sqlalchemy.orm import joinedload
+
+from lms.auth.models import User
+from lms.catalog.models import Course
+from lms.core.timeutil import local_date, utcnow
+from lms.extensions import db
+from lms.org import permissions
+from lms.org.models import CadreProfile, Unit
+from lms.progress.models import Enrolment
+from lms.records import chain
+from lms.records.models import Appraisal, RecordTotal, StudyPlan
+
+EDITABLE = ("draft", "returned")
+GOALS_MAX = 20_000
+TEXT_MAX = 10_000  # characters of each part of an appraisal
+MAX_HOURS = 2000.0
+MAX_DAYS = 366.0
+MAX_COURSES = 50
+
+
+class PlanError(ValueError):
+    """An action that the plan's or appraisal's state does not allow; the message is shown."""
+
+
+# ---- plans ---------------------------------------------------------------------------------
+
+def plan_of(user_id: int, year: int, *, lock: bool = False) -> StudyPlan | None:
+    """The cadre's plan for a year (optionally re-read under a row lock)."""
+    stmt = select(StudyPlan).where(StudyPlan.user_id == user_id, StudyPlan.year == year)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return db.session.scalar(stmt)
+
+
+def published_courses() -> list[tuple[int, str]]:
+    """(id, title) of the published courses a plan may name."""
+    return list(db.session.execute(select(Course.id, Course.title)
+                                   .where(Course.status == "published")
+                                   .order_by(Course.title)).all())
+
+
+def save_plan(user: User, year: int, *, goals: str, target_hours: float, target_days: float,
+              course_ids: list[int], submit: bool = False) -> StudyPlan:
+    """Create or change the cadre's draft (or returned) plan; with `submit`, hand it to the
+    unit administrator. The caller commits."""
+    plan = plan_of(user.id, year, lock=True)
+    if plan is not None and plan.status not in EDITABLE:
+        raise PlanError(_("A submitted or approved plan can no longer be changed."))
+    goals = (goals or "").replace("\r\n", "\n")
+    if len(goals) > GOALS_MAX:
+        raise PlanError(_("The goals are too long (at most %(n)d characters).", n=GOALS_MAX))
+    if not 0 <= (target_hours or 0) <= MAX_HOURS or not 0 <= (target_days or 0) <= MAX_DAYS:
+        raise PlanError(_("Targets must be between 0 and %(h)d study hours and 0 and %(d)d "
+                          "days.", h=int(MAX_HOURS), d=int(MAX_DAYS)))
+    wanted = list(dict.fromkeys(int(i) for i in course_ids or []))
+    if len(wanted) > MAX_COURSES:
+        raise PlanError(_("Choose at most %(n)d courses.", n=MAX_COURSES))
+    known = set(db.session.scalars(select(Course.id).where(
+        Course.id.in_(wanted), Course.status == "published"))) if wanted else set()
+    if set(wanted) - known:
+        raise PlanError(_("Choose published courses only."))
+    if submit and not goals.strip():
+        raise PlanError(_("Write your goals before you submit the plan."))
+    if plan is None:
+        plan = StudyPlan(user_id=user.id, year=year, status="draft")
+        db.session.add(plan)
+    plan.goals = goals
+    plan.target_hours = float(target_hours or 0)
+    plan.target_days = float(target_days or 0)
+    plan.course_ids = wanted
+    plan.updated_at = utcnow()
+    if submit:
+        plan.status = "submitted"
+        plan.submitted_at = utcnow()
+        db.session.flush()
+        chain.audit("plan.submit", actor_id=user.id, user_id=user.id,
+                    detail={"plan_id": plan.id, "year": year, "target_hours": plan.target_hours,
+                            "target_days": plan.target_days, "courses": wanted})
+    db.session.flush()
+    return plan
+
+
+def _reviewable(user_id: int, year: int, reviewer: User) -> StudyPlan:
+    plan = plan_of(user_id, year, lock=True)
+    if plan is None or plan.status != "submitted":
+        raise PlanError(_("Only a submitted plan can be reviewed."))
+    if plan.user_id == reviewer.id:
+        raise PlanError(_("You cannot review your own plan."))
+    return plan
+
+
+def _decide(plan: StudyPlan, reviewer: User, status: str, comment: str, action: str) -> None:
+    plan.status = status
+    if comment.strip():
+        plan.comment = comment.strip()
+    plan.reviewed_by_id, plan.reviewed_at = reviewer.id, utcnow()
+    chain.audit(action, actor_id=reviewer.id, user_id=plan.user_id, reason=comment.strip(),
+                detail={"plan_id": plan.id, "year": plan.year})
+
+
+def approve_plan(user_id: int, year: int, reviewer: User, comment: str = "") -> StudyPlan:
+    """Approve a submitted plan (the caller commits)."""
+    plan = _reviewable(user_id, year, reviewer)
+    _decide(plan, reviewer, "approved", comment or "", "plan.approve")
+    return plan
+
+
+def return_plan(user_id: int, year: int, reviewer: User, comment: str) -> StudyPlan:
+    """Return a submitted plan to the cadre with a comment saying what to change."""
+    if not (comment or "").strip():
+        raise PlanError(_("Say why the plan is returned."))
+    plan = _reviewable(user_id, year, reviewer)
+    _decide(plan, reviewer, "returned", comment, "plan.return")
+    return plan
+
+
+def comment_plan(user_id: int, year: int, reviewer: User, comment: str) -> StudyPlan:
+    """Comment on a submitted plan without deciding on it yet."""
+    if not (comment or "").strip():
+        raise PlanError(_("Write a comment first."))
+    plan = _reviewable(user_id, year, reviewer)
+    plan.comment = comment.strip()
+    chain.audit("plan.comment", actor_id=reviewer.id, user_id=plan.user_id,
+                reason=plan.comment, detail={"plan_id": plan.id, "year": plan.year})
+    return plan
+
+
+def plans_select(*, year: int | None, status: str, unit: Unit | None) -> Select:
+    """Plans handed in by cadres in the current user's `record.manage` scope, as rows of
+    (plan, username, name, unit name), oldest submission first. Drafts stay the cadre's."""
+    stmt = (select(StudyPlan, User.username, User.name, Unit.name.label("unit_name"))
+            .join(User, User.id == StudyPlan.user_id)
+            .join(CadreProfile, CadreProfile.user_id == StudyPlan.user_id)
+            .join(Unit, Unit.id == CadreProfile.unit_id)
+            .where(permissions.unit_clause("record.manage"), StudyPlan.status != "draft"))
+    if year:
+        stmt = stmt.where(StudyPlan.year == year)
+    if status != "all":
+        stmt = stmt.where(StudyPlan.status == status)
+    if unit is not None:
+        stmt = stmt.where(Unit.path.startswith(unit.path, autoescape=True))
+    return stmt.order_by(StudyPlan.submitted_at, StudyPlan.id)
+
+
+# ---- progress against a plan (for the record page) -----------------------------------------
+
+@dataclass
+class PlannedCourse:
+    id: int
+    title: str
+    slug: str
+    completed: bool
+    completed_on: date | None
+
+
+@dataclass
+class PlanSummary:
+    """A plan beside the record: targets, what the record holds this year, the courses."""
+
+    plan_id: int
+    year: int
+    status: str
+    comment: str
+    target_hours: float
+    target_days: float
+    hours: float  # recorded this year, all kinds (before any rule set's conversion)
+    days: float
+    hours_percent: int | None  # None when there is no target
+    days_percent: int | None
+    courses: list[PlannedCourse]
+
+    @property
+    def percent(self) -> int | None:
+        """The least share reached over the targets set (None when none is set)."""
+        shares = [p for p in (self.hours_percent, self.days_percent) if p is not None]
+        return min(shares) if shares else None
+
+    @property
+    def courses_completed(self) -> int:
+        return sum(1 for c in self.courses if c.completed)
+
+
+def _share(have: float, target: float) -> int | None:
+    if target <= 0:
+        return None
+    return min(100, int(have / target * 100))
+
+
+def plan_summary(user_id: int, year: int) -> PlanSummary | None:
+    """The cadre's plan for a year with the record's hours and days this year and the
+    planned courses, completed or not (three queries); None when there is no plan."""
+    plan = plan_of(user_id, year)
+    if plan is None:
+        return None
+    hours, days = db.session.execute(
+        select(func.coalesce(func.sum(RecordTotal.hours), 0.0),
+               func.coalesce(func.sum(RecordTotal.days), 0.0))
+        .where(RecordTotal.user_id == user_id, RecordTotal.year == year)).one()
+    courses: list[PlannedCourse] = []
+    ids = [int(i) for i in plan.course_ids or []]
+    if ids:
+        rows = {cid: (title, slug, done) for cid, title, slug, done in db.session.execute(
+            select(Course.id, Course.title, Course.slug, Enrolment.completed_at)
+            .outerjoin(Enrolment, and_(Enrolment.course_id == Course.id,
+                                       Enrolment.user_id == user_id))
+            .where(Course.id.in_(ids)))}
+        for cid in ids:  # in the cadre's order
+            if cid in rows:
+                title, slug, done = rows[cid]
+                courses.append(PlannedCourse(cid, title, slug, done is not None,
+                                             local_date(done) if done else None))
+    hours, days = round(float(hours), 2), round(float(days), 2)
+    return PlanSummary(plan.id, year, plan.status, plan.comment, plan.target_hours,
+                       plan.target_days, hours, days, _share(hours, plan.target_hours),
+                       _share(days, plan.target_days), courses)
+
+
+# ---- appraisals ----------------------------------------------------------------------------
+
+def appraisal_for(user_id: int, year: int) -> Appraisal | None:
+    """The cadre's written appraisal for a year, if one was written."""
+    return db.session.scalar(select(Appraisal).where(Appraisal.user_id == user_id,
+                                                     Appraisal.year == year))
+
+
+def appraisals_of(user_id: int) -> list[Appraisal]:
+    """All the cadre's appraisals, newest year first."""
+    return list(db.session.scalars(select(Appraisal).where(Appraisal.user_id == user_id)
+                                   .options(joinedload(Appraisal.author))
+                                   .order_by(Appraisal.year.desc())))
+
+
+def digest(appraisal: Appraisal) -> str:
+    """A fingerprint of an appraisal's text, kept in the audit chain with each action."""
+    text = "\x1f".join((appraisal.strengths, appraisal.shortcomings, appraisal.requirements))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def write_appraisal(user_id: int, year: int, author: User, *, strengths: str,
+                    shortcomings: str, requirements: str) -> Appraisal:
+    """Write or change the cadre's appraisal for a year; an acknowledged one is locked.
+    The audit chain keeps each version's text. The caller commits."""
+    if user_id == author.id:
+        raise PlanError(_("You cannot write your own appraisal."))
+    parts = [(t or "").replace("\r\n", "\n").strip()
+             for t in (strengths, shortcomings, requirements)]
+    if not all(parts):
+        raise PlanError(_("Write the strengths, the shortcomings and the requirements."))
+    if any(len(p) > TEXT_MAX for p in parts):
+        raise PlanError(_("Each part may have at most %(n)d characters.", n=TEXT_MAX))
+    appraisal = db.session.scalar(select(Appraisal).where(
+        Appraisal.user_id == user_id, Appraisal.year == year).with_for_update()
+        .execution_options(populate_existing=True))
+    if appraisal is not None and appraisal.acknowledged_at is not None:
+        raise PlanError(_("The cadre has acknowledged this appraisal; it is locked."))
+    action = "appraisal.change" if appraisal else "appraisal.write"
+    if appraisal is None:
+        appraisal = Appraisal(user_id=user_id, year=year, author_id=author.id)
+        db.session.add(appraisal)
+    elif (appraisal.strengths, appraisal.shortcomings, appraisal.requirements) == tuple(parts):
+        return appraisal  # nothing changed: nothing to record
+    appraisal.strengths, appraisal.shortcomings, appraisal.requirements = parts
+    appraisal.author_id = author.id
+    appraisal.written_at = utcnow()
+    db.session.flush()
+    chain.audit(action, actor_id=author.id, user_id=user_id,
+                detail={"appraisal_id": appraisal.id, "year": year,
+                        "digest": digest(appraisal), "strengths": parts[0],
+                        "shortcomings": parts[1], "requirements": parts[2]})
+    return appraisal
+
+
+def acknowledge(appraisal: Appraisal, user: User) -> None:
+    """The cadre acknowledges having read their appraisal; from then on it is locked."""
+    if appraisal.user_id != user.id:
+        raise PlanError(_("Only the cadre may acknowledge the appraisal."))
+    locked = db.session.scalar(select(Appraisal).where(Appraisal.id == appraisal.id)
+                               .with_for_update().execution_options(populate_existing=True))
+    if locked.acknowledged_at is not None:
+        raise PlanError(_("You have already acknowledged this appraisal."))
+    locked.acknowledged_at = utcnow()
+    chain.audit("appraisal.acknowledge", actor_id=user.id, user_id=user.id,
+                detail={"appraisal_id": locked.id, "year": locked.year,
+                        "digest": digest(locked)})

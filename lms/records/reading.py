@@ -1,0 +1,449 @@
+"""The year's required reading list (必读书目) and reading notes (读书笔记).
+
+The organisation department publishes the list; a cadre writes one note per item in
+Markdown, saves drafts and submits; an administrator over the cadre's unit comments, approves
+or returns it. An approved note appends a `reading_note` entry to the learning record (the
+rule sets convert it to 学时). Administrators call in (调阅) the notes of a unit subtree: the
+cadres get a notice and the call shows who submitted, who was approved and who is missing.
+Every action on a note goes into the record's audit chain.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import Select, and_, case, distinct, func, literal, or_, select
+
+from lms.auth.models import User
+from lms.core.markup import MarkupError, render_markdown, render_text
+from lms.core.timeutil import local_today, utcnow
+from lms.extensions import db
+from lms.org import permissions
+from lms.org.models import CadreProfile, Unit
+from lms.progress.models import Notice
+from lms.records import chain
+from lms.records.models import ReadingCall, ReadingItem, ReadingNote, RecordEntry
+
+TITLE_MAX = 200
+BODY_MAX = 50_000  # characters of Markdown in one note
+EDITABLE = ("draft", "returned")  # the statuses a cadre may still change
+CALL_KIND = "reading_call"  # the kind of notice a call sends
+
+
+class ReadingError(ValueError):
+    """An action that the note's or the list's state does not allow; the message is shown."""
+
+
+# ---- the list ------------------------------------------------------------------------------
+
+def items_of(year: int, *, published_only: bool = True) -> list[ReadingItem]:
+    """The items of a year's list in their order (published ones only, unless asked)."""
+    stmt = select(ReadingItem).where(ReadingItem.year == year)
+    if published_only:
+        stmt = stmt.where(ReadingItem.published.is_(True))
+    return list(db.session.scalars(stmt.order_by(ReadingItem.sort_order, ReadingItem.id)))
+
+
+def published_years() -> list[int]:
+    """Years that have a published list, newest first."""
+    return list(db.session.scalars(
+        select(ReadingItem.year).where(ReadingItem.published.is_(True)).distinct()
+        .order_by(ReadingItem.year.desc())))
+
+
+def add_item(year: int, *, title: str, author: str = "", publisher: str = "",
+             description: str = "", required: bool = True, sort_order: int = 0) -> ReadingItem:
+    """Add an unpublished item to a year's list (the caller commits)."""
+    item = ReadingItem(year=year, title=title.strip()[:TITLE_MAX], author=author.strip(),
+                       publisher=publisher.strip(), description=description.strip(),
+                       required=required, sort_order=sort_order, published=False)
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
+def update_item(item: ReadingItem, **fields) -> None:
+    """Change an unpublished item; a published one is what cadres write about, so it stays."""
+    if item.published:
+        raise ReadingError(_("A published item can no longer be changed."))
+    for name in ("title", "author", "publisher", "description"):
+        if name in fields:
+            setattr(item, name, (fields[name] or "").strip())
+    for name in ("required", "sort_order"):
+        if name in fields:
+            setattr(item, name, fields[name])
+
+
+def remove_item(item: ReadingItem) -> None:
+    """Remove an unpublished item (the caller commits)."""
+    if item.published:
+        raise ReadingError(_("A published item can no longer be removed."))
+    db.session.delete(item)
+
+
+def publish_year(year: int, actor_id: int) -> int:
+    """Publish every unpublished item of the year's list; the audit chain notes it.
+    Returns how many items were published (the caller commits)."""
+    items = [i for i in items_of(year, published_only=False) if not i.published]
+    if not items:
+        raise ReadingError(_("There is nothing new to publish for %(y)d.", y=year))
+    for item in items:
+        item.published = True
+    chain.audit("reading.publish", actor_id=actor_id,
+                detail={"year": year, "items": [i.id for i in items]})
+    return len(items)
+
+
+# ---- a cadre's notes -----------------------------------------------------------------------
+
+def note_of(user_id: int, item_id: int) -> ReadingNote | None:
+    """The cadre's note on an item (one per cadre and item)."""
+    return db.session.scalar(select(ReadingNote).where(
+        ReadingNote.user_id == user_id, ReadingNote.item_id == item_id)
+        .order_by(ReadingNote.id).limit(1))
+
+
+def notes_of_user(user_id: int) -> list[ReadingNote]:
+    """All the cadre's notes, newest list year first (the items load in the same query)."""
+    return list(db.session.scalars(select(ReadingNote).where(ReadingNote.user_id == user_id)
+                                   .order_by(ReadingNote.year.desc(), ReadingNote.id)))
+
+
+def statuses(user_id: int, item_ids: list[int]) -> dict[int, ReadingNote]:
+    """The cadre's notes on these items, by item id (one query)."""
+    if not item_ids:
+        return {}
+    rows = db.session.scalars(select(ReadingNote).where(
+        ReadingNote.user_id == user_id, ReadingNote.item_id.in_(item_ids))
+        .order_by(ReadingNote.id.desc()))
+    return {note.item_id: note for note in rows}
+
+
+def save_note(user: User, item: ReadingItem, *, title: str, body: str,
+              submit: bool = False) -> ReadingNote:
+    """Create or change the cadre's draft (or returned) note on a published item; with
+    `submit`, hand it in for review. The caller commits."""
+    if not item.published:
+        raise ReadingError(_("This item is not on a published list."))
+    note = note_of(user.id, item.id)
+    if note is not None and note.status not in EDITABLE:
+        raise ReadingError(_("A submitted or approved note can no longer be changed."))
+    body = (body or "").replace("\r\n", "\n")
+    if len(body) > BODY_MAX:
+        raise ReadingError(_("The note is too long (at most %(n)d characters).", n=BODY_MAX))
+    if submit and not body.strip():
+        raise ReadingError(_("Write the note before you submit it."))
+    if submit and (problem := markup_problem(body)):
+        raise ReadingError(_("The note cannot be shown: %(p)s", p=problem))
+    if note is None:
+        note = ReadingNote(user_id=user.id, item_id=item.id, year=item.year, status="draft",
+                           title="", body="")
+        db.session.add(note)
+    note.title = (title or "").strip()[:TITLE_MAX] or item.title
+    note.body = body
+    note.updated_at = utcnow()
+    if submit:
+        note.status = "submitted"
+        note.submitted_at = utcnow()
+        db.session.flush()
+        chain.audit("note.submit", actor_id=user.id, user_id=user.id,
+                    detail={"note_id": note.id, "item_id": item.id, "year": item.year})
+    db.session.flush()
+    return note
+
+
+def markup_problem(body: str) -> str | None:
+    """What keeps the Markdown from rendering (e.g. a malformed media line), or None."""
+    try:
+        render_markdown(body or "")
+    except MarkupError as exc:
+        return str(exc)
+    return None
+
+
+def render(body: str) -> str:
+    """A note's Markdown as sanitised HTML (pictures from outside are dropped); text that
+    does not render as Markdown is shown as plain text."""
+    try:
+        return render_markdown(body or "")
+    except MarkupError:
+        return render_text(body or "", "plain")
+
+
+# ---- review --------------------------------------------------------------------------------
+
+def _locked(note_id: int) -> ReadingNote:
+    """The note, re-read under a row lock so two reviewers cannot both act on it."""
+    note = db.session.scalar(select(ReadingNote).where(ReadingNote.id == note_id)
+                             .with_for_update().execution_options(populate_existing=True))
+    if note is None:
+        raise ReadingError(_("No such note."))
+    return note
+
+
+def _check_reviewer(note: ReadingNote, reviewer: User) -> None:
+    if note.user_id == reviewer.id:
+        raise ReadingError(_("You cannot review your own note."))
+    if note.status != "submitted":
+        raise ReadingError(_("Only a submitted note can be reviewed."))
+
+
+def approve(note_id: int, reviewer: User, comment: str = "") -> RecordEntry:
+    """Approve a submitted note: it appends a `reading_note` entry dated today (local) and
+    an audit event. The caller commits."""
+    note = _locked(note_id)
+    _check_reviewer(note, reviewer)
+    entry = chain.append_entry(RecordEntry(
+        user_id=note.user_id, kind="reading_note", title=note.item.title[:TITLE_MAX],
+        hours=0.0, occurred_on=local_today(), source=f"reading_note:{note.id}",
+        dedupe_key=f"reading_note:{note.id}", origin="automatic",
+        details={"item_id": note.item_id, "list_year": note.year}), actor_id=reviewer.id)
+    if entry is None:
+        raise ReadingError(_("This note is already approved."))
+    note.status = "approved"
+    note.entry_id = entry.id
+    note.comment = (comment or "").strip() or note.comment
+    note.reviewed_by_id, note.reviewed_at = reviewer.id, utcnow()
+    chain.audit("note.approve", actor_id=reviewer.id, user_id=note.user_id,
+                reason=(comment or "").strip(), entry=entry,
+                detail={"note_id": note.id, "item_id": note.item_id, "year": note.year})
+    return entry
+
+
+def return_note(note_id: int, reviewer: User, comment: str) -> ReadingNote:
+    """Return a submitted note to the cadre with a comment saying what to change."""
+    if not (comment or "").strip():
+        raise ReadingError(_("Say why the note is returned."))
+    note = _locked(note_id)
+    _check_reviewer(note, reviewer)
+    note.status = "returned"
+    note.comment = comment.strip()
+    note.reviewed_by_id, note.reviewed_at = reviewer.id, utcnow()
+    chain.audit("note.return", actor_id=reviewer.id, user_id=note.user_id,
+                reason=note.comment,
+                detail={"note_id": note.id, "item_id": note.item_id, "year": note.year})
+    return note
+
+
+def comment_on(note_id: int, reviewer: User, comment: str) -> ReadingNote:
+    """Leave a comment on a submitted note without deciding on it yet."""
+    if not (comment or "").strip():
+        raise ReadingError(_("Write a comment first."))
+    note = _locked(note_id)
+    _check_reviewer(note, reviewer)
+    note.comment = comment.strip()
+    chain.audit("note.comment", actor_id=reviewer.id, user_id=note.user_id,
+                reason=note.comment,
+                detail={"note_id": note.id, "item_id": note.item_id, "year": note.year})
+    return note
+
+
+# ---- the review queue ----------------------------------------------------------------------
+
+@dataclass
+class QueueFilter:
+    """Filters of the notes queue: unit subtree (code), status, item, list year."""
+
+    unit: Unit | None = None
+    status: str = "submitted"  # submitted | returned | approved | all (drafts never)
+    item_id: int | None = None
+    year: int | None = None
+    q: str | None = None  # part of the cadre's name or username
+
+    @classmethod
+    def from_args(cls, args) -> QueueFilter:
+        code = (args.get("unit") or "").strip()
+        unit = db.session.scalar(select(Unit).where(Unit.code == code)) if code else None
+        status = args.get("status") or "submitted"
+        return cls(unit=unit,
+                   status=status if status in ("submitted", "returned", "approved", "all")
+                   else "submitted",
+                   item_id=args.get("item", type=int), year=args.get("year", type=int),
+                   q=(args.get("q") or "").strip()[:64] or None)
+
+
+def queue_select(f: QueueFilter) -> Select:
+    """Notes handed in by cadres in the current user's `record.manage` scope, as rows of
+    (note id, title, status, submitted_at, reviewed_at, item title, list year, cadre's
+    username, name, unit name), oldest submission first. Drafts are the cadre's own."""
+    stmt = (select(ReadingNote.id, ReadingNote.title, ReadingNote.status,
+                   ReadingNote.submitted_at, ReadingNote.reviewed_at,
+                   ReadingItem.title.label("item_title"), ReadingNote.year,
+                   User.username, User.name, Unit.name.label("unit_name"))
+            .select_from(ReadingNote)
+            .join(ReadingItem, ReadingItem.id == ReadingNote.item_id)
+            .join(User, User.id == ReadingNote.user_id)
+            .join(CadreProfile, CadreProfile.user_id == ReadingNote.user_id)
+            .join(Unit, Unit.id == CadreProfile.unit_id)
+            .where(permissions.unit_clause("record.manage"), ReadingNote.status != "draft"))
+    if f.unit is not None:
+        stmt = stmt.where(Unit.path.startswith(f.unit.path, autoescape=True))
+    if f.status != "all":
+        stmt = stmt.where(ReadingNote.status == f.status)
+    if f.item_id:
+        stmt = stmt.where(ReadingNote.item_id == f.item_id)
+    if f.year:
+        stmt = stmt.where(ReadingNote.year == f.year)
+    if f.q:
+        like = f"%{f.q}%"
+        stmt = stmt.where(or_(User.name.like(like), User.username.like(like)))
+    return stmt.order_by(ReadingNote.submitted_at, ReadingNote.id)
+
+
+# ---- calls (调阅) --------------------------------------------------------------------------
+
+def create_call(unit: Unit, year: int, *, item: ReadingItem | None, due_on: date | None,
+                message: str, actor: User, link: str) -> tuple[ReadingCall, int]:
+    """Call in the notes of `unit`'s subtree for a year (optionally one item): every active
+    cadre there gets a notice pointing at `link`. Returns the call and how many cadres were
+    told. The caller commits."""
+    if item is not None and (item.year != year or not item.published):
+        raise ReadingError(_("Choose an item of the published list of %(y)d.", y=year))
+    if item is None and not items_of(year):
+        raise ReadingError(_("There is no published list for %(y)d.", y=year))
+    if due_on is not None and due_on < local_today():
+        raise ReadingError(_("The due date cannot be in the past."))
+    call = ReadingCall(unit_id=unit.id, year=year, item_id=item.id if item else None,
+                       due_on=due_on, message=(message or "").strip(), created_by_id=actor.id,
+                       created_at=utcnow())
+    db.session.add(call)
+    db.session.flush()
+    with force_locale("zh_CN"):  # notices are stored once, in the platform's language
+        what = (_("your reading note on “%(t)s”", t=item.title) if item
+                else _("your reading notes of %(y)d", y=year))
+        text = (_("%(unit)s calls in %(what)s by %(d)s.", unit=unit.name, what=what,
+                  d=due_on.isoformat()) if due_on
+                else _("%(unit)s calls in %(what)s.", unit=unit.name, what=what))
+    if call.message:
+        text = f"{text} {call.message}"
+    cadres = (select(CadreProfile.user_id, literal(CALL_KIND), literal(text[:4000]),
+                     literal(link), literal(actor.id), literal(call.created_at))
+              .join(User, User.id == CadreProfile.user_id)
+              .join(Unit, Unit.id == CadreProfile.unit_id)
+              .where(Unit.path.startswith(unit.path, autoescape=True),
+                     User.is_active_flag.is_(True)))
+    told = db.session.execute(Notice.__table__.insert().from_select(
+        ["user_id", "kind", "message", "link", "created_by", "created_at"], cadres)).rowcount
+    chain.audit("reading.call", actor_id=actor.id, reason=call.message,
+                detail={"call_id": call.id, "unit": unit.code, "year": year,
+                        "item_id": call.item_id, "due_on": due_on.isoformat() if due_on
+                        else None, "cadres": told})
+    return call, told
+
+
+def calls_select() -> Select:
+    """Calls over units in, above or below the current user's `record.manage` scope (a
+    district-wide call concerns a unit administrator's own cadres too), newest first."""
+    return (select(ReadingCall, Unit, ReadingItem.title)
+            .join(Unit, Unit.id == ReadingCall.unit_id)
+            .outerjoin(ReadingItem, ReadingItem.id == ReadingCall.item_id)
+            .where(permissions.overlap_clause("record.manage"))
+            .order_by(ReadingCall.created_at.desc(), ReadingCall.id.desc()))
+
+
+def open_calls_for(profile: CadreProfile) -> list[tuple[ReadingCall, str | None]]:
+    """Calls that concern a cadre (over their unit or above it) and are not past due."""
+    return list(db.session.execute(
+        select(ReadingCall, ReadingItem.title)
+        .join(Unit, Unit.id == ReadingCall.unit_id)
+        .outerjoin(ReadingItem, ReadingItem.id == ReadingCall.item_id)
+        .where(literal(profile.unit.path).startswith(Unit.path),
+               or_(ReadingCall.due_on.is_(None), ReadingCall.due_on >= local_today()))
+        .order_by(ReadingCall.created_at.desc()).limit(20)).all())
+
+
+@dataclass
+class CallTotals:
+    cadres: int
+    complete: int  # cadres with nothing missing
+    submitted: int  # notes waiting for review
+    approved: int
+    missing: int  # notes not handed in (none, draft or returned)
+
+
+def _call_items(call: ReadingCall) -> list[int]:
+    if call.item_id is not None:
+        return [call.item_id]
+    return list(db.session.scalars(select(ReadingItem.id).where(
+        ReadingItem.year == call.year, ReadingItem.published.is_(True),
+        ReadingItem.required.is_(True))))
+
+
+def call_select(call: ReadingCall, unit: Unit, *,
+                missing_only: bool = False) -> tuple[Select, int]:
+    """Per cadre of the call's subtree (and of the viewer's scope): (user id, username,
+    name, unit name, submitted, approved, missing), with the number of items called in."""
+    item_ids = _call_items(call)
+    wanted = len(item_ids)
+    counts = (select(ReadingNote.user_id.label("user_id"),
+                     func.count(distinct(case((ReadingNote.status == "submitted",
+                                               ReadingNote.item_id)))).label("submitted"),
+                     func.count(distinct(case((ReadingNote.status == "approved",
+                                               ReadingNote.item_id)))).label("approved"))
+              .where(ReadingNote.item_id.in_(item_ids or [-1]))
+              .group_by(ReadingNote.user_id).subquery())
+    submitted = func.coalesce(counts.c.submitted, 0)
+    approved = func.coalesce(counts.c.approved, 0)
+    missing = literal(wanted) - submitted - approved
+    stmt = (select(User.id, User.username, User.name, Unit.name.label("unit_name"),
+                   submitted.label("submitted"), approved.label("approved"),
+                   missing.label("missing"))
+            .select_from(CadreProfile)
+            .join(User, User.id == CadreProfile.user_id)
+            .join(Unit, Unit.id == CadreProfile.unit_id)
+            .outerjoin(counts, counts.c.user_id == CadreProfile.user_id)
+            .where(Unit.path.startswith(unit.path, autoescape=True),
+                   permissions.unit_clause("record.manage"),
+                   User.is_active_flag.is_(True)))
+    if missing_only:
+        stmt = stmt.where(missing > 0)
+    return stmt.order_by(Unit.path, User.username), wanted
+
+
+def call_totals(stmt: Select) -> CallTotals:
+    """Totals over every row of a `call_select` (one aggregate query)."""
+    rows = stmt.order_by(None).subquery()
+    cadres, complete, submitted, approved, missing = db.session.execute(select(
+        func.count(), func.coalesce(func.sum(case((rows.c.missing <= 0, 1), else_=0)), 0),
+        func.coalesce(func.sum(rows.c.submitted), 0),
+        func.coalesce(func.sum(rows.c.approved), 0),
+        func.coalesce(func.sum(rows.c.missing), 0))).one()
+    return CallTotals(int(cadres), int(complete), int(submitted), int(approved), int(missing))
+
+
+# ---- for the record page -------------------------------------------------------------------
+
+@dataclass
+class NoteLine:
+    """One required item of a year's list with the cadre's note on it."""
+
+    item_id: int
+    title: str
+    author: str
+    status: str  # "missing" when there is no note, else one of NOTE_STATUSES
+    note_id: int | None
+    submitted_at: datetime | None
+    reviewed_at: datetime | None
+    comment: str
+
+
+def notes_summary(user_id: int, year: int) -> list[NoteLine]:
+    """Each required item of the year's published list with the cadre's note status (one
+    query)."""
+    rows = db.session.execute(
+        select(ReadingItem.id, ReadingItem.title, ReadingItem.author, ReadingNote.id,
+               ReadingNote.status, ReadingNote.submitted_at, ReadingNote.reviewed_at,
+               ReadingNote.comment)
+        .outerjoin(ReadingNote, and_(ReadingNote.item_id == ReadingItem.id,
+                                     ReadingNote.user_id == user_id))
+        .where(ReadingItem.year == year, ReadingItem.published.is_(True),
+               ReadingItem.required.is_(True))
+        .order_by(ReadingItem.sort_order, ReadingItem.id, ReadingNote.id)).all()
+    lines: dict[int, NoteLine] = {}
+    for item_id, title, author, note_id, status, sub, rev, comment in rows:
+        if item_id not in lines:  # the first note per item (one per cadre and item)
+            lines[item_id] = NoteLine(item_id, title, author, status or "missing", note_id,
+                                      sub, rev, comment or "")
+    return list(lines.values())
