@@ -1,0 +1,297 @@
+"""One cadre's learning record for one year, gathered in a fixed number of queries.
+
+The record page, its printable form and PDF, the xAPI export and the API all read the record
+through `gather`, so they never disagree. Access is decided by `readable_cadre` (the cadre
+themselves, or an administrator with `record.view` over the cadre's unit).
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import format_date
+from sqlalchemy import extract, func, select
+from sqlalchemy.orm import aliased
+
+from lms.auth.models import User
+from lms.catalog.models import Course, SubjectCategory
+from lms.core.timeutil import local_today
+from lms.extensions import db
+from lms.org import permissions
+from lms.org.models import CadreProfile
+from lms.records import status
+from lms.records.models import Claim, RecordEntry, RecordTotal, RequirementStatus, RuleSet
+
+PAGE_SIZE = 200  # entries on one page of the record page
+EXPORT_SIZE = 2000  # entries in one printable record, PDF, API or xAPI page
+FIRST_YEAR = 1990
+CLAIMS_SHOWN = 100
+
+
+@dataclass
+class Total:
+    """Hours, days and net number of entries (a reversal counts -1) of one kind or subject."""
+
+    key: str | None  # the kind code, or the subject's name (None: no subject)
+    hours: float = 0.0
+    days: float = 0.0
+    entries: int = 0
+
+
+@dataclass
+class Person:
+    """Who entered, verified or reversed an entry."""
+
+    username: str
+    name: str
+
+
+@dataclass
+class EntryLine:
+    """One entry with the names it refers to, and its reversal when it was reversed."""
+
+    entry: RecordEntry
+    subject: str | None
+    course_slug: str | None
+    entered_by: Person | None
+    verified_by: Person | None
+    reversal: RecordEntry | None = None  # the entry that reverses this one
+    reversed_by: Person | None = None
+
+    @property
+    def is_reversal(self) -> bool:
+        return self.entry.reverses_id is not None
+
+    @property
+    def source(self) -> tuple[str, int] | None:
+        """The source as (what, id), e.g. ("course", 12); None when it has none."""
+        what, _sep, ident = (self.entry.source or "").partition(":")
+        return (what, int(ident)) if what and ident.isdigit() else None
+
+    @property
+    def first_day(self) -> date:
+        return self.entry.started_on or self.entry.occurred_on
+
+    @property
+    def last_day(self) -> date:
+        return self.entry.ended_on or self.entry.occurred_on
+
+
+@dataclass
+class StatusLine:
+    """A requirement status: its row (with its rule set), label and what is missing."""
+
+    row: RequirementStatus
+    label: str  # met | on_track | behind | not_met
+    missing: list[str]
+
+    @property
+    def label_text(self) -> str:
+        return str(status.LABEL_TEXT[self.label])
+
+
+@dataclass
+class ClaimLine:
+    claim: Claim
+    subject: str | None
+    reviewed_by: str | None
+
+
+@dataclass
+class CadreRecord:
+    """Everything the record shows for one cadre and year."""
+
+    profile: CadreProfile
+    year: int
+    years: list[int]
+    by_kind: list[Total]
+    by_subject: list[Total]
+    months: list[Total]  # twelve, January first; key is the month number as text
+    statuses: list[StatusLine]
+    entries: list[EntryLine]
+    page: int
+    per_page: int
+    more: bool  # entries continue on the next page
+    claims: list[ClaimLine] = field(default_factory=list)
+    plan: object | None = None
+    appraisal: object | None = None
+    notes: object | None = None
+
+    @property
+    def user(self) -> User:
+        return self.profile.user
+
+    @property
+    def hours(self) -> float:
+        return round(sum(t.hours for t in self.by_kind), 2)
+
+    @property
+    def days(self) -> float:
+        return round(sum(t.days for t in self.by_kind), 2)
+
+    @property
+    def entry_count(self) -> int:
+        return sum(t.entries for t in self.by_kind)
+
+    def chart_data(self) -> dict:
+        """Hours by kind and by month, for the chart script (labels already translated)."""
+        return {
+            "year": self.year,
+            "kinds": [{"label": str(status.KIND_TEXT.get(t.key or "", t.key)),
+                       "hours": t.hours, "days": t.days} for t in self.by_kind],
+            "months": [{"label": format_date(date(self.year, int(t.key), 1), "MMM"),
+                        "hours": t.hours, "days": t.days} for t in self.months],
+        }
+
+
+def cadre_by_username(username: str) -> CadreProfile | None:
+    """The cadre profile (with its user and unit) of `username`, or None."""
+    return db.session.scalar(select(CadreProfile).join(CadreProfile.user)
+                             .where(User.username == username))
+
+
+def readable_cadre(username: str, action: str = "record.view") -> CadreProfile | None:
+    """The cadre whose record the current user may read (themselves, or inside their
+    `record.view` scope); None when missing or out of scope, so callers answer 404."""
+    profile = cadre_by_username(username)
+    if profile is None or not permissions.can_on_cadre(action, profile):
+        return None
+    return profile
+
+
+def parse_year(value: str | int | None) -> int | None:
+    """A year from a query argument; None when absent or not a plausible year."""
+    try:
+        year = int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return year if FIRST_YEAR <= year <= local_today().year + 1 else None
+
+
+def gather(profile: CadreProfile, year: int, *, page: int = 1, per_page: int = PAGE_SIZE,
+           extras: bool = True) -> CadreRecord:
+    """The cadre's record for `year`: totals, statuses, a page of entries (oldest first) and,
+    with `extras`, their claims, study plan, appraisal and reading notes. The number of
+    queries does not depend on the number of entries."""
+    user_id = profile.user_id
+    page = max(page, 1)
+    years = sorted({y for y in db.session.scalars(
+        select(RecordTotal.year).where(RecordTotal.user_id == user_id).distinct())}
+        | {local_today().year, year}, reverse=True)
+    by_kind, by_subject = _totals(user_id, year)
+    entries, more = _entries(user_id, year, page, per_page)
+    record = CadreRecord(
+        profile=profile, year=year, years=years, by_kind=by_kind, by_subject=by_subject,
+        months=_months(user_id, year), statuses=_statuses(user_id, year), entries=entries,
+        page=page, per_page=per_page, more=more)
+    if extras:
+        record.claims = _claims(user_id, year)
+        for attr, module, name in (("plan", "plans", "plan_summary"),
+                                   ("appraisal", "plans", "appraisal_for"),
+                                   ("notes", "reading", "notes_summary")):
+            function = _pending(module, name)
+            setattr(record, attr, function(user_id, year) if function else None)
+    return record
+
+
+def _pending(module: str, name: str):
+    """A function of another records module that may not exist yet (None then)."""
+    try:
+        found = importlib.import_module(f"lms.records.{module}")
+    except ImportError:
+        return None
+    return getattr(found, name, None)
+
+
+def _totals(user_id: int, year: int) -> tuple[list[Total], list[Total]]:
+    """Totals by kind (in the order of KINDS) and by subject (in the subjects' order)."""
+    rows = db.session.execute(
+        select(RecordTotal.kind, SubjectCategory.name, SubjectCategory.sort_order,
+               RecordTotal.hours, RecordTotal.days, RecordTotal.entries)
+        .outerjoin(SubjectCategory, SubjectCategory.id == RecordTotal.subject_id)
+        .where(RecordTotal.user_id == user_id, RecordTotal.year == year)).all()
+    kinds: dict[str, Total] = {}
+    subjects: dict[str | None, Total] = {}
+    order: dict[str | None, tuple] = {}
+    for kind, subject, sort_order, hours, days, entries in rows:
+        if not (hours or days or entries):
+            continue  # everything in it was reversed
+        for bucket, key in ((kinds, kind), (subjects, subject)):
+            total = bucket.setdefault(key, Total(key))
+            total.hours += hours
+            total.days += days
+            total.entries += entries
+        order[subject] = (subject is None, sort_order or 0, subject or "")
+    for total in (*kinds.values(), *subjects.values()):
+        total.hours, total.days = round(total.hours, 2), round(total.days, 2)
+    known = {k: n for n, k in enumerate(status.KIND_TEXT)}
+    return (sorted(kinds.values(), key=lambda t: (known.get(t.key, 99), t.key)),
+            sorted(subjects.values(), key=lambda t: order[t.key]))
+
+
+def _months(user_id: int, year: int) -> list[Total]:
+    month = extract("month", RecordEntry.occurred_on)
+    sums = {int(m): (h or 0.0, d or 0.0, n) for m, h, d, n in db.session.execute(
+        select(month, func.sum(RecordEntry.hours), func.sum(RecordEntry.days), func.count())
+        .where(RecordEntry.user_id == user_id, RecordEntry.year == year).group_by(month))}
+    out = []
+    for m in range(1, 13):
+        hours, days, count = sums.get(m, (0.0, 0.0, 0))
+        out.append(Total(str(m), round(float(hours), 2), round(float(days), 2), count))
+    return out
+
+
+def _statuses(user_id: int, year: int) -> list[StatusLine]:
+    today = local_today()
+    rows = db.session.scalars(
+        select(RequirementStatus).join(RuleSet, RuleSet.id == RequirementStatus.rule_set_id)
+        .where(RequirementStatus.user_id == user_id, RequirementStatus.window_start <= year,
+               RequirementStatus.window_end >= year, RuleSet.active.is_(True))
+        .order_by(RuleSet.name, RequirementStatus.window_start)).unique().all()
+    return [StatusLine(row, status.label(row, today),
+                       [status.describe(item) for item in row.missing or []]) for row in rows]
+
+
+def _person(username: str | None, name: str | None) -> Person | None:
+    return Person(username, name or username) if username else None
+
+
+def _entries(user_id: int, year: int, page: int,
+             per_page: int) -> tuple[list[EntryLine], bool]:
+    entered, verified = aliased(User), aliased(User)
+    rows = db.session.execute(
+        select(RecordEntry, SubjectCategory.name, Course.slug, entered.username, entered.name,
+               verified.username, verified.name)
+        .outerjoin(SubjectCategory, SubjectCategory.id == RecordEntry.subject_id)
+        .outerjoin(Course, Course.id == RecordEntry.course_id)
+        .outerjoin(entered, entered.id == RecordEntry.entered_by_id)
+        .outerjoin(verified, verified.id == RecordEntry.verified_by_id)
+        .where(RecordEntry.user_id == user_id, RecordEntry.year == year)
+        .order_by(RecordEntry.occurred_on, RecordEntry.id)
+        .offset((page - 1) * per_page).limit(per_page + 1)).all()
+    more = len(rows) > per_page
+    lines = [EntryLine(entry, subject, slug, _person(eu, en), _person(vu, vn))
+             for entry, subject, slug, eu, en, vu, vn in rows[:per_page]]
+    originals = {line.entry.id: line for line in lines if not line.is_reversal}
+    if originals:  # reversals may sit on another page: look them up by what they reverse
+        for reversal, username, name in db.session.execute(
+                select(RecordEntry, User.username, User.name)
+                .outerjoin(User, User.id == RecordEntry.entered_by_id)
+                .where(RecordEntry.reverses_id.in_(list(originals)))):
+            line = originals[reversal.reverses_id]
+            line.reversal, line.reversed_by = reversal, _person(username, name)
+    return lines, more
+
+
+def _claims(user_id: int, year: int) -> list[ClaimLine]:
+    """Claims waiting for review or rejected, of the year (by their last day), newest first."""
+    reviewer = aliased(User)
+    rows = db.session.execute(
+        select(Claim, SubjectCategory.name, reviewer.name)
+        .outerjoin(SubjectCategory, SubjectCategory.id == Claim.subject_id)
+        .outerjoin(reviewer, reviewer.id == Claim.reviewed_by_id)
+        .where(Claim.user_id == user_id, Claim.status.in_(("pending", "rejected")),
+               Claim.ended_on >= date(year, 1, 1), Claim.ended_on <= date(year, 12, 31))
+        .order_by(Claim.created_at.desc(), Claim.id.desc()).limit(CLAIMS_SHOWN)).all()
+    return [ClaimLine(claim, subject, name) for claim, subject, name in rows]
