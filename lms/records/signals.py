@@ -4,9 +4,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from lms.catalog.models import Activity, Course
-from lms.core.signals import course_completed, exam_passed
+from lms.core.signals import cadres_changed, course_completed, exam_passed
 from lms.core.timeutil import local_date
 from lms.extensions import db
+from lms.records import chain, rules
 from lms.records.chain import append_entry
 from lms.records.models import RecordEntry
 
@@ -33,6 +34,16 @@ def _exam_passed(app, *, user_id: int, activity_id: int, title: str, score: floa
         dedupe_key=f"exam:{activity_id}:{user_id}"), actor_id=None)  # one per exam and cadre
 
 
+def _cadres_changed(app, *, user_ids: list[int] | None, unit_path: str | None) -> None:
+    """Cadres were created, edited or moved (the sender has committed): their requirement
+    statuses follow the audiences they now belong to."""
+    rules.recompute_cadres(user_ids=user_ids, unit_path=unit_path)
+    db.session.commit()
+
+
 def connect() -> None:
     course_completed.connect(_course_completed)
     exam_passed.connect(_exam_passed)
+    cadres_changed.connect(_cadres_changed)
+    if rules.recompute_user not in chain.after_append:
+        chain.after_append.append(rules.recompute_user)
