@@ -181,9 +181,10 @@ def appraisal(username: str, year: int):
     written = plans.appraisal_for(profile.user_id, year)
     if own:
         form = AcknowledgeForm()
-        if written is not None and written.acknowledged_at is None \
-                and form.validate_on_submit():
+        if form.validate_on_submit():  # the cadre's only action: acknowledge
             try:
+                if written is None:
+                    raise plans.PlanError(_("There is no appraisal to acknowledge yet."))
                 plans.acknowledge(written, current_user)
             except plans.PlanError as exc:
                 db.session.rollback()
