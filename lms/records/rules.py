@@ -61,7 +61,6 @@ from sqlalchemy import (
     case,
     cast,
     delete,
-    distinct,
     exists,
     func,
     insert,
@@ -653,7 +652,7 @@ def recompute_rule_set(rule_set: RuleSet, years: Iterable[int] | None = None, *,
     cfg = normalise(rule_set.config)
     today_year = this_year()
     existing = set(db.session.execute(
-        select(distinct(_STATUS.c.window_start), _STATUS.c.window_end)
+        select(_STATUS.c.window_start, _STATUS.c.window_end).distinct()
         .where(_STATUS.c.rule_set_id == rule_set.id)).all())
     stale = [(s, e) for s, e in existing
              if window_of(rule_set, s) != (s, e) or not in_force(rule_set, s, e)]
