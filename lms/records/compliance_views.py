@@ -1,6 +1,67 @@
 """The compliance report: one row per cadre of a unit subtree for a year, with an .xlsx export."""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from flask_babel import gettext as _
+from flask_login import login_required
+from sqlalchemy import select
 
-bp = Blueprint("compliance", __name__)
+from lms.core.pagination import paginate_rows
+from lms.core.timeutil import local_today
+from lms.extensions import db
+from lms.org import labels, permissions
+from lms.org import queries as org_queries
+from lms.org import services as org_services
+from lms.org.tabular import XLSX
+from lms.records import compliance, xlsx_stream
+from lms.records.models import RuleSet
+
+bp = Blueprint("compliance", __name__, url_prefix="/admin/records")
+
+
+def _filter() -> compliance.ComplianceFilter:
+    """The request's filter; 403 without the action anywhere, 404 for a unit or rule set that
+    does not exist or a unit outside the user's scope."""
+    if not permissions.can_anywhere(compliance.ACTION):
+        abort(403)
+    f = compliance.ComplianceFilter.from_args(request.args)
+    permissions.require(f.unknown is None)
+    permissions.require(f.unit is None or permissions.can(compliance.ACTION, f.unit))
+    return f
+
+
+@bp.route("/compliance")
+@login_required
+def report():
+    f = _filter()
+    report = compliance.Compliance(f)
+    page = paginate_rows(report.page_select())
+    return render_template(
+        "records/compliance/report.html", f=f, page=page, rows=report.rows(page.items),
+        counts=report.counts(), windows=report.windows,
+        units=org_queries.unit_choices(compliance.ACTION, by_code=True),
+        categories=org_services.categories(), ranks=labels.RANK_LABELS,
+        rule_sets=db.session.execute(select(RuleSet.code, RuleSet.name)
+                                     .order_by(RuleSet.id)).all(),
+        statuses={k: compliance.status_text(k) for k in compliance.STATUSES},
+        this_year=local_today().year)
+
+
+def export_row(row: compliance.ComplianceRow) -> list:
+    """One row of the export, as the page shows it."""
+    return [row.name, row.username, row.unit_name, row.unit_code,
+            labels.label(labels.RANK_LABELS, row.rank), row.hours, row.days,
+            compliance.status_text(row.status), "\n".join(row.missing())]
+
+
+@bp.route("/compliance/export.xlsx")
+@login_required
+def export():
+    f = _filter()
+    report = compliance.Compliance(f)
+    chunks = xlsx_stream.stream(compliance.headers(),
+                                (export_row(r) for r in report.all_rows()),
+                                sheet=_("Compliance %(year)d", year=f.year))
+    name = f"compliance-{f.year}-{f.unit.code if f.unit else 'all'}-{local_today()}.xlsx"
+    return Response(stream_with_context(chunks), mimetype=XLSX, headers={
+        "Content-Disposition": f"attachment; filename={name}", "Cache-Control": "no-store"})

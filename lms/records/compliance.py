@@ -1,0 +1,329 @@
+"""The compliance report: one row per cadre of a unit subtree for a year (the year's hours and
+days, the worst requirement status over the rule sets' windows containing the year, and what
+is missing), filterable, with counts per status.
+
+A fixed number of queries whatever the number of cadres: the rule sets (one), a page of rows
+(one, hours, days and status as correlated subqueries evaluated for that page only), its count
+(one), the counts per status (one) and the status lines of the page's cadres (one). The export
+reads the whole filtered report in one streamed query.
+
+Each rule set's window containing the year is computed in Python from its anchor and length,
+as is the share of that window gone by today; the status label is then one CASE over
+`rule_set_id` (`status.label_case` per rule set), so the report filters and counts by status
+in the database.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+)
+
+from lms.auth.models import User
+from lms.core.timeutil import local_today
+from lms.extensions import db
+from lms.org import permissions
+from lms.org.models import RANKS, CadreProfile, Unit
+from lms.org.queries import cadre_clauses
+from lms.records import rules
+from lms.records import status as status_labels
+from lms.records.models import RecordTotal, RequirementStatus, RuleSet
+
+ACTION = "record.view"
+NONE = "none"  # no requirement applies: no status row in any window containing the year
+# Worst first: a cadre's status is the worst label over their rule sets.
+SEVERITY = {"met": 0, "on_track": 1, "behind": 2, "not_met": 3}
+BY_SEVERITY = {rank: name for name, rank in SEVERITY.items()}
+STATUSES = ("all", "not_met", "behind", "on_track", "met", NONE)
+STATUS_TEXT = {"all": _l("All"), **status_labels.LABEL_TEXT,
+               NONE: _l("No requirement applies")}
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+@dataclass
+class ComplianceFilter:
+    """Filters of the report: year, unit subtree, category, rank, status, name, rule set.
+
+    `unknown` names an argument that was given but names nothing (or nothing in scope is
+    decided by the caller): the views answer 404 rather than widen the report.
+    """
+
+    year: int
+    unit: Unit | None = None
+    category_id: int | None = None
+    rank: str | None = None
+    status: str = "all"
+    q: str | None = None
+    rule: RuleSet | None = None
+    unknown: str | None = None
+
+    @classmethod
+    def from_args(cls, args) -> ComplianceFilter:
+        year = args.get("year", type=int)
+        if year is None or not FIRST_YEAR <= year <= LAST_YEAR:
+            year = local_today().year
+        f = cls(year=year, category_id=args.get("category", type=int),
+                rank=args.get("rank") if args.get("rank") in RANKS else None,
+                status=args.get("status") if args.get("status") in STATUSES else "all",
+                q=(args.get("q") or "").strip()[:100] or None)
+        code = (args.get("unit") or "").strip()
+        if code:
+            f.unit = db.session.scalar(select(Unit).where(Unit.code == code))
+            if f.unit is None:
+                f.unknown = "unit"
+        rule = (args.get("rule") or "").strip()
+        if rule:
+            f.rule = db.session.scalar(select(RuleSet).where(RuleSet.code == rule))
+            if f.rule is None and rule.isdigit():
+                f.rule = db.session.get(RuleSet, int(rule))
+            if f.rule is None:
+                f.unknown = f.unknown or "rule"
+        return f
+
+    def args(self) -> dict[str, str]:
+        """The filter as query arguments (for links and the export)."""
+        out = {"year": str(self.year), "unit": self.unit.code if self.unit else "",
+               "category": str(self.category_id or ""), "rank": self.rank or "",
+               "status": "" if self.status == "all" else self.status, "q": self.q or "",
+               "rule": self.rule.code if self.rule else ""}
+        return {k: v for k, v in out.items() if v}
+
+
+@dataclass(frozen=True)
+class Window:
+    """One rule set's window of years containing the report's year."""
+
+    rule_set_id: int
+    code: str
+    name: str
+    start: int
+    end: int
+
+
+def windows(year: int, rule: RuleSet | None = None) -> list[Window]:
+    """The active rule sets (or only `rule`) in force during their window containing
+    `year` (`rules.window_of`, `rules.in_force`: the windows the engine computes), with that
+    window; one query."""
+    stmt = select(RuleSet).order_by(RuleSet.id)
+    stmt = stmt.where(RuleSet.id == rule.id) if rule is not None else \
+        stmt.where(RuleSet.active.is_(True))
+    out = []
+    for rs in db.session.scalars(stmt):
+        start, end = rules.window_of(rs, year)
+        if rules.in_force(rs, start, end):
+            out.append(Window(rs.id, rs.code, rs.name, start, end))
+    return out
+
+
+@dataclass
+class StatusLine:
+    """A cadre's standing against one rule set in its window."""
+
+    code: str
+    name: str
+    window_start: int
+    window_end: int
+    label: str
+    hours: float
+    days: float
+    missing: list[dict]
+
+    def texts(self) -> list[str]:
+        """Each missing item in words, led by the rule set's name."""
+        return [f"{self.name}: {status_labels.describe(item)}" for item in self.missing or []]
+
+
+@dataclass
+class ComplianceRow:
+    user_id: int
+    username: str
+    name: str
+    unit_name: str
+    unit_code: str
+    rank: str
+    hours: float
+    days: float
+    status: str  # one of SEVERITY's labels, or NONE
+    lines: list[StatusLine] = field(default_factory=list)
+
+    def missing(self) -> list[str]:
+        """What is missing, over every rule set not met, in words."""
+        return [text for line in self.lines if line.label != "met" for text in line.texts()]
+
+
+class Compliance:
+    """The report for one filter, as seen by the current user on `today`."""
+
+    def __init__(self, f: ComplianceFilter, today: date | None = None):
+        self.f = f
+        self.today = today or local_today()
+        self.windows = windows(f.year, f.rule)
+
+    # ---- expressions ------------------------------------------------------------------
+
+    def window_clause(self) -> ColumnElement[bool]:
+        """Status rows of the windows containing the year."""
+        if not self.windows:
+            return false()
+        return or_(*(and_(RequirementStatus.rule_set_id == w.rule_set_id,
+                          RequirementStatus.window_start == w.start) for w in self.windows))
+
+    def label_expr(self) -> ColumnElement[str]:
+        """A status row's label (`status.label_case` of its rule set's window)."""
+        if not self.windows:
+            return literal(NONE)
+        return case(*((RequirementStatus.rule_set_id == w.rule_set_id,
+                       status_labels.label_case(self.today, w.start, w.end))
+                      for w in self.windows), else_=literal(NONE))
+
+    def severity_expr(self) -> ColumnElement[int]:
+        return case(SEVERITY, value=self.label_expr(), else_=null())
+
+    def worst_of(self, user_id) -> ColumnElement[int]:
+        """The worst severity over the cadre's status rows (NULL: none), correlated."""
+        return (select(func.max(self.severity_expr()))
+                .where(RequirementStatus.user_id == user_id, self.window_clause())
+                .scalar_subquery())
+
+    def _status_clause(self, severity) -> ColumnElement[bool]:
+        if self.f.status == "all":
+            return true()
+        if self.f.status == NONE:
+            return severity.is_(None)
+        return severity == SEVERITY[self.f.status]
+
+    def population(self, *columns) -> Select:
+        """`columns` over the active cadres in the user's scope, filtered (not by status)."""
+        f = self.f
+        stmt = (select(*columns).select_from(CadreProfile)
+                .join(User, User.id == CadreProfile.user_id)
+                .join(Unit, Unit.id == CadreProfile.unit_id)
+                .where(User.is_active_flag.is_(True), permissions.unit_clause(ACTION),
+                       *cadre_clauses(unit=f.unit, category_id=f.category_id, q=f.q)))
+        if f.rank:
+            stmt = stmt.where(CadreProfile.rank == f.rank)
+        return stmt
+
+    def _total(self, column) -> ColumnElement[float]:
+        return (select(func.coalesce(func.sum(column), 0.0))
+                .where(RecordTotal.user_id == CadreProfile.user_id,
+                       RecordTotal.year == self.f.year)
+                .scalar_subquery())
+
+    # ---- the page ---------------------------------------------------------------------
+
+    def page_select(self) -> Select:
+        """The report's rows in unit, then username order, ready to paginate."""
+        worst = self.worst_of(CadreProfile.user_id)
+        return (self.population(
+            User.id, User.username, User.name, Unit.name, Unit.code, CadreProfile.rank,
+            self._total(RecordTotal.hours), self._total(RecordTotal.days), worst)
+            .where(self._status_clause(self.worst_of(CadreProfile.user_id)))
+            .order_by(Unit.path, User.username))
+
+    def counts(self) -> dict[str, int]:
+        """Cadres per status over the filtered population (whatever the status filter)."""
+        worst = (select(RequirementStatus.user_id.label("user_id"),
+                        func.max(self.severity_expr()).label("severity"))
+                 .where(self.window_clause()).group_by(RequirementStatus.user_id).subquery())
+        stmt = (self.population(worst.c.severity, func.count())
+                .outerjoin(worst, worst.c.user_id == CadreProfile.user_id)
+                .group_by(worst.c.severity))
+        out = {name: 0 for name in STATUSES}
+        for severity, n in db.session.execute(stmt):
+            out[BY_SEVERITY.get(severity, NONE)] += n
+        out["all"] = sum(n for k, n in out.items() if k != "all")
+        return out
+
+    def _line_columns(self) -> tuple:
+        return (RequirementStatus.user_id, RuleSet.code, RuleSet.name,
+                RequirementStatus.window_start, RequirementStatus.window_end,
+                self.label_expr(), RequirementStatus.hours, RequirementStatus.days,
+                RequirementStatus.missing)
+
+    def lines_for(self, user_ids: list[int]) -> dict[int, list[StatusLine]]:
+        """The status lines of these cadres, per cadre, in rule set order; one query."""
+        if not user_ids or not self.windows:
+            return {}
+        out: dict[int, list[StatusLine]] = {}
+        for user_id, *line in db.session.execute(
+                select(*self._line_columns())
+                .join(RuleSet, RuleSet.id == RequirementStatus.rule_set_id)
+                .where(RequirementStatus.user_id.in_(user_ids), self.window_clause())
+                .order_by(RequirementStatus.user_id, RuleSet.id)):
+            out.setdefault(user_id, []).append(StatusLine(*line))
+        return out
+
+    def rows(self, items) -> list[ComplianceRow]:
+        """Report rows from a page of `page_select` results, with their status lines."""
+        lines = self.lines_for([r[0] for r in items])
+        return [ComplianceRow(uid, username, name, unit_name, unit_code, rank,
+                              round(float(hours or 0), 2), round(float(days or 0), 2),
+                              BY_SEVERITY.get(severity, NONE), lines.get(uid, []))
+                for uid, username, name, unit_name, unit_code, rank, hours, days, severity
+                in items]
+
+    # ---- the whole report -------------------------------------------------------------
+
+    def all_rows(self, batch: int = 2000) -> Iterator[ComplianceRow]:
+        """Every row of the filtered report, in page order, read in one streamed query
+        (a cadre's status rows joined beside it; the year's totals grouped once)."""
+        totals = (select(RecordTotal.user_id.label("user_id"),
+                         func.sum(RecordTotal.hours).label("hours"),
+                         func.sum(RecordTotal.days).label("days"))
+                  .where(RecordTotal.year == self.f.year)
+                  .group_by(RecordTotal.user_id).subquery())
+        stmt = (self.population(
+            User.id, User.username, User.name, Unit.name, Unit.code, CadreProfile.rank,
+            totals.c.hours, totals.c.days, *self._line_columns()[1:])
+            .outerjoin(totals, totals.c.user_id == CadreProfile.user_id)
+            .outerjoin(RequirementStatus, and_(
+                RequirementStatus.user_id == CadreProfile.user_id, self.window_clause()))
+            .outerjoin(RuleSet, RuleSet.id == RequirementStatus.rule_set_id)
+            .order_by(Unit.path, User.username, RuleSet.id)
+            .execution_options(yield_per=batch))
+        row: ComplianceRow | None = None
+        for uid, username, name, unit_name, unit_code, rank, hours, days, *line \
+                in db.session.execute(stmt):
+            if row is None or row.user_id != uid:
+                if row is not None and self._keep(row):
+                    yield row
+                row = ComplianceRow(uid, username, name, unit_name, unit_code, rank,
+                                    round(float(hours or 0), 2), round(float(days or 0), 2),
+                                    NONE)
+            if line[0] is not None:  # a status row (RuleSet.code)
+                status_line = StatusLine(*line)
+                row.lines.append(status_line)
+                if row.status == NONE or SEVERITY[status_line.label] > SEVERITY[row.status]:
+                    row.status = status_line.label
+        if row is not None and self._keep(row):
+            yield row
+
+    def _keep(self, row: ComplianceRow) -> bool:
+        return self.f.status in ("all", row.status)
+
+
+def status_text(name: str) -> str:
+    """A status in words ("Behind", "No requirement applies")."""
+    return str(STATUS_TEXT.get(name, name))
+
+
+def headers() -> list[str]:
+    """The export's column headers."""
+    return [_("Full name"), _("Username"), _("Unit"), _("Unit code"), _("Rank"),
+            _("Study hours"), _("Training days"), _("Status"), _("What is missing")]
