@@ -15,6 +15,7 @@ from datetime import date, datetime
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, distinct, func, literal, or_, select
+from sqlalchemy.orm import lazyload
 
 from lms.auth.models import User
 from lms.core.markup import MarkupError, render_markdown, render_text
@@ -177,6 +178,7 @@ def render(body: str) -> str:
 def _locked(note_id: int) -> ReadingNote:
     """The note, re-read under a row lock so two reviewers cannot both act on it."""
     note = db.session.scalar(select(ReadingNote).where(ReadingNote.id == note_id)
+                             .options(lazyload(ReadingNote.item))  # no outer join to lock
                              .with_for_update().execution_options(populate_existing=True))
     if note is None:
         raise ReadingError(_("No such note."))
