@@ -212,7 +212,7 @@ def _subject(data: Mapping, problems: dict) -> int:
 def clean_filename(name: str | None) -> str:
     """A file's own name without folders or control characters, for showing only."""
     base = posixpath.basename((name or "").replace("\\", "/"))
-    base = "".join(c for c in base if c.isprintable()).strip()
+    base = "".join(c for c in base if c.isprintable()).strip().lstrip(".")
     return base[-MAX_TEXT:] or "evidence"
 
 
