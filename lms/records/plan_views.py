@@ -99,7 +99,8 @@ def my_plan(year: int):
     return render_template("records/plans/my_plan.html", year=year, plan=plan, form=form,
                            preview=preview, summary=summary, labels=status_labels(),
                            goals_html=_markdown(plan.goals) if plan else "",
-                           appraisal=plans.appraisal_for(current_user.id, year))
+                           appraisal=plans.appraisal_for(current_user.id, year),
+                           this_year=local_today().year)
 
 
 # ---- administrators: plans -----------------------------------------------------------------

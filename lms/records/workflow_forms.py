@@ -54,7 +54,7 @@ class ReviewForm(FlaskForm):
 class CallForm(FlaskForm):
     unit_id = SelectField(_l("Unit (with its subunits)"), coerce=int)
     year = SelectField(_l("Year of the list"), coerce=int)
-    item_id = SelectField(_l("Item (leave empty for the whole list)"), coerce=int,
+    item_id = SelectField(_l("Item"), coerce=int,
                           validators=[Optional()])
     due_on = DateField(_l("Hand in by"), validators=[Optional()])
     message = TextAreaField(_l("Message to the cadres"),

@@ -1,0 +1,85 @@
+"""In a real browser: a cadre writes a reading note with a preview and submits it; the unit
+administrator approves it; the pages pass axe (WCAG 2 A and AA) on a phone-sized screen."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import select
+
+from lms.auth.models import User
+from lms.core.timeutil import local_today
+from lms.extensions import db
+from lms.records import reading
+from lms.records.models import ReadingNote, RecordEntry
+from tests.conftest import PASSWORD
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+YEAR = local_today().year
+
+
+def _sign_in(browser: Browser, live_server: str, username: str) -> Page:
+    # The CSP forbids injected scripts, axe included: bypass it for the audit only.
+    context = browser.new_context(locale="zh-CN", bypass_csp=True,
+                                  viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(f"{live_server}/login")
+    page.get_by_label("账号").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("欢迎")
+    return page
+
+
+def _axe(page: Page) -> list:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']})")
+    assert result["passes"]
+    return [(v["id"], v["nodes"][0]["html"]) for v in result["violations"]]
+
+
+def test_a_note_written_in_the_browser_is_approved(app, browser, live_server, district):
+    with app.app_context():
+        item = reading.add_item(YEAR, title="之江新语", author="习近平")
+        org = db.session.scalar(select(User).filter_by(username="org"))
+        reading.publish_year(YEAR, org.id)
+        db.session.commit()
+        item_id = item.id
+    found = {}
+    learner = _sign_in(browser, live_server, "learn")
+    try:
+        learner.goto(f"{live_server}/reading")
+        found["catalogue"] = _axe(learner)
+        learner.locator(f"a[href='/me/reading/{item_id}']").click()
+        learner.locator("#body").fill("## 体会\n\n坚持**问题导向**。\n\n<script>alert(1)</script>")
+        learner.locator("#preview").click()
+        preview = learner.locator(".prose")
+        expect(preview.locator("strong")).to_have_text("问题导向")
+        expect(preview.locator("script")).to_have_count(0)
+        found["note"] = _axe(learner)
+        learner.locator("#submit").click()
+        expect(learner).to_have_url(f"{live_server}/me/reading")
+        found["my notes"] = _axe(learner)
+    finally:
+        learner.context.close()
+    with app.app_context():
+        note_id = db.session.scalar(select(ReadingNote.id))
+    admin = _sign_in(browser, live_server, "ua1")
+    try:
+        admin.goto(f"{live_server}/admin/records/notes")
+        found["queue"] = _axe(admin)
+        admin.locator(f"a[href='/admin/records/notes/{note_id}']").click()
+        expect(admin.locator("article.prose strong")).to_have_text("问题导向")
+        found["review"] = _axe(admin)
+        admin.locator("#comment").fill("体会深刻")
+        admin.locator("#approve").click()
+        expect(admin.locator(".flash-success")).to_be_visible()
+        admin.goto(f"{live_server}/admin/records/reading/calls/new")
+        found["call form"] = _axe(admin)
+    finally:
+        admin.context.close()
+    with app.app_context():
+        assert db.session.get(ReadingNote, note_id).status == "approved"
+        assert db.session.scalar(select(RecordEntry.kind)) == "reading_note"
+    assert {k: v for k, v in found.items() if v} == {}
