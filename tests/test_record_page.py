@@ -294,3 +294,50 @@ def test_entries_list_is_paginated(app, client, auth, district, monkeypatch):
     assert 'rel="next"' in first
     second = client.get("/cadres/learn/record?page=2").get_data(as_text=True)
     assert "讲座3" in second and "讲座4" in second and "讲座0" not in second
+
+
+def test_plan_progress_reading_and_appraisal_beside_the_record(app, client, auth, district):
+    from lms.records import plans, reading
+
+    course_id = add_course(app)
+    add_course_entry(app, district["learner"], course_id, hours=30)
+    with app.app_context():
+        learner = db.session.get(User, district["learner"])
+        plans.save_plan(learner, YEAR, goals="学好公文写作", target_hours=60, target_days=0,
+                        course_ids=[course_id], submit=True)
+        reading.add_item(YEAR, title="习近平谈治国理政", author="习近平")
+        reading.publish_year(YEAR, district["org_admin"])
+        plans.write_appraisal(district["learner"], YEAR,
+                              db.session.get(User, district["unit_admin"]),
+                              strengths="学习主动", shortcomings="理论联系实际不够",
+                              requirements="加强调查研究")
+        db.session.commit()
+    auth.login("learn")
+    html = client.get("/cadres/learn/record").get_data(as_text=True)
+    assert '<progress max="100" value="50"' in html  # 30 of the 60 study hours planned
+    assert 'href="/courses/gongwen-jichu"' in html
+    assert "习近平谈治国理政" in html
+    for text in ("学习主动", "理论联系实际不够", "加强调查研究"):
+        assert text in html
+    printed = client.get("/cadres/learn/record/print").get_data(as_text=True)
+    assert "学习主动" in printed and "习近平谈治国理政" in printed
+
+
+def test_administrators_get_the_record_buttons(app, client, auth, district):
+    entry = add_entry(app, district["learner"], title="讲座", actor=district["unit_admin"])
+    auth.login("ua1")
+    html = client.get("/cadres/learn/record").get_data(as_text=True)
+    assert f'href="/cadres/learn/appraisal/{YEAR}"' in html
+    from flask import url_for
+    with app.test_request_context():
+        try:
+            new = url_for("record_entries.new", username="learn")
+            rev = url_for("record_entries.reverse", entry_id=entry)
+        except Exception:  # noqa: BLE001 - the entry pages are not there yet
+            new = rev = None
+    if new:
+        assert f'href="{new}"' in html and f'href="{rev}"' in html
+    auth.logout()
+    auth.login("learn")
+    html = client.get("/cadres/learn/record").get_data(as_text=True)
+    assert "/appraisal/" not in html and "/record/entries/" not in html

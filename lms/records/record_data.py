@@ -6,7 +6,6 @@ themselves, or an administrator with `record.view` over the cadre's unit).
 """
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -20,8 +19,15 @@ from lms.core.timeutil import local_today
 from lms.extensions import db
 from lms.org import permissions
 from lms.org.models import CadreProfile
-from lms.records import status
-from lms.records.models import Claim, RecordEntry, RecordTotal, RequirementStatus, RuleSet
+from lms.records import plans, reading, status
+from lms.records.models import (
+    Appraisal,
+    Claim,
+    RecordEntry,
+    RecordTotal,
+    RequirementStatus,
+    RuleSet,
+)
 
 PAGE_SIZE = 200  # entries on one page of the record page
 EXPORT_SIZE = 2000  # entries in one printable record, PDF, API or xAPI page
@@ -114,9 +120,9 @@ class CadreRecord:
     per_page: int
     more: bool  # entries continue on the next page
     claims: list[ClaimLine] = field(default_factory=list)
-    plan: object | None = None
-    appraisal: object | None = None
-    notes: object | None = None
+    plan: plans.PlanSummary | None = None
+    appraisal: Appraisal | None = None
+    notes: list[reading.NoteLine] = field(default_factory=list)
 
     @property
     def user(self) -> User:
@@ -187,21 +193,10 @@ def gather(profile: CadreProfile, year: int, *, page: int = 1, per_page: int = P
         page=page, per_page=per_page, more=more)
     if extras:
         record.claims = _claims(user_id, year)
-        for attr, module, name in (("plan", "plans", "plan_summary"),
-                                   ("appraisal", "plans", "appraisal_for"),
-                                   ("notes", "reading", "notes_summary")):
-            function = _pending(module, name)
-            setattr(record, attr, function(user_id, year) if function else None)
+        record.plan = plans.plan_summary(user_id, year)
+        record.appraisal = plans.appraisal_for(user_id, year)
+        record.notes = reading.notes_summary(user_id, year)
     return record
-
-
-def _pending(module: str, name: str):
-    """A function of another records module that may not exist yet (None then)."""
-    try:
-        found = importlib.import_module(f"lms.records.{module}")
-    except ImportError:
-        return None
-    return getattr(found, name, None)
 
 
 def _totals(user_id: int, year: int) -> tuple[list[Total], list[Total]]:

@@ -79,7 +79,7 @@ def source_url(line: EntryLine, manage: bool) -> str | None:
     if what == "activity":
         return url_for("catalog.activity", activity_id=ident)
     if what == "reading_note" and manage:
-        return _maybe_url("reading.review", note_id=ident)
+        return url_for("reading.review", note_id=ident)
     return None
 
 
