@@ -189,12 +189,17 @@ def test_heartbeat_api_and_page_endpoint(app, client, sample_courses):
 def test_my_learning_page_and_api(app, client, study, page_queries):
     from lms.auth.services import create_token
 
+    from lms.records import rules
+
+    with app.app_context():  # the requirements are the national default rule sets
+        rules.seed_defaults()
+        db.session.commit()
     study("gaishu", 1, 0)
     study("gaishu", 2, 30)
     client.post("/login", data={"username": "learn", "password": PASSWORD})
     html = client.get("/me/learning").get_data(as_text=True)
     assert "公文写作基础" in html and "继续学习：公文的性质、作用与种类" in html
-    assert "网络自学：0.0 / 50 学时" in html
+    assert "干部网络培训年度学时" in html and "乡科级及以下干部年度培训" in html
     with app.app_context():
         token = create_token(db.session.scalar(db.select(User).filter_by(username="learn")), "t")
     body = client.get("/api/v1/me/learning",
@@ -202,9 +207,13 @@ def test_my_learning_page_and_api(app, client, study, page_queries):
     assert body["in_progress"][0]["course"] == "gongwen-xiezuo"
     assert body["in_progress"][0]["total"] == 7 and body["online_required_hours"] == 50.0
     assert body["required_hours"] == 90.0  # section level: 90 学时 a year
+    online = next(r for r in body["requirements"] if r["rule_set"] == "online-yearly")
+    assert online["hours"] == 0 and online["missing"][0]["need"] == 50
     assert body["resume_activity_id"] is not None
     queries, _size = page_queries(client, "/me/learning")
-    assert queries <= 10
+    # Ten for the courses, hours and notices; two for the requirements (the active rule sets;
+    # the cadre's audiences with their stored statuses).
+    assert queries <= 12
 
 
 def test_steady_api_beat_is_one_read_one_write_and_keeps_every_rule(app, client, sample_courses,

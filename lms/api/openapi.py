@@ -55,9 +55,12 @@ def _core_document() -> dict:
             "/me/learning": {"get": {
                 "summary": "The token's user's courses assigned (due dates, overdue), in "
                            "progress and completed (progress, hours); this year's study hours "
-                           "against the national default for the cadre's level "
-                           "(`required_hours`) and online hours against the online default; "
-                           "the activity to continue. Times are RFC 3339 UTC.",
+                           "as recorded (`hours`, `online_hours`); the most study hours a year "
+                           "that the requirement rule sets applying to the user ask "
+                           "(`required_hours`, `online_required_hours`: a window's minimum "
+                           "divided by its years; 0 when none applies); the user's standing "
+                           "under each of those rule sets this year (`requirements`); the "
+                           "activity to continue. Times are RFC 3339 UTC.",
                 "responses": {"200": _ok({"type": "object", "properties": {
                     "year": {"type": "integer"}, "hours": {"type": "number"},
                     "required_hours": {"type": "number"},
@@ -67,7 +70,26 @@ def _core_document() -> dict:
                                  "description": "assigned, not completed; due_at, overdue"},
                     "in_progress": {"type": "array", "items": {"type": "object"}},
                     "completed": {"type": "array", "items": {"type": "object"}},
-                    "resume_activity_id": {"type": "integer", "nullable": True}}}),
+                    "resume_activity_id": {"type": "integer", "nullable": True},
+                    "requirements": {"type": "array", "items": {
+                        "type": "object", "properties": {
+                            "rule_set": {"type": "string", "description": "the rule set's code"},
+                            "name": {"type": "string"},
+                            "window_start": {"type": "integer"},
+                            "window_end": {"type": "integer"},
+                            "hours": {"type": "number",
+                                      "description": "学时 converted by this rule set, "
+                                                     "carry-over included"},
+                            "days": {"type": "number"},
+                            "ratio": {"type": "number",
+                                      "description": "least share reached over its lines"},
+                            "met": {"type": "boolean"},
+                            "status": {"type": "string",
+                                       "enum": ["met", "on_track", "behind", "not_met"]},
+                            "missing": {"type": "array", "items": {"type": "object"},
+                                        "description": "one item per line not reached: "
+                                                       "{line, need, have, unit, ...}"},
+                            "missing_text": {"type": "array", "items": {"type": "string"}}}}}}}),
                     "401": _ERROR},
             }},
             "/units": {"get": {

@@ -91,6 +91,7 @@ def my_learning():
         "in_progress": [item(p) for p in learning.in_progress],
         "completed": [item(p) for p in learning.completed],
         "resume_activity_id": learning.resume.id if learning.resume else None,
+        "requirements": [r.as_json() for r in learning.requirements],
     })
 
 

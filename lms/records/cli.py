@@ -1,4 +1,5 @@
-"""`flask records ...`: verify the learning record's chain, print a checkpoint, seal old rows."""
+"""`flask records ...`: verify the learning record's chain, print a checkpoint, seal old rows,
+seed the national default rule sets and recompute requirement statuses."""
 from __future__ import annotations
 
 import sys
@@ -7,7 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from lms.extensions import db
-from lms.records import chain
+from lms.records import chain, rules
 
 records_cli = AppGroup("records", help="The learning record (学习档案).")
 
@@ -49,3 +50,26 @@ def seal() -> None:
     count = chain.seal_unsealed()
     db.session.commit()
     click.echo(f"records: {count} entries sealed")
+
+
+@records_cli.command("seed-rules")
+def seed_rules() -> None:
+    """Add the national default requirement rule sets when none exists (safe to repeat)."""
+    added = rules.seed_defaults()
+    db.session.commit()
+    if added:
+        click.echo(f"records: {added} national default rule sets added, statuses computed")
+    else:
+        click.echo("records: rule sets exist already; nothing added")
+
+
+@records_cli.command("recompute")
+@click.option("--year", type=int, default=None,
+              help="Recompute the windows holding this year (default: this year, last year "
+                   "and every window that has statuses).")
+def recompute(year: int | None) -> None:
+    """Recompute every requirement status from the running totals (entries are untouched).
+    Run it at the start of a year so every cadre has a status for the new window."""
+    count = rules.recompute_all({year} if year else None)
+    db.session.commit()
+    click.echo(f"records: {count} requirement statuses recomputed")

@@ -1,4 +1,5 @@
-"""A learner's own view of their learning: enrolments with progress, this year's hours."""
+"""A learner's own view of their learning: enrolments with progress, this year's hours and
+where they stand against the requirement rule sets that apply to them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,14 +11,8 @@ from lms.catalog.queries import activity_counts
 from lms.core.timeutil import local_today
 from lms.extensions import db
 from lms.progress.models import Assignment, AssignmentTarget, Enrolment, percent_done
-from lms.records.models import RecordEntry
-
-# Until requirement rules exist, the national defaults (DOMAIN.md): 50 学时 of online
-# self-study a year for everyone; 90 学时 a year for section level and below; 550 学时 in
-# five years (110 a year on average) for division level and above.
-ONLINE_HOURS_PER_YEAR = 50.0
-HOURS_PER_YEAR_BY_RANK = {"division": 110.0}
-HOURS_PER_YEAR = 90.0
+from lms.records import rules
+from lms.records.models import RecordEntry, RecordTotal
 
 
 @dataclass
@@ -42,25 +37,32 @@ class Learning:
     in_progress: list[CourseProgress]
     completed: list[CourseProgress]
     year: int
-    hours: float
-    required_hours: float
+    hours: float  # study hours recorded this year, as recorded (before any conversion)
+    required_hours: float  # the most 学时 a year that an applicable rule set asks, on average
     online_hours: float
-    online_required_hours: float
+    online_required_hours: float  # the most online 学时 a year an applicable rule set asks
     resume: Activity | None
     notes: dict[int, str]  # course id -> the note of the assignment that set its due date
+    requirements: list[rules.StatusView]  # this year's standing under each rule set
 
 
-def yearly_requirement(rank: str | None) -> float:
-    """The national default of study hours a year for a cadre's rank."""
-    return HOURS_PER_YEAR_BY_RANK.get(rank or "", HOURS_PER_YEAR)
+def yearly_requirements(views: list[rules.StatusView]) -> tuple[float, float]:
+    """(study hours, online study hours) a year that the cadre's rule sets ask at most: a
+    window's minimum divided by its years (550 in 5 years is 110 a year)."""
+    hours, online = 0.0, 0.0
+    for view in views:
+        cfg, years = view.config, max(1, view.window_end - view.window_start + 1)
+        if cfg["min_hours"]:
+            hours = max(hours, cfg["min_hours"] / years)
+        if cfg["min_hours_by_kind"].get("online_course"):
+            online = max(online, cfg["min_hours_by_kind"]["online_course"] / years)
+    return round(hours, 2), round(online, 2)
 
 
 def my_learning(user, year: int | None = None) -> Learning:
     """Everything "My learning" shows for `user` (this year by default), in a fixed number of
     queries."""
     user_id, year = user.id, year or this_year()
-    profile = getattr(user, "profile", None)
-    rank = profile.rank if profile else None
     rows = db.session.execute(
         select(Enrolment, Course).join(Course, Course.id == Enrolment.course_id)
         .where(Enrolment.user_id == user_id).order_by(Enrolment.enrolled_at.desc())).all()
@@ -75,9 +77,9 @@ def my_learning(user, year: int | None = None) -> Learning:
     items = [CourseProgress(course, enrolment, done.get(course.id, 0), totals.get(course.id, 0))
              for enrolment, course in rows]
     by_kind = dict(db.session.execute(
-        select(RecordEntry.kind, func.coalesce(func.sum(RecordEntry.hours), 0.0)).where(
-            RecordEntry.user_id == user_id, RecordEntry.year == year)
-        .group_by(RecordEntry.kind)).all())
+        select(RecordTotal.kind, func.coalesce(func.sum(RecordTotal.hours), 0.0)).where(
+            RecordTotal.user_id == user_id, RecordTotal.year == year)
+        .group_by(RecordTotal.kind)).all())
     hours = sum(float(h) for h in by_kind.values())
     online = float(by_kind.get("online_course", 0.0))
     resume = db.session.scalar(
@@ -94,6 +96,8 @@ def my_learning(user, year: int | None = None) -> Learning:
             .where(AssignmentTarget.user_id == user_id, Assignment.note != "")
             .order_by(Assignment.due_at.desc())):
         notes[course_id] = note  # the earliest due date's note wins
+    requirements = rules.statuses_for(user_id, year)
+    required_hours, online_required_hours = yearly_requirements(requirements)
     open_ = [i for i in items if i.enrolment.completed_at is None]
     required = sorted((i for i in open_ if i.enrolment.due_at is not None),
                       key=lambda i: i.enrolment.due_at)
@@ -101,9 +105,9 @@ def my_learning(user, year: int | None = None) -> Learning:
         required=required,
         in_progress=[i for i in open_ if i.enrolment.due_at is None],
         completed=[i for i in items if i.enrolment.completed_at is not None],
-        year=year, hours=round(float(hours), 2), required_hours=yearly_requirement(rank),
-        online_hours=round(online, 2), online_required_hours=ONLINE_HOURS_PER_YEAR,
-        resume=resume, notes=notes)
+        year=year, hours=round(float(hours), 2), required_hours=required_hours,
+        online_hours=round(online, 2), online_required_hours=online_required_hours,
+        resume=resume, notes=notes, requirements=requirements)
 
 
 def this_year() -> int:

@@ -217,6 +217,11 @@ def this_year() -> int:
     return local_today().year
 
 
+def number(value: float | int | None) -> str:
+    """A number of 学时 or days as people write it: 90.0 → "90", 0.5 → "0.5"."""
+    return f"{float(value or 0):.2f}".rstrip("0").rstrip(".")
+
+
 # ---- audience ------------------------------------------------------------------------------
 
 def audience_clause(audience: dict, today: date | None = None) -> ColumnElement[bool]:
@@ -243,16 +248,23 @@ def members_select(rule_set: RuleSet, today: date | None = None):
     return _cadres().where(audience_clause(normalise(rule_set.config)["audience"], today))
 
 
+def _membership_columns(rule_sets: Sequence[RuleSet]) -> list:
+    return [case((audience_clause(normalise(rs.config)["audience"]), 1), else_=0)
+            .label(f"r{i}") for i, rs in enumerate(rule_sets)]
+
+
+def _profile_select(*columns):
+    return (select(*columns).select_from(CadreProfile)
+            .join(User, User.id == CadreProfile.user_id)
+            .join(Unit, Unit.id == CadreProfile.unit_id))
+
+
 def memberships(user_id: int, rule_sets: Sequence[RuleSet]) -> set[int]:
     """The ids of those `rule_sets` whose audience holds the cadre, in one query."""
     if not rule_sets:
         return set()
-    columns = [case((audience_clause(normalise(rs.config)["audience"]), 1), else_=0)
-               .label(f"r{i}") for i, rs in enumerate(rule_sets)]
-    row = db.session.execute(
-        select(*columns).select_from(CadreProfile).join(User, User.id == CadreProfile.user_id)
-        .join(Unit, Unit.id == CadreProfile.unit_id)
-        .where(CadreProfile.user_id == user_id)).first()
+    row = db.session.execute(_profile_select(*_membership_columns(rule_sets))
+                             .where(CadreProfile.user_id == user_id)).first()
     if row is None:
         return set()
     return {rs.id for rs, flag in zip(rule_sets, row, strict=True) if flag}
@@ -797,6 +809,20 @@ class StatusView:
         return [status_rules.describe(item) for item in self.missing]
 
     @property
+    def hours_text(self) -> str:
+        return number(self.hours)
+
+    @property
+    def days_text(self) -> str:
+        return number(self.days)
+
+    @property
+    def period(self) -> str:
+        if self.window_start == self.window_end:
+            return str(self.window_start)
+        return f"{self.window_start}–{self.window_end}"
+
+    @property
     def percent(self) -> int:
         return int(round(min(1.0, self.ratio) * 100))
 
@@ -815,18 +841,27 @@ class StatusView:
 def statuses_for(user_id: int, year: int, today: date | None = None) -> list[StatusView]:
     """The cadre's standing for `year` under every active rule set in force that year whose
     audience holds them: the stored status of the window holding `year`, or, when none is
-    stored yet, one computed on the spot (nothing is written). Three queries when stored."""
+    stored yet, one computed on the spot (nothing is written). Two queries when stored."""
     today = today or local_today()
     rule_sets = [rs for rs in active_rule_sets() if in_force_in(rs, year)]
-    member_ids = memberships(user_id, rule_sets)
-    members = [rs for rs in rule_sets if rs.id in member_ids]
-    if not members:
+    if not rule_sets:
         return []
+    # One query: the audience flags and the cadre's stored statuses of windows holding `year`.
+    rows = db.session.execute(
+        _profile_select(RequirementStatus, *_membership_columns(rule_sets))
+        .outerjoin(RequirementStatus, and_(
+            RequirementStatus.user_id == CadreProfile.user_id,
+            RequirementStatus.rule_set_id.in_([rs.id for rs in rule_sets]),
+            RequirementStatus.window_start <= year, RequirementStatus.window_end >= year))
+        .where(CadreProfile.user_id == user_id)).all()
+    if not rows:
+        return []
+    member_ids = {rs.id for rs, flag in zip(rule_sets, rows[0][1:], strict=True) if flag}
+    members = [rs for rs in rule_sets if rs.id in member_ids]
     windows = {rs.id: window_of(rs, year) for rs in members}
-    stored = {row.rule_set_id: row for row in db.session.scalars(
-        select(RequirementStatus).where(RequirementStatus.user_id == user_id,
-                                        RequirementStatus.rule_set_id.in_(member_ids)))
-        if (row.window_start, row.window_end) == windows[row.rule_set_id]}
+    stored = {row[0].rule_set_id: row[0] for row in rows
+              if row[0] is not None and row[0].rule_set_id in windows
+              and (row[0].window_start, row[0].window_end) == windows[row[0].rule_set_id]}
     lacking = [rs for rs in members if rs.id not in stored]
     computed: dict[int, Outcome] = {}
     if lacking:
