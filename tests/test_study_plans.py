@@ -220,3 +220,24 @@ def test_an_administrator_does_not_appraise_themselves(app, client, auth, distri
     assert response.status_code == 302
     with app.app_context():
         assert plans.appraisal_for(district["unit_admin"], YEAR) is None
+
+
+def test_the_plans_queue_runs_a_bounded_number_of_queries(app, client, auth, make_user,
+                                                          district, page_queries):
+    def submit(username: str) -> None:
+        auth.login(username)
+        client.post(f"/me/plan/{YEAR}", data={"goals": "目标", "target_hours": "90",
+                                              "submit": "1"})
+        auth.logout()
+
+    submit("learn")
+    auth.login("ua1")
+    few, _size = page_queries(client, "/admin/records/plans")
+    auth.logout()
+    for n in range(5):
+        make_user(f"jd{n}", "learner", "JD01-SQ01")
+        submit(f"jd{n}")
+    auth.login("ua1")
+    many, _size = page_queries(client, "/admin/records/plans")
+    assert many == few
+    assert "jd4" in client.get("/admin/records/plans").get_data(as_text=True)
