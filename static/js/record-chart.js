@@ -33,15 +33,17 @@
         svg.appendChild(el("text", { class: "value", x: x + bar / 2, y: y - 4,
                                      "text-anchor": "middle" }, fmt(item.hours)));
       }
-      svg.appendChild(el("text", { x: box.x + n * step + step / 2, y: box.y + box.height + 16,
-                                   "text-anchor": "middle" }, item.label));
+      if (step >= 34 || n % 2 === 0) {  // every other label when they would touch
+        svg.appendChild(el("text", { x: box.x + n * step + step / 2, y: box.y + box.height + 16,
+                                     "text-anchor": "middle" }, item.label));
+      }
     });
   }
 
   // Horizontal bars, one per form of learning.
   function rows(svg, items, box) {
     const max = Math.max(1, ...items.map((i) => Math.abs(i.hours)));
-    const labelWidth = 120;
+    const labelWidth = Math.min(120, box.width / 3);
     const row = 24;
     items.forEach((item, n) => {
       const y = box.y + n * row;
@@ -66,7 +68,8 @@
     } catch (error) {
       return;
     }
-    const width = 720;
+    // Drawn at the holder's own width, so the labels keep their size on a phone.
+    const width = Math.max(300, Math.min(holder.clientWidth || 720, 960));
     const monthsHeight = 200;
     const kinds = data.kinds.filter((k) => k.hours);
     const height = monthsHeight + 50 + Math.max(1, kinds.length) * 24 + 10;
