@@ -188,7 +188,6 @@ def test_heartbeat_api_and_page_endpoint(app, client, sample_courses):
 
 def test_my_learning_page_and_api(app, client, study, page_queries):
     from lms.auth.services import create_token
-
     from lms.records import rules
 
     with app.app_context():  # the requirements are the national default rule sets

@@ -361,3 +361,189 @@ def test_statuses_for_display(app, seeded, year):
         assert {v.rule_set.code for v in fresh} == {"section-yearly", "online-yearly"}
         assert not any(v.stored for v in fresh)
         assert db.session.scalar(select(func.count()).select_from(RequirementStatus)) == before
+
+
+# ---- the editor ----------------------------------------------------------------------------
+
+def post_data(app, rule_set_id: int | None = None, **changes) -> dict:
+    """The editor's form fields for a rule set (a new one: a yearly 40-hour rule), as a
+    browser would post them, with `changes` applied."""
+    from lms.records.rules_forms import form_data, new_rule_set_defaults
+
+    with app.app_context():
+        subjects = list(db.session.scalars(select(SubjectCategory).order_by(
+            SubjectCategory.sort_order, SubjectCategory.id)))
+        rs = db.session.get(RuleSet, rule_set_id) if rule_set_id else new_rule_set_defaults()
+        data = form_data(rs, subjects)
+    if rule_set_id is None:
+        data.update(code="jd-yearly", name="街道干部年度学习", min_hours=40)
+    out: dict = {}
+    for key, value in data.items():
+        if key in ("conversions", "subjects"):
+            for i, row in enumerate(value):
+                for sub, v in row.items():
+                    if isinstance(v, bool):
+                        if v:
+                            out[f"{key}-{i}-{sub}"] = "y"
+                    else:
+                        out[f"{key}-{i}-{sub}"] = "" if v is None else str(v)
+        elif isinstance(value, bool):
+            if value:
+                out[key] = "y"
+        elif isinstance(value, list):
+            out[key] = [str(v) for v in value]
+        elif isinstance(value, date):
+            out[key] = value.isoformat()
+        else:
+            out[key] = "" if value is None else str(value)
+    out["reason"] = "年度计划"
+    out.update(changes)
+    return out
+
+
+def counts(app) -> tuple[int, int, int]:
+    with app.app_context():
+        return tuple(db.session.scalar(select(func.count()).select_from(model))
+                     for model in (RuleSet, AuditEvent, RequirementStatus))
+
+
+@pytest.mark.parametrize("username", ["ua1", "learn", "lect"])
+def test_only_the_organisation_department_edits_rules(app, client, auth, seeded, username):
+    with app.app_context():
+        rs_id = rule("section-yearly").id
+    auth.login(username)
+    for url in ("/admin/records/rules", "/admin/records/rules/new",
+                f"/admin/records/rules/{rs_id}/edit"):
+        assert client.get(url).status_code == 404, url
+    before = counts(app)
+    assert client.post(f"/admin/records/rules/{rs_id}/edit",
+                       data=post_data(app, rs_id, min_hours="1")).status_code == 404
+    assert client.post(f"/admin/records/rules/{rs_id}/active").status_code == 404
+    assert client.post("/admin/records/rules/new", data=post_data(app)).status_code == 404
+    assert counts(app) == before
+    with app.app_context():
+        assert rule("section-yearly").active and rule("section-yearly").config["min_hours"] == 90
+    assert client.get("/records/rules").status_code == 200  # the rules page is for everyone
+
+
+@pytest.mark.parametrize("username", ["org", "sys"])
+def test_the_editor_lists_creates_and_edits(app, client, auth, seeded, username, year):
+    auth.login(username)
+    page = client.get("/admin/records/rules?lang=en").get_data(as_text=True)
+    assert "乡科级及以下干部年度培训" in page and "县处级以上干部五年培训" in page
+    assert "At least 90 study hours or 12 training days" in page
+    with app.app_context():
+        rs_id = rule("section-yearly").id
+    form = client.get(f"/admin/records/rules/{rs_id}/edit").get_data(as_text=True)
+    assert 'name="conversions-3-per_day"' in form and 'value="6.0"' in form
+    # Saving the form unchanged keeps the rule as it was.
+    before = rules_config(app, "section-yearly")
+    response = client.post(f"/admin/records/rules/{rs_id}/edit?lang=en",
+                           data=post_data(app, rs_id), follow_redirects=True)
+    assert response.status_code == 200
+    assert "statuses recomputed" in response.get_data(as_text=True)
+    assert rules_config(app, "section-yearly") == before
+    # A new rule for one street, from the form.
+    data = post_data(app, unit="JD01", **{"conversions-5-per_day": "8",  # off-job
+                                          "conversions-5-count_days": "y"})
+    response = client.post("/admin/records/rules/new?lang=en", data=data, follow_redirects=True)
+    text = response.get_data(as_text=True)
+    # Five cadres in JD01 and below, this year (the new rule is in force from 1 January).
+    assert "街道干部年度学习" in text and "5 statuses recomputed" in text
+    with app.app_context():
+        created = rule("jd-yearly")
+        assert created.config["audience"]["unit"] == "JD01"
+        assert created.config["conversions"]["off_job"]["per_day"] == 8
+        assert created.updated_by_id == uid(username)
+        event = db.session.scalar(select(AuditEvent).order_by(AuditEvent.seq.desc()))
+        assert event.action == "rules.change" and event.reason == "年度计划"
+        assert event.detail["before"] is None and event.detail["after"]["code"] == "jd-yearly"
+        members = {u for u, in db.session.execute(
+            select(User.username).join(RequirementStatus, RequirementStatus.user_id == User.id)
+            .where(RequirementStatus.rule_set_id == created.id))}
+        assert members == {"ua1", "lect", "learn", "c1", "pro"}
+    add(app, "c1", "off_job", days=5)
+    with app.app_context():
+        assert status("c1", "jd-yearly", year).met  # 5 days at 8 学时 = 40
+    # Deactivating removes its statuses and says so.
+    response = client.post(f"/admin/records/rules/{created.id}/active?lang=en",
+                           follow_redirects=True)
+    assert "deactivated" in response.get_data(as_text=True)
+    with app.app_context():
+        assert not rule("jd-yearly").active
+        assert status("c1", "jd-yearly", year) is None
+
+
+def rules_config(app, code: str) -> dict:
+    with app.app_context():
+        rs = rule(code)
+        return {**rules.normalise(rs.config), "window": (rs.window_years, rs.anchor_year,
+                                                          rs.effective_from, rs.effective_to)}
+
+
+@pytest.mark.parametrize("changes, field, message", [
+    ({"age_min": "50", "age_max": "30"}, "Aged at most", "Must not be less than"),
+    ({"effective_from": "2026-01-01", "effective_to": "2025-01-01"}, "In force until",
+     "Must not be before"),
+    ({"either": "y"}, "Reaching either", "Set both the minimum study hours and the minimum"),
+    ({"conversions-0-per_hour": "nan"}, "Online courses · Study hours per hour",
+     "Enter a number"),
+    ({"conversions-4-per_day": "-6"}, "Degree education · Study hours per day", "between"),
+    ({"conversions-1-min_hours": "5", "conversions-1-per_hour": "", "conversions-1-per_entry": ""},
+     "Exams · Minimum study hours from it", "does not count"),
+    ({"conversions-2-cap_per_year": "0"}, "Reading notes · At most a year", "a cap must be"),
+    ({"share_percent": "66.67"}, "Share of study hours", "Tick at least one subject"),
+    ({"carry_over_max": "10", "min_hours": ""}, "Surplus study hours carried",
+     "Carry-over needs"),
+    ({"min_hours": ""}, "Minimum study hours in the window", "Set at least one requirement"),
+    ({"code": "section-yearly"}, "Code", "already exists"),
+    ({"code": "has space"}, "Code", "Use letters"),
+    ({"window_years": "0"}, "Window in years", "between"),
+    ({"unit": "NOPE"}, "Unit", "choice"),
+    ({"reason": ""}, "Reason for the change", "required"),
+])
+def test_bad_input_is_refused_naming_the_field(app, client, auth, seeded, changes, field,
+                                               message):
+    auth.login("org")
+    before = counts(app)
+    response = client.post("/admin/records/rules/new?lang=en", data=post_data(app, **changes))
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert "Nothing was saved" in text
+    summary = text[text.index('id="form-errors"'):text.index("</section>",
+                                                             text.index('id="form-errors"'))]
+    assert field in summary and message in summary, summary
+    assert counts(app) == before
+
+
+# ---- the cadres' pages ---------------------------------------------------------------------
+
+def test_rules_page_explains_what_counts(app, client, auth, seeded):
+    auth.login("pro")
+    page = client.get("/records/rules?lang=en").get_data(as_text=True)
+    for name in ("乡科级及以下干部年度培训", "县处级以上干部五年培训", "干部网络培训年度学时",
+                 "专业技术人员继续教育"):
+        assert name in page
+    assert page.count("Applies to you") == 3  # section level, online, professional
+    assert "each hour counts 1 study hours, each full day 6, whichever gives more" in page
+    assert "at most 45 study hours a year" in page and "each one counts 0.5 study hours" in page
+    assert "spread evenly over the calendar years of the programme" in page
+    assert "At least 66.67% of the study hours in 专业技术, 业务知识" in page
+    assert "the current period is 2023–2027" in page
+    assert "Only verified learning counts" in page and "reversal" in page
+    assert "Categories: 专业技术人员" in page and "Ranks: Division level" in page
+
+
+def test_my_learning_shows_the_statuses(app, client, auth, seeded, year, page_queries):
+    add(app, "learn", "online_course", hours=20)
+    add(app, "learn", "off_job", days=1)
+    auth.login("learn")
+    page = client.get("/me/learning?lang=en").get_data(as_text=True)
+    assert "乡科级及以下干部年度培训" in page and "干部网络培训年度学时" in page
+    assert "专业技术人员继续教育" not in page  # not a professional
+    assert f"Period {year}: 26 study hours counted, 1 training days" in page
+    assert "Study hours: 26 of 90, or training days: 1 of 12" in page
+    assert "Online courses: 20 of 50 study hours, 30 to go" in page
+    assert 'href="/records/rules"' in page
+    queries, _size = page_queries(client, "/me/learning")
+    assert queries <= 12

@@ -39,22 +39,23 @@ class Lookups:
         configs = [rules.normalise(rs.config) for rs in rule_sets]
         found = cls()
         if any(c["audience"]["categories"] for c in configs):
-            found.categories = dict(db.session.execute(select(Category.code, Category.name)))
+            found.categories = dict(db.session.execute(select(Category.code, Category.name)).all())
         codes = {c["audience"]["unit"] for c in configs if c["audience"]["unit"]}
         if codes:
             found.units = dict(db.session.execute(
-                select(Unit.code, Unit.name).where(Unit.code.in_(codes))))
+                select(Unit.code, Unit.name).where(Unit.code.in_(codes))).all())
         if any(c["share"] or c["min_hours_by_subject"] for c in configs):
             found.subjects = dict(db.session.execute(
-                select(SubjectCategory.id, SubjectCategory.name)))
+                select(SubjectCategory.id, SubjectCategory.name)).all())
         courses = {i for c in configs for i in c["required_courses"]}
         if courses:
             found.courses = dict(db.session.execute(
-                select(Course.id, Course.title).where(Course.id.in_(courses))))
+                select(Course.id, Course.title).where(Course.id.in_(courses))).all())
         reading = {i for c in configs for i in c["required_reading"]}
         if reading:
             found.reading = dict(db.session.execute(
-                select(ReadingItem.id, ReadingItem.title).where(ReadingItem.id.in_(reading))))
+                select(ReadingItem.id, ReadingItem.title).where(ReadingItem.id.in_(reading)))
+                .all())
         return found
 
 
@@ -137,19 +138,19 @@ def requirement_lines(cfg: dict, names: Lookups) -> list[str]:
 
 
 def conversion_text(row: dict) -> str:
-    """How one form of learning converts, e.g. "1 study hour per hour, or 6 per full day,
-    whichever is more; at most 45 a year"."""
+    """How one form of learning converts, e.g. "each hour counts 1 study hours, each full
+    day 6, whichever gives more; at most 45 study hours a year"."""
     parts = []
     per_hour, per_day = row["per_hour"], row["per_day"]
     if per_hour and per_day:
-        parts.append(_("%(hour)s study hours per hour, or %(day)s per full day, whichever is "
-                       "more", hour=number(per_hour), day=number(per_day)))
+        parts.append(_("each hour counts %(hour)s study hours, each full day %(day)s, "
+                       "whichever gives more", hour=number(per_hour), day=number(per_day)))
     elif per_hour:
-        parts.append(_("%(hour)s study hours per hour of study", hour=number(per_hour)))
+        parts.append(_("each hour counts %(hour)s study hours", hour=number(per_hour)))
     elif per_day:
-        parts.append(_("%(day)s study hours per full day", day=number(per_day)))
+        parts.append(_("each full day counts %(day)s study hours", day=number(per_day)))
     if row["per_entry"]:
-        parts.append(_("%(n)s study hours for each one", n=number(row["per_entry"])))
+        parts.append(_("each one counts %(n)s study hours", n=number(row["per_entry"])))
     if row["spread"]:
         parts.append(_("spread evenly over the calendar years of the programme"))
     if row["cap_per_year"] is not None:
