@@ -21,12 +21,11 @@ from flask import (
 )
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from werkzeug.routing import BuildError
 
 from lms.core.timeutil import local_today
 from lms.org import labels, permissions
 from lms.org.models import CadreProfile
-from lms.records import pdf, record_data, status, xapi
+from lms.records import entries, pdf, record_data, status, xapi
 from lms.records.record_data import EXPORT_SIZE, CadreRecord, EntryLine, gather, parse_year
 from lms.records.record_data import readable_cadre as _readable_cadre
 
@@ -61,13 +60,6 @@ def site_root() -> str:
     return current_app.config.get("LMS_SITE_URL") or request.url_root
 
 
-def _maybe_url(endpoint: str, **values) -> str | None:
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
-
-
 def source_url(line: EntryLine, manage: bool) -> str | None:
     """Where the thing that produced an automatic entry can be seen, for this reader."""
     source = line.source
@@ -80,6 +72,11 @@ def source_url(line: EntryLine, manage: bool) -> str | None:
         return url_for("catalog.activity", activity_id=ident)
     if what == "reading_note" and manage:
         return url_for("reading.review", note_id=ident)
+    if what == "claim":  # the verified claim with its evidence
+        if manage:
+            return url_for("record_entries.claim", claim_id=ident)
+        if line.entry.user_id == current_user.id:
+            return url_for("record_entries.my_claims")
     return None
 
 
@@ -90,8 +87,8 @@ def _context(record: CadreRecord) -> dict:
         "record": record, "p": profile, "manage": manage, "status": status,
         "rank": labels.label(labels.RANK_LABELS, profile.rank),
         "source_url": lambda line: source_url(line, manage),
-        "maybe_url": _maybe_url, "today": local_today(),
-        "own": current_user.id == profile.user_id,
+        "today": local_today(), "degree_fields": entries.DEGREE_FIELDS,
+        "detail_label": entries.label,
         "plan_status": PLAN_STATUS_TEXT, "note_status": NOTE_STATUS_TEXT,
     }
 
