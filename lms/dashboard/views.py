@@ -16,6 +16,7 @@ bp = Blueprint("dashboard", __name__)
 def _navigation():
     def nav_items() -> list[dict]:
         items = [{"url": url_for("records.learning"), "label": _("My learning")},
+                 {"url": url_for("record.mine"), "label": _("My record")},
                  {"url": url_for("catalog.catalogue"), "label": _("Courses")}]
         if permissions.can_anywhere("course.author"):
             items.append({"url": url_for("teach.courses"), "label": _("My courses")})
@@ -28,6 +29,8 @@ def _navigation():
             items.append({"url": url_for("org.cadres"), "label": _("Cadres")})
         if permissions.can_anywhere("course.assign"):
             items.append({"url": url_for("tracking.assignment_list"), "label": _("Assignments")})
+        if permissions.can_anywhere("record.view"):
+            items.append({"url": url_for("record_admin.home"), "label": _("Learning records")})
         return items
 
     return {"nav_items": nav_items}
@@ -44,6 +47,7 @@ def home():
         can_cadres=permissions.can_anywhere("cadre.view"),
         can_import=permissions.can_anywhere("cadre.import"),
         can_assign=permissions.can_anywhere("course.assign"),
+        can_records=permissions.can_anywhere("record.view"),
     )
 
 
