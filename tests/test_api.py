@@ -74,11 +74,11 @@ def test_unknown_api_route_is_a_json_404(client):
 
 
 def _documented_path(rule) -> str:
-    """A route as the document names it: its first parameter is `{id}`, others keep their
-    names (`/attempts/{id}/answers/{question_id}`)."""
+    """A route as the document names it: its first parameter is `{id}` (but `{username}`
+    stays), others keep their names (`/attempts/{id}/answers/{question_id}`)."""
     path = rule.rule.removeprefix("/api/v1")
     for n, arg in enumerate(sorted(rule.arguments, key=rule.rule.index)):
-        name = "id" if n == 0 else arg
+        name = "id" if n == 0 and arg != "username" else arg
         path = path.replace(f"<int:{arg}>", f"{{{name}}}").replace(f"<{arg}>", f"{{{name}}}")
     return path
 
