@@ -525,8 +525,8 @@ def test_rules_page_explains_what_counts(app, client, auth, seeded):
                  "专业技术人员继续教育"):
         assert name in page
     assert page.count("Applies to you") == 3  # section level, online, professional
-    assert "each hour counts 1 study hours, each full day 6, whichever gives more" in page
-    assert "at most 45 study hours a year" in page and "each one counts 0.5 study hours" in page
+    assert "Each hour counts 1 study hours, each full day 6, whichever gives more" in page
+    assert "at most 45 study hours a year" in page and "Each one counts 0.5 study hours" in page
     assert "spread evenly over the calendar years of the programme" in page
     assert "At least 66.67% of the study hours in 专业技术, 业务知识" in page
     assert "the current period is 2023–2027" in page

@@ -157,7 +157,8 @@ def conversion_text(row: dict) -> str:
         parts.append(_("at most %(cap)s study hours a year", cap=number(row["cap_per_year"])))
     if row["count_days"]:
         parts.append(_("its days count as training days"))
-    return _("; ").join(parts)
+    text = _("; ").join(parts)
+    return text[:1].upper() + text[1:]
 
 
 @dataclass
