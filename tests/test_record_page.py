@@ -346,3 +346,42 @@ def test_administrators_get_the_record_buttons(app, client, auth, district):
     auth.login("learn")
     html = client.get("/cadres/learn/record").get_data(as_text=True)
     assert "/appraisal/" not in html and "/record/entries/" not in html
+
+
+def test_national_defaults_computed_as_entries_arrive_show_on_the_page(app, client, auth,
+                                                                      district):
+    from lms.records import rules
+
+    with app.app_context():
+        rules.seed_defaults()
+        db.session.commit()
+    add_entry(app, district["learner"], title="专题讲座", hours=10, actor=district["unit_admin"])
+    with app.app_context():
+        rows = db.session.scalars(db.select(RequirementStatus).filter_by(
+            user_id=district["learner"]).where(RequirementStatus.window_start <= YEAR,
+                                               RequirementStatus.window_end >= YEAR)).all()
+        assert rows  # the rules computed the learner's statuses
+        with app.test_request_context():
+            expected = [(r.rule_set.name, status.describe(r.missing[0]))
+                        for r in rows if r.missing]
+    auth.login("learn")
+    html = client.get("/cadres/learn/record").get_data(as_text=True)
+    for name, missing in expected:
+        assert name in html and missing in html
+
+
+def test_printable_record_is_bounded_and_says_so(app, client, auth, district, monkeypatch):
+    from lms.records import record_views
+
+    monkeypatch.setattr(record_views, "PRINT_SIZE", 3)
+    for n in range(4):
+        add_entry(app, district["learner"], title=f"讲座{n}", on=date(YEAR, 1, 1 + n))
+    auth.login("learn")
+    html = client.get("/cadres/learn/record/print").get_data(as_text=True)
+    assert "讲座2" in html and "讲座3" not in html
+    with app.test_request_context():
+        from flask_babel import gettext
+        notice = gettext("Only the first %(n)d entries are printed; the record page lists "
+                         "them all.", n=3)
+    assert notice in html
+    assert "讲座3" in client.get("/cadres/learn/record").get_data(as_text=True)

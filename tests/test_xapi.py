@@ -176,3 +176,20 @@ def test_durations_are_iso_8601():
     assert duration(2) == "PT2H"
     assert duration(0) == "PT0S"
     assert all(DURATION.match(duration(h)) for h in (0.1, 0.75, 12.34, 100))
+
+
+def test_statements_come_in_pages_with_more(app, client, auth, district, monkeypatch):
+    from lms.records import record_views
+
+    monkeypatch.setattr(record_views, "EXPORT_SIZE", 2)
+    for n in range(3):
+        add_entry(app, district["learner"], title=f"讲座{n}", on=date(YEAR, 1, 1 + n))
+    auth.login("learn")
+    first = client.get(f"/cadres/learn/record/xapi.json?year={YEAR}").get_json()
+    assert len(first["statements"]) == 2
+    assert first["more"] == f"/cadres/learn/record/xapi.json?year={YEAR}&page=2"
+    second = client.get(first["more"]).get_json()
+    assert len(second["statements"]) == 1 and second["more"] == ""
+    names = [s["object"]["definition"]["name"]["zh-CN"]
+             for s in first["statements"] + second["statements"]]
+    assert names == ["讲座0", "讲座1", "讲座2"]

@@ -30,7 +30,10 @@ from lms.records.models import (
 )
 
 PAGE_SIZE = 200  # entries on one page of the record page
-EXPORT_SIZE = 2000  # entries in one printable record, PDF, API or xAPI page
+EXPORT_SIZE = 2000  # entries in one API or xAPI page
+# Entries in the printable record and its PDF (WeasyPrint takes some 30 ms a table row, so a
+# bound keeps one request short; a cadre's year rarely holds more than a few dozen).
+PRINT_SIZE = 300
 FIRST_YEAR = 1990
 CLAIMS_SHOWN = 100
 

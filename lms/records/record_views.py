@@ -26,7 +26,14 @@ from lms.core.timeutil import local_today
 from lms.org import labels, permissions
 from lms.org.models import CadreProfile
 from lms.records import entries, pdf, record_data, status, xapi
-from lms.records.record_data import EXPORT_SIZE, CadreRecord, EntryLine, gather, parse_year
+from lms.records.record_data import (
+    EXPORT_SIZE,
+    PRINT_SIZE,
+    CadreRecord,
+    EntryLine,
+    gather,
+    parse_year,
+)
 from lms.records.record_data import readable_cadre as _readable_cadre
 
 bp = Blueprint("record", __name__)
@@ -110,7 +117,7 @@ def cadre(username: str):
 
 def _printable(username: str) -> tuple[CadreRecord, str]:
     profile = _cadre_or_404(username)
-    record = gather(profile, _year(), per_page=EXPORT_SIZE)
+    record = gather(profile, _year(), per_page=PRINT_SIZE)
     return record, render_template("records/record/print.html", **_context(record))
 
 
