@@ -193,3 +193,19 @@ def test_statements_come_in_pages_with_more(app, client, auth, district, monkeyp
     names = [s["object"]["definition"]["name"]["zh-CN"]
              for s in first["statements"] + second["statements"]]
     assert names == ["讲座0", "讲座1", "讲座2"]
+
+
+def test_descriptions_in_both_languages_whatever_the_readers(app, client, auth, district):
+    from flask_babel import force_locale
+
+    from lms.records.status import KIND_TEXT
+
+    add_entry(app, district["learner"], kind="off_job", title="中青班", hours=30, days=5,
+              actor=district["unit_admin"])
+    with app.test_request_context(), force_locale("zh_CN"):
+        chinese = str(KIND_TEXT["off_job"])
+    auth.login("learn")
+    for lang in ("en", "zh_CN"):
+        s = client.get(f"/cadres/learn/record/xapi.json?lang={lang}").get_json()["statements"][0]
+        assert s["object"]["definition"]["description"] == {"zh-CN": chinese,
+                                                            "en-US": "Off-job training"}

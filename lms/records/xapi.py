@@ -12,6 +12,7 @@ from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import force_locale
 
 from lms.records.record_data import CadreRecord, EntryLine, Person
 from lms.records.status import KIND_TEXT
@@ -56,6 +57,13 @@ class Site:
 
     def __init__(self, root: str):
         self.root = root if root.endswith("/") else root + "/"
+        self._kinds: dict[str, dict] = {}
+
+    def kind_text(self, kind: str) -> dict:
+        """A form of learning in Chinese and English (whatever the reader's language)."""
+        if kind not in self._kinds:
+            self._kinds[kind] = _kind_text(kind)
+        return self._kinds[kind]
 
     def iri(self, path: str) -> str:
         return path if "://" in path else f"{self.root}xapi/{path}"
@@ -110,10 +118,18 @@ def _object(site: Site, line: EntryLine) -> dict:
         path = f"activities/{SOURCE_PATHS[source[0]]}/{source[1]}"
     else:
         path = f"activities/entry/{entry.id}"
-    kind = str(KIND_TEXT.get(entry.kind, entry.kind))
     return {"objectType": "Activity", "id": site.iri(path), "definition": {
-        "name": {"zh-CN": entry.title}, "description": {"zh-CN": kind},
+        "name": {"zh-CN": entry.title}, "description": site.kind_text(entry.kind),
         "type": site.activity_type(kind_type)}}
+
+
+def _kind_text(kind: str) -> dict:
+    """The form of learning in Chinese and English, whatever the reader's language."""
+    text = {}
+    for tag, locale in (("zh-CN", "zh_CN"), ("en-US", "en")):
+        with force_locale(locale):
+            text[tag] = str(KIND_TEXT.get(kind, kind))
+    return text
 
 
 def _result(site: Site, line: EntryLine) -> dict:
