@@ -547,3 +547,33 @@ def test_my_learning_shows_the_statuses(app, client, auth, seeded, year, page_qu
     assert 'href="/records/rules"' in page
     queries, _size = page_queries(client, "/me/learning")
     assert queries <= 12
+
+
+def test_required_courses_and_reading_are_chosen_from_published_ones(app, client, auth, seeded,
+                                                                     year):
+    with app.app_context():
+        published = Course(slug="bixiu", title="必修课程", status="published",
+                           category_id=subject("政治理论"))
+        draft = Course(slug="caogao", title="草稿课程", status="draft",
+                       category_id=subject("政治理论"))
+        item = ReadingItem(year=year, title="之江新语", published=True)
+        db.session.add_all([published, draft, item])
+        db.session.commit()
+        ids = published.id, draft.id, item.id
+    auth.login("org")
+    form = client.get("/admin/records/rules/new").get_data(as_text=True)
+    assert "必修课程" in form and "草稿课程" not in form and "之江新语" in form
+    before = counts(app)
+    refused = client.post("/admin/records/rules/new?lang=en", data=post_data(
+        app, required_courses=[str(ids[1])]))
+    assert "Nothing was saved" in refused.get_data(as_text=True) and counts(app) == before
+    client.post("/admin/records/rules/new", data=post_data(
+        app, min_hours="", required_courses=[str(ids[0])], required_reading=[str(ids[2])]))
+    with app.app_context():
+        cfg = rule("jd-yearly").config
+        assert cfg["required_courses"] == [ids[0]] and cfg["required_reading"] == [ids[2]]
+        row = status("c1", "jd-yearly", year)
+        assert [i["title"] for i in row.missing] == ["必修课程", "之江新语"]
+    page = client.get("/records/rules?lang=en").get_data(as_text=True)
+    assert "Complete the required course “必修课程”" in page
+    assert "Read “之江新语” and have a reading note on it approved" in page

@@ -657,6 +657,9 @@ def recompute_rule_set(rule_set: RuleSet, years: Iterable[int] | None = None, *,
     windows the rule set no longer has, or all of them when it is inactive. `years` defaults
     to this year, last year and every year it has statuses for; `only` narrows the cadres
     (a clause over cadre profiles, users and units). Returns how many were computed."""
+    # Statuses are written one writer at a time, like the chain (an entry appended meanwhile
+    # recomputes its cadre's statuses under the same lock).
+    chain._lock_head()
     if not rule_set.active:
         db.session.execute(delete(_STATUS).where(_STATUS.c.rule_set_id == rule_set.id))
         _expire_statuses()

@@ -59,7 +59,8 @@ def _edit(rule_set: RuleSet, *, new: bool):
     subjects = list(db.session.scalars(select(SubjectCategory).order_by(
         SubjectCategory.sort_order, SubjectCategory.id)))
     form = RuleSetForm(data=form_data(rule_set, subjects) if request.method == "GET" else None)
-    chosen = set(rules.normalise(rule_set.config)["required_courses"])
+    cfg = rules.normalise(rule_set.config)
+    chosen = set(cfg["required_courses"])
     courses = db.session.execute(
         select(Course.id, Course.title, Course.status)
         .where((Course.status == "published") | Course.id.in_(chosen))
@@ -68,11 +69,14 @@ def _edit(rule_set: RuleSet, *, new: bool):
         (cid, title if status == "published" else _("%(title)s (not published)", title=title))
         for cid, title, status in courses)
     items = db.session.execute(
-        select(ReadingItem.id, ReadingItem.year, ReadingItem.title)
-        .where(ReadingItem.published.is_(True))
+        select(ReadingItem.id, ReadingItem.year, ReadingItem.title, ReadingItem.published)
+        .where(ReadingItem.published.is_(True)
+               | ReadingItem.id.in_(cfg["required_reading"]))
         .order_by(ReadingItem.year.desc(), ReadingItem.sort_order, ReadingItem.id)).all()
     form.required_reading.choices = select_choices(
-        (iid, f"{item_year} · {title}") for iid, item_year, title in items)
+        (iid, f"{item_year} · {title}" if published
+         else _("%(title)s (not published)", title=f"{item_year} · {title}"))
+        for iid, item_year, title, published in items)
     form.ranks.choices = labels.choices(labels.RANK_LABELS)
     form.title_levels.choices = labels.choices(
         {k: v for k, v in labels.TITLE_LABELS.items() if k != "none"})
