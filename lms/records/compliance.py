@@ -115,15 +115,14 @@ class Window:
     end: int
 
 
-def windows(year: int, rule: RuleSet | None = None) -> list[Window]:
-    """The active rule sets (or only `rule`) in force during their window containing
+def windows(year: int, rule_sets: list[RuleSet], rule: RuleSet | None = None) -> list[Window]:
+    """The active `rule_sets` (or only `rule`) in force during their window containing
     `year` (`rules.window_of`, `rules.in_force`: the windows the engine computes), with that
-    window; one query."""
-    stmt = select(RuleSet).order_by(RuleSet.id)
-    stmt = stmt.where(RuleSet.id == rule.id) if rule is not None else \
-        stmt.where(RuleSet.active.is_(True))
+    window."""
     out = []
-    for rs in db.session.scalars(stmt):
+    for rs in rule_sets:
+        if (rs.id != rule.id) if rule is not None else not rs.active:
+            continue
         start, end = rules.window_of(rs, year)
         if rules.in_force(rs, start, end):
             out.append(Window(rs.id, rs.code, rs.name, start, end))
@@ -172,7 +171,8 @@ class Compliance:
     def __init__(self, f: ComplianceFilter, today: date | None = None):
         self.f = f
         self.today = today or local_today()
-        self.windows = windows(f.year, f.rule)
+        self.rule_sets = list(db.session.scalars(select(RuleSet).order_by(RuleSet.id)))
+        self.windows = windows(f.year, self.rule_sets, f.rule)
 
     # ---- expressions ------------------------------------------------------------------
 

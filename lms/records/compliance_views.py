@@ -4,17 +4,14 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import select
 
 from lms.core.pagination import paginate_rows
 from lms.core.timeutil import local_today
-from lms.extensions import db
 from lms.org import labels, permissions
 from lms.org import queries as org_queries
 from lms.org import services as org_services
 from lms.org.tabular import XLSX
 from lms.records import compliance, xlsx_stream
-from lms.records.models import RuleSet
 
 bp = Blueprint("compliance", __name__, url_prefix="/admin/records")
 
@@ -41,8 +38,7 @@ def report():
         counts=report.counts(), windows=report.windows,
         units=org_queries.unit_choices(compliance.ACTION, by_code=True),
         categories=org_services.categories(), ranks=labels.RANK_LABELS,
-        rule_sets=db.session.execute(select(RuleSet.code, RuleSet.name)
-                                     .order_by(RuleSet.id)).all(),
+        rule_sets=report.rule_sets,
         statuses={k: compliance.status_text(k) for k in compliance.STATUSES},
         this_year=local_today().year)
 
