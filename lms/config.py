@@ -65,6 +65,9 @@ def load_config(instance_path: str) -> dict:
         "LMS_RECORDS_KEY": os.environ.get("LMS_RECORDS_KEY", ""),
         # Largest evidence file (PDF or image) attached to a self-reported record entry.
         "LMS_EVIDENCE_MAX_MB": float(os.environ.get("LMS_EVIDENCE_MAX_MB", "10")),
+        # The site's public root (e.g. https://xuexi.example.gov.cn), used in xAPI statement
+        # IRIs; empty: the address of the request.
+        "LMS_SITE_URL": os.environ.get("LMS_SITE_URL", "").rstrip("/"),
         "LMS_PAGE_SIZE": 50,
         "LMS_IMPORT_MAX_BYTES": 10 * 1024 * 1024,
         # Uploads are spooled to disk by Werkzeug, so a large limit does not cost memory.

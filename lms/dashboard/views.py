@@ -15,9 +15,10 @@ bp = Blueprint("dashboard", __name__)
 @bp.app_context_processor
 def _navigation():
     def nav_items() -> list[dict]:
-        items = [{"url": url_for("records.learning"), "label": _("My learning")},
-                 {"url": url_for("record.mine"), "label": _("My record")},
-                 {"url": url_for("catalog.catalogue"), "label": _("Courses")}]
+        items = [{"url": url_for("records.learning"), "label": _("My learning")}]
+        if getattr(current_user, "profile", None) is not None:  # only cadres have a record
+            items.append({"url": url_for("record.mine"), "label": _("My record")})
+        items.append({"url": url_for("catalog.catalogue"), "label": _("Courses")})
         if permissions.can_anywhere("course.author"):
             items.append({"url": url_for("teach.courses"), "label": _("My courses")})
             items.append({"url": url_for("grading.queue"), "label": _("Grading")})
