@@ -32,6 +32,7 @@ run: install translations pdf-libs
 	else $(FLASK) demo accounts; fi
 	$(FLASK) courses sync
 	$(FLASK) demo assign
+	$(FLASK) demo records
 	@echo "Serving on http://$(HOST):$(PORT)"
 	$(VENV)/bin/gunicorn -c gunicorn.conf.py --workers 1 --threads 8 --bind $(HOST):$(PORT) \
 		--access-logfile - wsgi:app

@@ -23,6 +23,15 @@ def assign() -> None:
     click.echo(f"demo assignment: {assign_demo_course()} cadres reached")
 
 
+@demo_cli.command("records")
+def records() -> None:
+    """The demo's learning records: default rule sets, a reading list, the learner's year."""
+    from lms.demo.records import load_demo_records
+
+    added = load_demo_records()
+    click.echo("demo records: " + ", ".join(f"{k} {v}" for k, v in added.items()))
+
+
 @demo_cli.command("accounts")
 def accounts() -> None:
     """Print the demo accounts again."""
