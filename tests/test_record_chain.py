@@ -251,3 +251,16 @@ def test_concurrent_writers_keep_one_chain_and_record_a_fact_once(app, district,
     code, output = _verify(app)
     assert code == 0, output
     assert "5 audit events, 5 entries" in output
+
+
+def test_sealing_refuses_rows_inserted_after_the_chain_started(app, record, district):
+    _sql(app, "INSERT INTO record_entries (user_id, year, kind, title, hours, days, "
+              "occurred_on, organiser, result, details, origin, dedupe_key, note, created_at, "
+              "mac) VALUES (:u, 2026, 'degree', '伪造学历', 500.0, 0, '2026-05-01', '', '', "
+              "'{}', 'entered', 'forged:1', '', '2026-05-01 08:00:00', '')",
+         u=district["learner"])
+    result = app.test_cli_runner().invoke(args=["records", "seal"])
+    assert result.exit_code == 1
+    assert "refused" in result.output and "nothing sealed" in result.output
+    code, output = _verify(app)
+    assert code == 1 and "content does not match its mac" in output

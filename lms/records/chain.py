@@ -197,9 +197,26 @@ def checkpoint(actor_id: int | None = None) -> Checkpoint:
     return point
 
 
+class SealRefused(Exception):
+    """Unsealed entries exist although the chain has started: they were inserted behind
+    the application's back, and sealing them would make them look genuine."""
+
+    def __init__(self, entry_ids: list[int]):
+        super().__init__(entry_ids)
+        self.entry_ids = entry_ids
+
+
 def seal_unsealed() -> int:
     """Seal entries written before the chain existed (no mac yet) into it, oldest first,
-    with their totals; the caller commits. Returns how many were sealed."""
+    with their totals; the caller commits. Returns how many were sealed.
+
+    Only an upgrade from before the chain has such entries, and only while the chain is
+    still empty: once it has started, an entry without a mac was inserted behind the
+    application's back, so this raises `SealRefused` naming them and seals nothing."""
+    unsealed = list(db.session.scalars(select(RecordEntry.id).where(RecordEntry.mac == "")
+                                       .order_by(RecordEntry.id)))
+    if unsealed and _lock_head().seq > 0:
+        raise SealRefused(unsealed)
     count = 0
     for entry in db.session.scalars(select(RecordEntry).where(RecordEntry.mac == "")
                                     .order_by(RecordEntry.id)).all():

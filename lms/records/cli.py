@@ -46,8 +46,16 @@ def checkpoint() -> None:
 
 @records_cli.command("seal")
 def seal() -> None:
-    """Seal entries written before the chain existed into it (once; safe to repeat)."""
-    count = chain.seal_unsealed()
+    """Seal entries written before the chain existed into it (after an upgrade, before the
+    chain has any event; refused once it has)."""
+    try:
+        count = chain.seal_unsealed()
+    except chain.SealRefused as refused:
+        db.session.rollback()
+        ids = ", ".join(str(i) for i in refused.entry_ids)
+        click.echo(f"records: refused: the chain has started, so entries without a mac were "
+                   f"inserted outside the application (ids {ids}); nothing sealed", err=True)
+        sys.exit(1)
     db.session.commit()
     click.echo(f"records: {count} entries sealed")
 
