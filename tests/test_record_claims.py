@@ -394,7 +394,7 @@ def test_no_one_decides_on_their_own_claim(app, english, auth, district, subject
     auth.login("ua1")
     before = _snapshot(app)
     page = english.get(f"/admin/records/claims/{claim_id}").get_data(as_text=True)
-    assert "cannot enter, correct or verify learning in your own record" in page
+    assert "another administrator over your unit must decide it" in page
     assert 'name="verify"' not in page
     english.post(f"/admin/records/claims/{claim_id}", data={"verify": "1"})
     assert _snapshot(app) == before

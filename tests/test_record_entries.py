@@ -443,9 +443,11 @@ def test_both_routes_are_in_the_openapi_document(client):
     add = paths["/users/{username}/record/entries"]["post"]
     assert {"201", "422", "404"} <= set(add["responses"])
     schema = add["requestBody"]["content"]["application/json"]["schema"]
+    # Any kind: the automatic ones only for the corrected entry of an entry of that kind.
     assert set(schema["properties"]["kind"]["enum"]) == {
         "degree", "off_job", "rotation", "secondment", "self_study", "collective_study",
-        "lecture"}
+        "lecture", "online_course", "exam", "reading_note", "training_class"}
+    assert "corrects" in schema["properties"]
     entry = add["responses"]["201"]["content"]["application/json"]["schema"]
     assert {"id", "kind", "hours", "days", "origin", "reverses_id"} <= set(entry["properties"])
     reversal = paths["/users/{username}/record/entries/{entry_id}/reversal"]["post"]

@@ -1,4 +1,5 @@
-"""API: entries of a cadre's learning record, added by administrators, and reversals."""
+"""API: entries of a cadre's learning record added by administrators, reversals, and the
+corrected entries that follow reversals."""
 from __future__ import annotations
 
 from flask import jsonify, request
@@ -6,53 +7,21 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.api.auth import token_required
+from lms.api.record_json import ENTRY_SCHEMA, entry_json
 from lms.api.views import bp
-from lms.catalog.models import SubjectCategory
 from lms.core.errors import json_error
 from lms.extensions import db
-from lms.org import permissions
-from lms.org.models import CadreProfile
-from lms.records import entries, entry_queries
-from lms.records.models import ENTERED_KINDS, KINDS, ORIGINS, RecordEntry
+from lms.records import entries
+from lms.records.models import ENTERED_KINDS, KINDS, RecordEntry
+from lms.records.record_data import entry_line, readable_cadre
+
+# Error codes of a refused action and their status: 403 for one's own record, 422 for an
+# idempotency key used before for other facts, 409 for the record's state.
+_STATUS = {"own_record": 403, "key_reused": 422}
 
 
-def _day(value) -> str | None:
-    return value.isoformat() if value else None
-
-
-def _person(user) -> dict | None:
-    return {"username": user.username, "name": user.name} if user else None
-
-
-def entry_json(entry: RecordEntry, username: str) -> dict:
-    """One entry of a learning record as the API shows it (schema in `PATHS` below; the
-    same keys as the entries of `GET /users/{username}/record`)."""
-    subject = (db.session.get(SubjectCategory, entry.subject_id)
-               if entry.subject_id is not None else None)
-    reversal = entries.reversal_of(entry.id)
-    return {
-        "id": entry.id, "username": username, "year": entry.year, "kind": entry.kind,
-        "subject_id": entry.subject_id, "subject": subject.name if subject else None,
-        "title": entry.title, "hours": entry.hours, "days": entry.days or 0.0,
-        "occurred_on": _day(entry.occurred_on), "started_on": _day(entry.started_on),
-        "ended_on": _day(entry.ended_on), "organiser": entry.organiser,
-        "result": entry.result, "details": entry.details or {}, "origin": entry.origin,
-        "entered_by": _person(entry.entered_by), "verified_by": _person(entry.verified_by),
-        "source": entry.source, "reference": entry.reference, "score": entry.score,
-        "reverses_id": entry.reverses_id,
-        "reason": entry.note if entry.reverses_id is not None else None,
-        "note": entry.note,
-        "reversed_by_entry_id": reversal.id if reversal else None,
-        "created_at": entry.created_at.isoformat() + "Z",
-    }
-
-
-def _managed(username: str) -> CadreProfile | None:
-    """The cadre, when the token's user may manage their record; else None (404)."""
-    profile = entry_queries.cadre_by_username(username)
-    if profile is None or not permissions.can_on_cadre("record.manage", profile):
-        return None
-    return profile
+def _answer(entry: RecordEntry, username: str, status: int):
+    return jsonify(entry_json(entry_line(entry.id), username)), status
 
 
 def _invalid(problems: dict[str, str]):
@@ -63,16 +32,34 @@ def _invalid(problems: dict[str, str]):
                     "fields": problems}), 422
 
 
+def _refused(exc: entries.EntryError):
+    return json_error(_STATUS.get(exc.code, 409), exc.code, exc.message)
+
+
 def _body() -> dict | None:
     body = request.get_json(silent=True)
     return body if isinstance(body, dict) else None
 
 
+def _facts(body: dict) -> dict:
+    """The entry's fields: the top level, plus a degree's facts from `details` (never
+    overriding a top-level field). Raises `Invalid` for any other key in `details`."""
+    details = body.get("details")
+    if details is None:
+        details = {}
+    if not isinstance(details, dict) or set(details) - set(entries.DEGREE_FIELDS):
+        raise entries.Invalid({"details": _(
+            "%(field)s: give an object with only %(keys)s.", field=entries.label("details"),
+            keys=", ".join(entries.DEGREE_FIELDS))})
+    return {**details, **{k: v for k, v in body.items() if k != "details"}}
+
+
 @bp.route("/users/<username>/record/entries", methods=["POST"])
 @token_required
 def add_record_entry(username: str):
-    """Add an entry entered by an administrator in scope (201); 422 names the fields."""
-    profile = _managed(username)
+    """Add an entry entered by an administrator in scope (201), or with `corrects` the
+    corrected entry after a reversal; 422 names the fields."""
+    profile = readable_cadre(username, "record.manage")
     if profile is None:
         return json_error(404, "not_found")
     key = request.headers.get("Idempotency-Key")
@@ -82,24 +69,26 @@ def add_record_entry(username: str):
     body = _body()
     if body is None:
         return json_error(400, "bad_request", _("The body must be a JSON object."))
-    details = body.get("details")
-    flat = {**body, **(details if isinstance(details, dict) else {})}
+    corrects = None
     try:
-        data, _files = entries.validate_entry(flat)
+        facts = _facts(body)
+        if body.get("corrects") is not None:
+            corrects = entries.correction_target(profile.user_id, body["corrects"])
+        data, _files = entries.validate_entry(facts, kind=corrects.kind if corrects else None)
         entry, created = entries.add_entry(profile.user_id, data, actor_id=current_user.id,
-                                           key=key)
+                                           corrects=corrects, key=key)
     except entries.Invalid as exc:
         return _invalid(exc.problems)
     except entries.EntryError as exc:
-        return json_error(403, exc.code, exc.message)
-    return jsonify(entry_json(entry, profile.user.username)), 201 if created else 200
+        return _refused(exc)
+    return _answer(entry, profile.user.username, 201 if created else 200)
 
 
 @bp.route("/users/<username>/record/entries/<int:entry_id>/reversal", methods=["POST"])
 @token_required
 def reverse_record_entry(username: str, entry_id: int):
     """Reverse an entry with a reason (201); 409 when it is a reversal or already reversed."""
-    profile = _managed(username)
+    profile = readable_cadre(username, "record.manage")
     entry = db.session.get(RecordEntry, entry_id) if profile is not None else None
     if entry is None or entry.user_id != profile.user_id:
         return json_error(404, "not_found")
@@ -112,15 +101,14 @@ def reverse_record_entry(username: str, entry_id: int):
     if (existing is not None and reason and existing.entered_by_id == current_user.id
             and existing.note == reason.strip()):
         # The same request again (its answer was lost): the reversal it made.
-        return jsonify(entry_json(existing, profile.user.username)), 200
+        return _answer(existing, profile.user.username, 200)
     try:
         reversal = entries.reverse(entry, actor_id=current_user.id, reason=reason)
     except entries.Invalid as exc:
         return _invalid(exc.problems)
     except entries.EntryError as exc:
-        status = 403 if exc.code == "own_record" else 409
-        return json_error(status, exc.code, exc.message)
-    return jsonify(entry_json(reversal, profile.user.username)), 201
+        return _refused(exc)
+    return _answer(reversal, profile.user.username, 201)
 
 
 # ---- OpenAPI -------------------------------------------------------------------------------
@@ -128,63 +116,20 @@ def reverse_record_entry(username: str, entry_id: int):
 _ERROR = {"$ref": "#/components/responses/Error"}
 _DATE = {"type": "string", "format": "date"}
 _TEXT = {"type": "string", "maxLength": entries.MAX_TEXT}
-_PERSON = {"type": "object", "nullable": True, "properties": {
-    "username": {"type": "string"}, "name": {"type": "string"}}}
 
-ENTRY_SCHEMA = {
-    "type": "object",
-    "description": "One entry of a cadre's learning record. Entries are append-only: a "
-                   "correction is a reversal (`reverses_id` set, hours and days negated) plus "
-                   "a new entry (`details.corrects`), all kept.",
-    "properties": {
-        "id": {"type": "integer"},
-        "username": {"type": "string", "description": "The cadre."},
-        "year": {"type": "integer", "description": "The year it counts in."},
-        "kind": {"type": "string", "enum": list(KINDS), "description": "Form of learning."},
-        "subject_id": {"type": "integer", "nullable": True},
-        "subject": {"type": "string", "nullable": True, "description": "Subject category."},
-        "title": {"type": "string"},
-        "hours": {"type": "number", "description": "Study hours (学时); negative on a "
-                                                   "reversal."},
-        "days": {"type": "number"},
-        "occurred_on": {**_DATE, "description": "The day it counts on (end of the period)."},
-        "started_on": {**_DATE, "nullable": True},
-        "ended_on": {**_DATE, "nullable": True},
-        "organiser": {"type": "string"}, "result": {"type": "string"},
-        "details": {"type": "object", "description": "Kind-specific facts: a degree's "
-                    "`institution`, `programme`, `degree`; `corrects` (the id of the "
-                    "reversed entry this one corrects); a reversal's `reversed_on`."},
-        "origin": {"type": "string", "enum": list(ORIGINS),
-                   "description": "automatic (written by the platform), entered (by an "
-                                  "administrator) or verified (reported by the cadre and "
-                                  "verified by an administrator)."},
-        "entered_by": {**_PERSON, "description": "Who entered it (the cadre, for a "
-                                                 "verified claim); null when automatic."},
-        "verified_by": {**_PERSON, "description": "Who verified the cadre's claim."},
-        "source": {"type": "string", "nullable": True,
-                   "description": "What produced it: course:ID, activity:ID, "
-                                  "reading_note:ID, claim:ID."},
-        "reverses_id": {"type": "integer", "nullable": True,
-                        "description": "On a reversal: the entry it reverses."},
-        "reason": {"type": "string", "nullable": True,
-                   "description": "On a reversal: why."},
-        "note": {"type": "string", "description": "A note; on a reversal, its reason."},
-        "reversed_by_entry_id": {"type": "integer", "nullable": True,
-                                 "description": "The reversal of this entry, if reversed."},
-        "reference": {"type": "string", "nullable": True,
-                      "description": "A certificate number (an exam passed)."},
-        "score": {"type": "number", "nullable": True},
-        "created_at": {"type": "string", "format": "date-time"},
-    },
-}
 ENTRY_INPUT_SCHEMA = {
     "type": "object",
     "required": ["kind", "subject_id", "title", "ended_on"],
-    "description": "Study hours 0–2000 and days 0–366, at least one above zero; dates "
-                   "YYYY-MM-DD, not in the platform's future, the end not before the start.",
+    "description": "Study hours 0–2000 and days 0–366, at least one above zero (a corrected "
+                   "entry of an automatic kind may have neither); days at most the days of "
+                   "the period from `started_on` to `ended_on` (one day without "
+                   "`started_on`), hours at most 24 a day of it; dates YYYY-MM-DD from "
+                   "2000-01-01, not in the platform's future, the end not before the start.",
     "properties": {
-        "kind": {"type": "string", "enum": list(ENTERED_KINDS),
-                 "description": "Forms written by the platform itself are refused."},
+        "kind": {"type": "string", "enum": list(KINDS),
+                 "description": f"One of {', '.join(ENTERED_KINDS)}; forms written by the "
+                                "platform itself are refused, except on a corrected entry, "
+                                "whose kind must be the kind of the entry it corrects."},
         "subject_id": {"type": "integer", "description": "A subject category's id."},
         "title": {**_TEXT, "minLength": 1},
         "started_on": {**_DATE, "description": "Required for degree education."},
@@ -193,17 +138,35 @@ ENTRY_INPUT_SCHEMA = {
         "days": {"type": "number", "minimum": 0, "maximum": entries.MAX_DAYS},
         "organiser": _TEXT, "result": _TEXT,
         "note": {"type": "string", "maxLength": entries.MAX_NOTE},
-        "details": {"type": "object", "description": "For degree education (required): "
-                    "`institution`, `programme`, `degree`.",
+        "details": {"type": "object", "additionalProperties": False,
+                    "description": "For degree education (required): `institution`, "
+                                   "`programme`, `degree` (also accepted at the top level, "
+                                   "which wins). Any other key is refused (422).",
                     "properties": {name: _TEXT for name in entries.DEGREE_FIELDS}},
+        "corrects": {"type": "integer",
+                     "description": "Makes this the corrected entry that follows a reversal: "
+                                    "the id of the reversed entry of this cadre it corrects "
+                                    "(any kind; `kind` must be that entry's kind). What the "
+                                    "body cannot give (source, course, certificate number, "
+                                    "score) is kept from that entry, and the reversal's "
+                                    "reason is the audited reason when `note` is empty. One "
+                                    "corrected entry per reversed entry: another is refused "
+                                    "with 409 `already_corrected`; the same request repeated "
+                                    "by the same administrator gets its entry with 200. 409 "
+                                    "`not_reversed` or `is_reversal` when the entry is not "
+                                    "reversed or is itself a reversal; 422 (`fields.corrects`) "
+                                    "when the cadre has no such entry."},
     },
 }
 _INVALID = {
     "description": "Bad input; nothing was written. `fields` maps each field at fault (kind, "
                    "subject_id, title, started_on, ended_on, hours, days, organiser, result, "
-                   "note, institution, programme, degree, reason) to a message naming it.",
+                   "note, institution, programme, degree, details, corrects, reason) to a "
+                   "message naming it. Also 422, with `error.code` `key_reused`: the "
+                   "Idempotency-Key was used before by this administrator for this cadre with "
+                   "other facts.",
     "content": {"application/json": {"schema": {
-        "type": "object", "required": ["error", "fields"],
+        "type": "object", "required": ["error"],
         "properties": {"error": {"type": "object", "properties": {
             "code": {"type": "string"}, "message": {"type": "string"}}},
             "fields": {"type": "object", "additionalProperties": {"type": "string"}}}}}},
@@ -221,24 +184,30 @@ PATHS: dict = {
     "/users/{username}/record/entries": {"post": {
         "summary": "Add an entry to a cadre's learning record (administrators over the cadre's "
                    "unit: a unit administrator their subtree, the organisation department the "
-                   "district). Origin `entered`; audited. No one adds to their own record "
-                   "(403). An `Idempotency-Key` header makes a retried request safe: the "
-                   "first request's entry is returned with 200.",
+                   "district), or with `corrects` the corrected entry after a reversal. Origin "
+                   "`entered`; audited. No one adds to their own record (403). An "
+                   "`Idempotency-Key` header makes a retried request safe: the first "
+                   "request's entry is returned with 200; the same key with a body of other "
+                   "facts is refused with 422 (`key_reused`).",
         "parameters": [_USERNAME, {
             "name": "Idempotency-Key", "in": "header", "required": False,
+            "description": "Scoped to the administrator and the cadre. Reused with the same "
+                           "facts: 200 and the first entry; with other facts: 422.",
             "schema": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{1,64}$"}}],
         "requestBody": {"required": True,
                         "content": {"application/json": {"schema": ENTRY_INPUT_SCHEMA}}},
         "responses": {"201": _entry("Added"),
-                      "200": _entry("Already added by a request with this Idempotency-Key"),
+                      "200": _entry("Already added by a request with this Idempotency-Key, "
+                                    "or the same correction repeated"),
                       "400": _ERROR, "401": _ERROR, "403": _ERROR, "404": _ERROR,
-                      "422": _INVALID},
+                      "409": _ERROR, "422": _INVALID},
     }},
     "/users/{username}/record/entries/{entry_id}/reversal": {"post": {
         "summary": "Reverse an entry with a reason: appends an entry with negated hours and "
                    "days; both stay in the record. 409 when the entry is itself a reversal or "
                    "already reversed; the same request repeated (same user and reason) gets "
-                   "the reversal it made with 200.",
+                   "the reversal it made with 200. Then post the corrected entry, if any, to "
+                   "`/users/{username}/record/entries` with `corrects`.",
         "parameters": [_USERNAME, {"name": "entry_id", "in": "path", "required": True,
                                    "schema": {"type": "integer"}}],
         "requestBody": {"required": True, "content": {"application/json": {"schema": {

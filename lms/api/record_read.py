@@ -10,6 +10,7 @@ from flask import jsonify, request, url_for
 from flask_babel import gettext as _
 
 from lms.api.auth import token_required
+from lms.api.record_json import ENTRY_SCHEMA, entry_json
 from lms.api.views import bp
 from lms.core.errors import json_error
 from lms.core.timeutil import local_today
@@ -17,8 +18,8 @@ from lms.org import labels
 from lms.records import status
 from lms.records.record_data import (
     EXPORT_SIZE,
+    FIRST_YEAR,
     CadreRecord,
-    EntryLine,
     Total,
     gather,
     parse_year,
@@ -36,27 +37,6 @@ def _year() -> tuple[int | None, tuple | None]:
     if year is None:
         return None, json_error(400, "invalid_year", _("The year is not valid."), field="year")
     return year, None
-
-
-def _person(person) -> dict | None:
-    return {"username": person.username, "name": person.name} if person else None
-
-
-def _entry_json(line: EntryLine) -> dict:
-    e = line.entry
-    return {
-        "id": e.id, "kind": e.kind, "subject": line.subject, "title": e.title,
-        "hours": e.hours, "days": e.days, "occurred_on": e.occurred_on.isoformat(),
-        "started_on": e.started_on.isoformat() if e.started_on else None,
-        "ended_on": e.ended_on.isoformat() if e.ended_on else None,
-        "organiser": e.organiser, "result": e.result, "details": e.details or {},
-        "origin": e.origin, "entered_by": _person(line.entered_by),
-        "verified_by": _person(line.verified_by), "source": e.source,
-        "reference": e.reference, "score": e.score,
-        "reverses_id": e.reverses_id, "reason": e.note if e.reverses_id else None,
-        "reversed_by_entry_id": line.reversal.id if line.reversal else None,
-        "created_at": e.created_at.isoformat() + "Z",
-    }
 
 
 def _total_json(t: Total, key: str) -> dict:
@@ -80,7 +60,7 @@ def _record_json(record: CadreRecord) -> dict:
             "status": s.label, "status_label": s.label_text,
             "missing": [dict(item, text=status.describe(item)) for item in s.row.missing or []],
         } for s in record.statuses],
-        "entries": [_entry_json(line) for line in record.entries],
+        "entries": [entry_json(line, p.user.username) for line in record.entries],
         "page": record.page, "per_page": record.per_page, "more": record.more,
     }
 
@@ -116,8 +96,9 @@ def user_record_xapi(username: str):
 
 _USERNAME = {"name": "username", "in": "path", "required": True, "schema": {"type": "string"},
              "description": "The cadre's username."}
-_YEAR = {"name": "year", "in": "query", "schema": {"type": "integer", "minimum": 1990},
-         "description": "The year (this year when absent)."}
+_YEAR = {"name": "year", "in": "query", "schema": {"type": "integer", "minimum": FIRST_YEAR},
+         "description": f"The year (this year when absent), from {FIRST_YEAR} to next "
+                        "year; 400 otherwise."}
 _PAGE = {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1},
          "description": f"Page of entries, {EXPORT_SIZE} a page (`more` says if another "
                         "follows)."}
@@ -125,31 +106,6 @@ _ERROR = {"$ref": "#/components/responses/Error"}
 _TOTAL = {"type": "object", "properties": {
     "hours": {"type": "number"}, "days": {"type": "number"},
     "entries": {"type": "integer", "description": "net: a reversal counts -1"}}}
-_PERSON = {"type": "object", "nullable": True, "properties": {
-    "username": {"type": "string"}, "name": {"type": "string"}}}
-_ENTRY = {"type": "object", "properties": {
-    "id": {"type": "integer"},
-    "kind": {"type": "string", "enum": list(status.KIND_TEXT)},
-    "subject": {"type": "string", "nullable": True}, "title": {"type": "string"},
-    "hours": {"type": "number", "description": "negative for a reversal"},
-    "days": {"type": "number"},
-    "occurred_on": {"type": "string", "format": "date"},
-    "started_on": {"type": "string", "format": "date", "nullable": True},
-    "ended_on": {"type": "string", "format": "date", "nullable": True},
-    "organiser": {"type": "string"}, "result": {"type": "string"},
-    "details": {"type": "object", "description": "kind-specific facts, e.g. a degree's "
-                                                 "institution, programme and degree"},
-    "origin": {"type": "string", "enum": ["automatic", "entered", "verified"]},
-    "entered_by": _PERSON, "verified_by": _PERSON,
-    "source": {"type": "string", "nullable": True,
-               "description": "what produced it: course:ID, activity:ID, reading_note:ID, "
-                              "claim:ID"},
-    "reference": {"type": "string", "nullable": True, "description": "certificate number"},
-    "score": {"type": "number", "nullable": True, "description": "percent"},
-    "reverses_id": {"type": "integer", "nullable": True},
-    "reason": {"type": "string", "nullable": True, "description": "why it was reversed"},
-    "reversed_by_entry_id": {"type": "integer", "nullable": True},
-    "created_at": {"type": "string", "format": "date-time"}}}
 _MISSING = {"type": "object", "description": "one line not yet reached (see records.status)",
             "properties": {"line": {"type": "string"}, "need": {"type": "number"},
                            "have": {"type": "number"}, "unit": {"type": "string"},
@@ -179,7 +135,7 @@ _RECORD = {"type": "object", "properties": {
         "status": {"type": "string", "enum": list(status.LABELS)},
         "status_label": {"type": "string"},
         "missing": {"type": "array", "items": _MISSING}}}},
-    "entries": {"type": "array", "items": _ENTRY},
+    "entries": {"type": "array", "items": ENTRY_SCHEMA},
     "page": {"type": "integer"}, "per_page": {"type": "integer"}, "more": {"type": "boolean"}}}
 _STATEMENTS = {"type": "object", "description": "an xAPI 1.0.3 StatementResult (docs/xapi.md)",
                "properties": {

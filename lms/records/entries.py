@@ -29,13 +29,16 @@ from lms.core.timeutil import local_today, utcnow
 from lms.extensions import db
 from lms.records import chain
 from lms.records.models import AUTOMATIC_KINDS, ENTERED_KINDS, Claim, Evidence, RecordEntry
+from lms.records.status import KIND_TEXT
 
 MAX_HOURS = 2000.0
 MAX_DAYS = 366.0
 MAX_TEXT = 200  # title, organiser, result and the degree's facts (their columns' length)
 MAX_NOTE = 2000  # a note or a reason
 MAX_EVIDENCE_FILES = 10
-EARLIEST = date(1950, 1, 1)  # no one's record starts before this
+# The record's first year: no entry, claim or year shown before it (`record_data.parse_year`).
+FIRST_YEAR = 2000
+EARLIEST = date(FIRST_YEAR, 1, 1)
 # Evidence may be a PDF or a picture, detected from the content (never the name).
 EVIDENCE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg", "image/gif",
                             "image/webp"})
@@ -48,6 +51,7 @@ FIELD_LABELS = {
     "days": _l("Days"), "organiser": _l("Organiser"), "result": _l("Result"),
     "note": _l("Note"), "institution": _l("Institution"), "programme": _l("Programme"),
     "degree": _l("Degree or diploma"), "evidence": _l("Evidence"), "reason": _l("Reason"),
+    "corrects": _l("Corrected entry"), "details": _l("Details"),
 }
 
 
@@ -177,13 +181,20 @@ def _date(data: Mapping, name: str, problems: dict, today: date, *,
     return day
 
 
-def _kind(data: Mapping, problems: dict) -> str:
+def _kind(data: Mapping, problems: dict, fixed: str | None = None) -> str:
+    """The form of learning: one entered by hand, or for a corrected entry exactly the kind
+    of the entry it corrects (`fixed`, automatic kinds included)."""
     value = data.get("kind")
     if _blank(value):
         problems["kind"] = _("%(field)s is required.", field=label("kind"))
         return ""
     value = str(value).strip()
-    if value in AUTOMATIC_KINDS:
+    if fixed is not None:
+        if value != fixed:
+            problems["kind"] = _("%(field)s: a corrected entry keeps the form of learning of "
+                                 "the entry it corrects (%(kind)s).", field=label("kind"),
+                                 kind=KIND_TEXT.get(fixed, fixed))
+    elif value in AUTOMATIC_KINDS:
         problems["kind"] = _("%(field)s: %(kind)s is recorded by the platform itself and "
                              "cannot be entered by hand.", field=label("kind"), kind=value)
     elif value not in ENTERED_KINDS:
@@ -250,16 +261,40 @@ def _evidence(files: Sequence, problems: dict, *, required: bool) -> list[Eviden
     return checked
 
 
+def _within_period(started_on: date | None, ended_on: date, hours: float, days: float,
+                   problems: dict) -> None:
+    """Days no more than the days of the period (one day without a start date) and hours no
+    more than 24 a day of it."""
+    length = (ended_on - started_on).days + 1 if started_on else 1
+    if "days" not in problems and days > length:
+        problems["days"] = (
+            _("%(field)s cannot exceed the %(n)d days from %(start)s to %(end)s.",
+              field=label("days"), n=length, start=started_on.isoformat(),
+              end=ended_on.isoformat()) if started_on else
+            _("%(field)s cannot exceed 1 without a start date; give the start date of a "
+              "longer period.", field=label("days")))
+    if "hours" not in problems and hours > 24 * length:
+        problems["hours"] = (
+            _("%(field)s cannot exceed 24 a day: at most %(max)d for the %(n)d days from "
+              "%(start)s to %(end)s.", field=label("hours"), max=24 * length, n=length,
+              start=started_on.isoformat(), end=ended_on.isoformat()) if started_on else
+            _("%(field)s cannot exceed 24 without a start date; give the start date of a "
+              "longer period.", field=label("hours")))
+
+
 def validate_entry(data: Mapping[str, Any], files: Sequence | None = None, *,
-                   with_evidence: bool = False) -> tuple[EntryData, list[EvidenceFile]]:
+                   with_evidence: bool = False,
+                   kind: str | None = None) -> tuple[EntryData, list[EvidenceFile]]:
     """Check an entry (or a claim, `with_evidence`) from a form or JSON: a form of learning
-    entered by hand, a known subject, a title, dates not in the future and in order, hours
-    0–2000 and days 0–366 with at least one above zero, a degree's facts, and for a claim
-    one or more PDF or picture files within the size limit. Raises `Invalid` naming every
-    field at fault; nothing is written or stored here."""
+    entered by hand (or, for a corrected entry, exactly `kind`, the kind of the entry it
+    corrects), a known subject, a title, dates not in the future and in order, hours
+    0–2000 and days 0–366 with at least one above zero (an automatic kind may have neither:
+    it counts by the entry), days within the period and hours at most 24 a day of it, a
+    degree's facts, and for a claim one or more PDF or picture files within the size limit.
+    Raises `Invalid` naming every field at fault; nothing is written or stored here."""
     problems: dict[str, str] = {}
     today = local_today()
-    kind = _kind(data, problems)
+    kind = _kind(data, problems, kind)
     subject_id = _subject(data, problems)
     title = _text(data, "title", problems, required=True)
     started_on = _date(data, "started_on", problems, today, required=kind == "degree")
@@ -269,9 +304,12 @@ def validate_entry(data: Mapping[str, Any], files: Sequence | None = None, *,
                                  field=label("ended_on"))
     hours = _number(data, "hours", MAX_HOURS, problems)
     days = _number(data, "days", MAX_DAYS, problems)
-    if "hours" not in problems and "days" not in problems and hours <= 0 and days <= 0:
+    if ("hours" not in problems and "days" not in problems and hours <= 0 and days <= 0
+            and kind not in AUTOMATIC_KINDS):
         problems["hours"] = _("%(field)s: enter study hours or days; at least one must be "
                               "above zero.", field=label("hours"))
+    if ended_on and not {"started_on", "ended_on"} & problems.keys():
+        _within_period(started_on, ended_on, hours, days, problems)
     organiser = _text(data, "organiser", problems)
     result = _text(data, "result", problems)
     note = _text(data, "note", problems, limit=MAX_NOTE)
@@ -310,35 +348,99 @@ def reversal_of(entry_id: int) -> RecordEntry | None:
     return db.session.scalar(select(RecordEntry).where(RecordEntry.reverses_id == entry_id))
 
 
+def correction_of(entry_id: int) -> RecordEntry | None:
+    """The corrected entry that follows the reversal of `entry_id`, if any (one at most)."""
+    return db.session.scalar(select(RecordEntry).where(
+        RecordEntry.dedupe_key == f"correction:{entry_id}"))
+
+
+def correction_target(user_id: int, entry_id: Any) -> RecordEntry:
+    """The entry of this cadre that a new entry corrects: reversed and not itself a
+    reversal. Raises `Invalid` (no such entry of theirs) or `EntryError`. Whether it is
+    corrected already is decided when the corrected entry is appended (`add_entry`)."""
+    entry = None
+    if isinstance(entry_id, int) and not isinstance(entry_id, bool) and entry_id > 0:
+        entry = db.session.get(RecordEntry, entry_id)
+    if entry is None or entry.user_id != user_id:
+        raise Invalid({"corrects": _("%(field)s: no such entry in this cadre's record.",
+                                     field=label("corrects"))})
+    if entry.reverses_id is not None:
+        raise EntryError("is_reversal", _("Entry %(id)d is itself a reversal; correct the "
+                                          "entry it reverses.", id=entry.id))
+    if reversal_of(entry.id) is None:
+        raise EntryError("not_reversed", _("Entry %(id)d has not been reversed; reverse it "
+                                           "with a reason first.", id=entry.id))
+    return entry
+
+
+def already_corrected(entry: RecordEntry, corrected: RecordEntry) -> EntryError:
+    """The refusal of a second corrected entry for `entry`."""
+    return EntryError("already_corrected", _(
+        "Entry %(id)d has already been corrected by entry %(new)d; a reversed entry has one "
+        "corrected entry. Reverse entry %(new)d first if it is wrong.", id=entry.id,
+        new=corrected.id))
+
+
+def _same_facts(entry: RecordEntry, data: EntryData, corrects: RecordEntry | None) -> bool:
+    """Whether `entry` holds exactly these facts (a repeated request, not another one)."""
+    details = dict(entry.details or {})
+    corrected = details.pop("corrects", None)
+    return (entry.kind, entry.subject_id, entry.title, entry.started_on, entry.ended_on,
+            entry.hours, entry.days, entry.organiser, entry.result, entry.note,
+            {k: details[k] for k in DEGREE_FIELDS if k in details}, corrected) == (
+        data.kind, data.subject_id, data.title, data.started_on, data.ended_on, data.hours,
+        data.days, data.organiser, data.result, data.note, data.details,
+        corrects.id if corrects is not None else None)
+
+
 def add_entry(user_id: int, data: EntryData, *, actor_id: int,
               corrects: RecordEntry | None = None,
               key: str | None = None) -> tuple[RecordEntry, bool]:
-    """Append an entry entered by an administrator (origin "entered") and commit. With
-    `corrects`, it is the corrected entry that follows that entry's reversal. With an
-    idempotency `key`, a repeated request returns the entry of the first one. Returns
-    (entry, created)."""
+    """Append an entry entered by an administrator (origin "entered") and commit.
+
+    With `corrects` (a reversed entry, see `correction_target`) it is that entry's corrected
+    entry: the same kind, any kind, and what the form cannot change (source, course,
+    certificate number, score, other details) kept from it; one per reversed entry (dedupe
+    key `correction:<id>`). With an idempotency `key`, a repeated request returns the entry
+    of the first one. Returns (entry, created); a request repeated with the same facts gets
+    (the first entry, False). Raises `EntryError` "key_reused" when the key was used for
+    other facts, "already_corrected" when another entry corrects `corrects`."""
     _not_own(user_id, actor_id)
     details = dict(data.details)
     reason = data.note
+    kept: dict[str, Any] = {}
     if corrects is not None:
-        details["corrects"] = corrects.id
+        details = {**{k: v for k, v in (corrects.details or {}).items()
+                      if k not in (*DEGREE_FIELDS, "corrects", "reversed_on")},
+                   **details, "corrects": corrects.id}
+        kept = {"source": corrects.source, "course_id": corrects.course_id,
+                "reference": corrects.reference, "score": corrects.score}
         reversal = reversal_of(corrects.id)
         reason = reason or (reversal.note if reversal else "")
-    dedupe_key = (f"api:{user_id}:{actor_id}:{key}" if key
-                  else f"entered:{user_id}:{uuid.uuid4().hex}")
+        dedupe_key = f"correction:{corrects.id}"
+    elif key:
+        dedupe_key = f"key:{user_id}:{actor_id}:{key}"
+    else:
+        dedupe_key = f"entered:{user_id}:{uuid.uuid4().hex}"
     entry = RecordEntry(
         user_id=user_id, kind=data.kind, subject_id=data.subject_id, title=data.title,
         hours=data.hours, days=data.days, occurred_on=data.ended_on,
         started_on=data.started_on, ended_on=data.ended_on, organiser=data.organiser,
         result=data.result, details=details, note=data.note, origin="entered",
-        entered_by_id=actor_id, dedupe_key=dedupe_key)
+        entered_by_id=actor_id, dedupe_key=dedupe_key, **kept)
     written = chain.append_entry(entry, actor_id=actor_id, reason=reason)
-    if written is None:  # the same idempotency key: the first request's entry
-        db.session.rollback()
-        return db.session.scalar(select(RecordEntry).where(
-            RecordEntry.dedupe_key == dedupe_key)), False
-    db.session.commit()
-    return written, True
+    if written is not None:
+        db.session.commit()
+        return written, True
+    db.session.rollback()  # the dedupe key is taken: the same request again, or another
+    first = db.session.scalar(select(RecordEntry).where(RecordEntry.dedupe_key == dedupe_key))
+    if first.entered_by_id == actor_id and _same_facts(first, data, corrects):
+        return first, False
+    if corrects is not None:
+        raise already_corrected(corrects, first)
+    raise EntryError("key_reused", _("This idempotency key was already used for an entry "
+                                     "with other facts (entry %(id)d); use a new key for a "
+                                     "new entry.", id=first.id))
 
 
 def reverse(entry: RecordEntry, *, actor_id: int, reason: str | None) -> RecordEntry:

@@ -3,6 +3,8 @@ claim. The entry and claim forms check their input with `entries.validate_entry`
 validation the API uses too, so each problem reads the same wherever it is made."""
 from __future__ import annotations
 
+import uuid
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
@@ -46,9 +48,12 @@ class EntryForm(FlaskForm):
     degree = StringField(_l("Degree or diploma"), render_kw={"maxlength": entries.MAX_TEXT})
     note = TextAreaField(_l("Note"), render_kw={"rows": 3, "maxlength": entries.MAX_NOTE})
     corrects = HiddenField()
+    # A key made when the form is shown: submitting the same form twice adds one entry.
+    once = HiddenField()
     submit = SubmitField(_l("Add to the record"))
 
     with_evidence = False
+    fixed_kind: str | None = None  # a corrected entry keeps the kind of the entry it corrects
     checked: entries.EntryData | None = None
     files: list[entries.EvidenceFile]
 
@@ -59,6 +64,22 @@ class EntryForm(FlaskForm):
         self.subject_id.choices = select_choices(
             [("", "—")] + [(str(c.id), c.name) for c in category_choices()])
         self.files = []
+
+    def fix_kind(self, kind: str) -> None:
+        """Only `kind` may be chosen (the corrected entry of a reversed entry)."""
+        self.fixed_kind = kind
+        self.kind.choices = select_choices([(kind, KIND_TEXT.get(kind, kind))])
+        if self.kind.data in (None, ""):
+            self.kind.data = kind
+
+    def new_key(self) -> None:
+        """A fresh one-time key for this showing of the form."""
+        self.once.data = uuid.uuid4().hex
+
+    def key(self) -> str | None:
+        """The submitted one-time key, when it has the form of an idempotency key."""
+        value = (self.once.data or "").strip() if self.once is not None else ""
+        return value if entries.IDEMPOTENCY_KEY.fullmatch(value) else None
 
     def values(self) -> dict:
         return {name: self[name].data for name in ENTRY_FIELDS}
@@ -71,7 +92,8 @@ class EntryForm(FlaskForm):
         super().validate(extra_validators)
         try:
             self.checked, self.files = entries.validate_entry(
-                self.values(), self.uploads(), with_evidence=self.with_evidence)
+                self.values(), self.uploads(), with_evidence=self.with_evidence,
+                kind=self.fixed_kind)
         except entries.Invalid as exc:
             self.checked = None
             for name, message in exc.problems.items():
@@ -98,6 +120,7 @@ class ClaimForm(EntryForm):
     evidence = MultipleFileField(_l("Evidence"), render_kw={
         "accept": "application/pdf,image/png,image/jpeg,image/gif,image/webp"})
     corrects = None
+    once = None
     submit = SubmitField(_l("Submit for verification"))
 
     with_evidence = True

@@ -1,11 +1,11 @@
-"""Read-side queries of entered entries and claims: a cadre by username, a cadre's latest
-entries, the claims queue of an administrator's scope and a cadre's own claims."""
+"""Read-side queries of entered entries and claims: a cadre's latest entries, the claims
+queue of an administrator's scope and a cadre's own claims."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, exists, func, select
-from sqlalchemy.orm import aliased, contains_eager, selectinload
+from sqlalchemy import Select, String, cast, exists, func, literal, select
+from sqlalchemy.orm import aliased, selectinload
 
 from lms.auth.models import User
 from lms.catalog.models import SubjectCategory
@@ -16,25 +16,21 @@ from lms.org.queries import cadre_clauses
 from lms.records.models import CLAIM_STATUSES, ENTERED_KINDS, Claim, Evidence, RecordEntry
 
 
-def cadre_by_username(username: str) -> CadreProfile | None:
-    """The cadre with this username, with their user and unit, or None."""
-    return db.session.scalar(
-        select(CadreProfile).join(CadreProfile.user).join(CadreProfile.unit)
-        .options(contains_eager(CadreProfile.user), contains_eager(CadreProfile.unit))
-        .where(User.username == username))
-
-
 def subject_names() -> dict[int, str]:
     """Subject category names by id (a short reference table)."""
     return dict(db.session.execute(select(SubjectCategory.id, SubjectCategory.name)).all())
 
 
 def recent_entries(user_id: int, limit: int = 10) -> list:
-    """A cadre's latest entries as rows (entry, subject name, reversed?), in one query."""
+    """A cadre's latest entries as rows (entry, subject name, reversed?, corrected?), in one
+    query."""
     later = aliased(RecordEntry)
     reversed_ = exists(select(later.id).where(later.reverses_id == RecordEntry.id))
+    corrected = exists(select(later.id).where(
+        later.dedupe_key == literal("correction:") + cast(RecordEntry.id, String)))
     return list(db.session.execute(
-        select(RecordEntry, SubjectCategory.name.label("subject"), reversed_.label("reversed"))
+        select(RecordEntry, SubjectCategory.name.label("subject"), reversed_.label("reversed"),
+               corrected.label("corrected"))
         .outerjoin(SubjectCategory, SubjectCategory.id == RecordEntry.subject_id)
         .where(RecordEntry.user_id == user_id)
         .order_by(RecordEntry.created_at.desc(), RecordEntry.id.desc()).limit(limit)).all())
@@ -60,19 +56,28 @@ class ClaimFilter:
                    unit=unit, kind=kind, q=(args.get("q") or "").strip()[:64] or None)
 
 
+def _reversal():
+    """An alias of the entry that reverses a verified claim's entry, to outer-join."""
+    reversal = aliased(RecordEntry)
+    return reversal, reversal.reverses_id == Claim.entry_id
+
+
 def claims_select(f: ClaimFilter) -> Select:
     """Claims of cadres in the current user's `record.manage` scope, filtered, oldest first,
-    as rows (claim, name, username, unit name, subject name, evidence count)."""
+    as rows (claim, name, username, unit name, subject name, evidence count, the reason its
+    entry was reversed or None)."""
     files = (select(func.count(Evidence.id)).where(Evidence.claim_id == Claim.id)
              .correlate(Claim).scalar_subquery())
+    reversal, reverses = _reversal()
     stmt = (
         select(Claim, User.name.label("name"), User.username.label("username"),
                Unit.name.label("unit_name"), SubjectCategory.name.label("subject"),
-               files.label("files"))
+               files.label("files"), reversal.note.label("reversed_reason"))
         .join(User, User.id == Claim.user_id)
         .join(CadreProfile, CadreProfile.user_id == Claim.user_id)
         .join(Unit, Unit.id == CadreProfile.unit_id)
         .outerjoin(SubjectCategory, SubjectCategory.id == Claim.subject_id)
+        .outerjoin(reversal, reverses)
         .where(permissions.unit_clause("record.manage"),
                *cadre_clauses(unit=f.unit, q=f.q))
     )
@@ -84,7 +89,14 @@ def claims_select(f: ClaimFilter) -> Select:
 
 
 def my_claims_select(user_id: int) -> Select:
-    """A cadre's own claims with their evidence, newest first."""
-    return (select(Claim).where(Claim.user_id == user_id)
+    """A cadre's own claims with their evidence, newest first, as rows (claim, reversal of its
+    entry or None, the corrected entry's id or None), in one query (and one for evidence)."""
+    reversal, reverses = _reversal()
+    corrected = aliased(RecordEntry)
+    return (select(Claim, reversal, corrected.id.label("corrected_id"))
+            .outerjoin(reversal, reverses)
+            .outerjoin(corrected, corrected.dedupe_key == literal("correction:")
+                       + cast(Claim.entry_id, String))
+            .where(Claim.user_id == user_id)
             .options(selectinload(Claim.evidence))
             .order_by(Claim.created_at.desc(), Claim.id.desc()))

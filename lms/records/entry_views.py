@@ -14,17 +14,19 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from lms.catalog import media
-from lms.core.pagination import paginate, paginate_rows
+from lms.core.pagination import paginate_rows
 from lms.core.urls import safe_local_path
-from lms.extensions import db
+from lms.extensions import csrf, db
 from lms.org import permissions
 from lms.org import queries as org_queries
 from lms.org.models import CadreProfile
 from lms.records import entries, entry_queries
 from lms.records.entry_forms import ClaimForm, DecisionForm, EntryForm, ReverseForm
 from lms.records.models import CLAIM_STATUSES, ENTERED_KINDS, Claim, Evidence, RecordEntry
+from lms.records.record_data import readable_cadre
 from lms.records.status import KIND_TEXT
 
 bp = Blueprint("record_entries", __name__)
@@ -37,7 +39,11 @@ def _signed_in() -> None:
 
 
 def _context() -> dict:
-    return {"kinds": KIND_TEXT, "status_text": status_text()}
+    return {"kinds": KIND_TEXT, "status_text": status_text(), "own_claim": own_claim_text()}
+
+
+def own_claim_text() -> str:
+    return _("This is your own claim: another administrator over your unit must decide it.")
 
 
 def status_text() -> dict[str, str]:
@@ -45,12 +51,11 @@ def status_text() -> dict[str, str]:
             "rejected": _("Rejected")}
 
 
-def _managed_cadre(user_id: int) -> CadreProfile:
+def _managed_cadre(username: str) -> CadreProfile:
     """The cadre, when the current user may manage their record (else 404); managing one's
     own record is refused (403)."""
-    profile = db.session.get(CadreProfile, user_id)
-    permissions.require(profile is not None
-                        and permissions.can_on_cadre("record.manage", profile))
+    profile = readable_cadre(username, "record.manage")
+    permissions.require(profile is not None)
     if profile.user_id == current_user.id:
         abort(403)
     return profile
@@ -64,14 +69,13 @@ def record_url(username: str) -> str | None:
 
 
 def _correction(profile: CadreProfile, entry_id: int | None) -> RecordEntry | None:
-    """The reversed entry that a new entry corrects, when it is this cadre's."""
+    """The reversed entry of this cadre that a new entry corrects (else 404)."""
     if not entry_id:
         return None
-    entry = db.session.get(RecordEntry, entry_id)
-    if (entry is None or entry.user_id != profile.user_id or entry.reverses_id is not None
-            or entries.reversal_of(entry.id) is None):
+    try:
+        return entries.correction_target(profile.user_id, entry_id)
+    except (entries.Invalid, entries.EntryError):
         abort(404)
-    return entry
 
 
 # ---- entries entered by administrators -----------------------------------------------------
@@ -79,26 +83,35 @@ def _correction(profile: CadreProfile, entry_id: int | None) -> RecordEntry | No
 @bp.route("/cadres/<username>/record/entries/new", methods=["GET", "POST"])
 def new(username: str):
     """Enter an entry (or, after a reversal, the corrected entry) for a cadre in scope."""
-    profile = entry_queries.cadre_by_username(username)
-    permissions.require(profile is not None)
-    profile = _managed_cadre(profile.user_id)
+    profile = _managed_cadre(username)
     form = EntryForm()
     corrects = _correction(profile, request.values.get("corrects", type=int))
-    if request.method == "GET" and corrects is not None:
-        form.fill_from(corrects)
-        form.corrects.data = str(corrects.id)
+    corrected = entries.correction_of(corrects.id) if corrects is not None else None
+    if corrects is not None:
+        form.fix_kind(corrects.kind)
+    if request.method == "GET":
+        form.new_key()
+        if corrects is not None:
+            form.fill_from(corrects)
+            form.corrects.data = str(corrects.id)
     if form.validate_on_submit():
         try:
-            entries.add_entry(profile.user_id, form.checked, actor_id=current_user.id,
-                              corrects=corrects)
+            entry, created = entries.add_entry(
+                profile.user_id, form.checked, actor_id=current_user.id, corrects=corrects,
+                key=form.key())
         except entries.EntryError as exc:
             flash(exc.message, "error")
-        else:
+            return redirect(url_for(".new", username=username))
+        if created:
             flash(_("Entry added to the record of %(name)s.", name=profile.user.name),
                   "success")
-            return redirect(url_for(".new", username=username))
+        else:
+            flash(_("This form was already submitted: entry %(id)d was added then, and "
+                    "nothing more now.", id=entry.id), "info")
+        return redirect(url_for(".new", username=username))
     return render_template("records/entries/new.html", form=form, profile=profile,
-                           corrects=corrects, record_url=record_url(username),
+                           corrects=corrects, corrected=corrected,
+                           record_url=record_url(username),
                            recent=entry_queries.recent_entries(profile.user_id),
                            **_context())
 
@@ -108,7 +121,9 @@ def reverse(entry_id: int):
     """Confirm and reverse an entry with a reason; both entries stay in the record."""
     entry = db.session.get(RecordEntry, entry_id)
     permissions.require(entry is not None)
-    profile = _managed_cadre(entry.user_id)
+    owner = db.session.get(CadreProfile, entry.user_id)
+    permissions.require(owner is not None)
+    profile = _managed_cadre(owner.user.username)
     reversal = entries.reversal_of(entry.id)
     blocked = None
     if entry.reverses_id is not None:
@@ -116,9 +131,8 @@ def reverse(entry_id: int):
     elif reversal is not None:
         blocked = _("This entry has already been reversed.")
     form = ReverseForm()
-    can_correct = entry.kind in ENTERED_KINDS and entry.reverses_id is None
     if request.method == "GET":
-        form.correct.data = can_correct
+        form.correct.data = True
         form.next.data = request.args.get("next", "")
     username = profile.user.username
     back = safe_local_path(form.next.data,
@@ -133,22 +147,46 @@ def reverse(entry_id: int):
             return redirect(back)
         else:
             flash(_("The entry was reversed; both entries stay in the record."), "success")
-            if can_correct and form.correct.data:
+            if form.correct.data:
                 return redirect(url_for(".new", username=username, corrects=entry.id))
             return redirect(back)
     return render_template("records/entries/reverse.html", entry=entry, profile=profile,
                            form=form, blocked=blocked, reversal=reversal, back=back,
-                           can_correct=can_correct,
+                           corrected=entries.correction_of(entry.id) if reversal else None,
                            subjects=entry_queries.subject_names(), **_context())
 
 
 # ---- claims: the cadre's side --------------------------------------------------------------
 
+def claim_upload_limit() -> int:
+    """The largest claim request accepted: every evidence file at its limit, plus 1 MiB for
+    the other fields."""
+    return entries.MAX_EVIDENCE_FILES * entries.evidence_limit() + 1024 * 1024
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1024 / 1024:g}"
+
+
 @bp.route("/me/record/claims/new", methods=["GET", "POST"])
+@csrf.exempt  # checked in the view, once this request's own size limit is set
 def claim_new():
-    """A cadre reports learning with evidence, for the unit administrator to verify."""
+    """A cadre reports learning with evidence, for the unit administrator to verify. The
+    request is refused (413) before its body is read when it is larger than the evidence
+    allowed could make it."""
     permissions.require(db.session.get(CadreProfile, current_user.id) is not None)
-    form = ClaimForm()
+    request.max_content_length = claim_upload_limit()
+    try:
+        if current_app.config["WTF_CSRF_ENABLED"]:
+            csrf.protect()  # reads the body, within the limit
+        form = ClaimForm()
+    except RequestEntityTooLarge:
+        form = ClaimForm(formdata=None)
+        form.evidence.errors = [_(
+            "%(field)s: the files together are too large. Attach at most %(n)d files of at "
+            "most %(mb)s MB each.", field=entries.label("evidence"),
+            n=entries.MAX_EVIDENCE_FILES, mb=_mb(entries.evidence_limit()))]
+        return _claim_page(form), 413
     if form.validate_on_submit():
         try:
             entries.submit_claim(current_user.id, form.checked, form.files)
@@ -159,15 +197,19 @@ def claim_new():
             flash(_("Your claim was submitted; it counts once your unit verifies it."),
                   "success")
             return redirect(url_for(".my_claims"))
+    return _claim_page(form)
+
+
+def _claim_page(form: ClaimForm) -> str:
     return render_template("records/entries/claim_new.html", form=form,
-                           limit_mb=f"{entries.evidence_limit() / 1024 / 1024:g}",
+                           limit_mb=_mb(entries.evidence_limit()),
                            max_files=entries.MAX_EVIDENCE_FILES, **_context())
 
 
 @bp.route("/me/record/claims")
 def my_claims():
     """My claims with their status, evidence and any reason for rejecting them."""
-    page = paginate(entry_queries.my_claims_select(current_user.id))
+    page = paginate_rows(entry_queries.my_claims_select(current_user.id))
     return render_template("records/entries/my_claims.html", page=page,
                            subjects=entry_queries.subject_names(), **_context())
 
@@ -197,7 +239,10 @@ def claim(claim_id: int):
                         and permissions.can_on_cadre("record.manage", profile))
     own = row.user_id == current_user.id
     form = DecisionForm()
-    if row.status == "pending" and not own and form.validate_on_submit():
+    if request.method == "POST" and (own or row.status != "pending"):
+        flash(own_claim_text() if own else _("This claim has already been decided."), "error")
+        return redirect(url_for(".claim", claim_id=claim_id))
+    if form.validate_on_submit():
         try:
             if form.verify.data:
                 entries.verify_claim(row, actor_id=current_user.id)
@@ -214,9 +259,10 @@ def claim(claim_id: int):
             return redirect(url_for(".claim", claim_id=claim_id))
         else:
             return redirect(url_for(".claims_queue"))
+    reversal = entries.reversal_of(row.entry_id) if row.entry_id else None
     return render_template("records/entries/claim.html", claim=row, profile=profile,
-                           form=form, own=own, subjects=entry_queries.subject_names(),
-                           **_context())
+                           form=form, own=own, reversal=reversal,
+                           subjects=entry_queries.subject_names(), **_context())
 
 
 # ---- evidence ------------------------------------------------------------------------------

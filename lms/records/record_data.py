@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import format_date
-from sqlalchemy import extract, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import extract, func, or_, select
+from sqlalchemy.orm import aliased, contains_eager
 
 from lms.auth.models import User
 from lms.catalog.models import Course, SubjectCategory
@@ -20,6 +20,7 @@ from lms.extensions import db
 from lms.org import permissions
 from lms.org.models import CadreProfile
 from lms.records import plans, reading, status
+from lms.records.entries import FIRST_YEAR
 from lms.records.models import (
     Appraisal,
     Claim,
@@ -34,7 +35,6 @@ EXPORT_SIZE = 2000  # entries in one API or xAPI page
 # Entries in the printable record and its PDF (WeasyPrint takes some 30 ms a table row, so a
 # bound keeps one request short; a cadre's year rarely holds more than a few dozen).
 PRINT_SIZE = 300
-FIRST_YEAR = 1990
 CLAIMS_SHOWN = 100
 
 
@@ -67,6 +67,7 @@ class EntryLine:
     verified_by: Person | None
     reversal: RecordEntry | None = None  # the entry that reverses this one
     reversed_by: Person | None = None
+    corrected_by: int | None = None  # the id of the corrected entry that followed its reversal
 
     @property
     def is_reversal(self) -> bool:
@@ -154,23 +155,23 @@ class CadreRecord:
         }
 
 
-def cadre_by_username(username: str) -> CadreProfile | None:
-    """The cadre profile (with its user and unit) of `username`, or None."""
-    return db.session.scalar(select(CadreProfile).join(CadreProfile.user)
-                             .where(User.username == username))
-
-
 def readable_cadre(username: str, action: str = "record.view") -> CadreProfile | None:
-    """The cadre whose record the current user may read (themselves, or inside their
-    `record.view` scope); None when missing or out of scope, so callers answer 404."""
-    profile = cadre_by_username(username)
+    """The cadre with this username (their user and unit loaded) when the current user may
+    do `action` on their record: "record.view" (themselves, or inside the reader's scope) or
+    "record.manage" (an administrator over the cadre's unit). None when missing or out of
+    scope, so callers answer 404 either way."""
+    profile = db.session.scalar(
+        select(CadreProfile).join(CadreProfile.user).join(CadreProfile.unit)
+        .options(contains_eager(CadreProfile.user), contains_eager(CadreProfile.unit))
+        .where(User.username == username))
     if profile is None or not permissions.can_on_cadre(action, profile):
         return None
     return profile
 
 
 def parse_year(value: str | int | None) -> int | None:
-    """A year from a query argument; None when absent or not a plausible year."""
+    """A year from a query argument, `FIRST_YEAR` to next year; None when absent or not such
+    a year. The one year parser of the record's pages and API."""
     try:
         year = int(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
@@ -255,8 +256,9 @@ def _person(username: str | None, name: str | None) -> Person | None:
     return Person(username, name or username) if username else None
 
 
-def _entries(user_id: int, year: int, page: int,
-             per_page: int) -> tuple[list[EntryLine], bool]:
+def _lines(*where, page: int = 1, per_page: int = 1) -> tuple[list[EntryLine], bool]:
+    """Entries matching `where`, oldest first, one page, with the names they refer to and
+    their reversals, in two queries."""
     entered, verified = aliased(User), aliased(User)
     rows = db.session.execute(
         select(RecordEntry, SubjectCategory.name, Course.slug, entered.username, entered.name,
@@ -265,21 +267,38 @@ def _entries(user_id: int, year: int, page: int,
         .outerjoin(Course, Course.id == RecordEntry.course_id)
         .outerjoin(entered, entered.id == RecordEntry.entered_by_id)
         .outerjoin(verified, verified.id == RecordEntry.verified_by_id)
-        .where(RecordEntry.user_id == user_id, RecordEntry.year == year)
+        .where(*where)
         .order_by(RecordEntry.occurred_on, RecordEntry.id)
         .offset((page - 1) * per_page).limit(per_page + 1)).all()
     more = len(rows) > per_page
     lines = [EntryLine(entry, subject, slug, _person(eu, en), _person(vu, vn))
              for entry, subject, slug, eu, en, vu, vn in rows[:per_page]]
     originals = {line.entry.id: line for line in lines if not line.is_reversal}
-    if originals:  # reversals may sit on another page: look them up by what they reverse
-        for reversal, username, name in db.session.execute(
+    if originals:  # reversals and corrected entries may sit on another page: look them up
+        corrections = {f"correction:{entry_id}": entry_id for entry_id in originals}
+        for later, username, name in db.session.execute(
                 select(RecordEntry, User.username, User.name)
                 .outerjoin(User, User.id == RecordEntry.entered_by_id)
-                .where(RecordEntry.reverses_id.in_(list(originals)))):
-            line = originals[reversal.reverses_id]
-            line.reversal, line.reversed_by = reversal, _person(username, name)
+                .where(or_(RecordEntry.reverses_id.in_(list(originals)),
+                           RecordEntry.dedupe_key.in_(list(corrections))))):
+            if later.reverses_id in originals:
+                line = originals[later.reverses_id]
+                line.reversal, line.reversed_by = later, _person(username, name)
+            else:
+                originals[corrections[later.dedupe_key]].corrected_by = later.id
     return lines, more
+
+
+def _entries(user_id: int, year: int, page: int,
+             per_page: int) -> tuple[list[EntryLine], bool]:
+    return _lines(RecordEntry.user_id == user_id, RecordEntry.year == year, page=page,
+                  per_page=per_page)
+
+
+def entry_line(entry_id: int) -> EntryLine | None:
+    """One entry as the record shows it (names, its reversal), e.g. for an API answer."""
+    lines, _more = _lines(RecordEntry.id == entry_id)
+    return lines[0] if lines else None
 
 
 def _claims(user_id: int, year: int) -> list[ClaimLine]:
