@@ -577,3 +577,21 @@ def test_required_courses_and_reading_are_chosen_from_published_ones(app, client
     page = client.get("/records/rules?lang=en").get_data(as_text=True)
     assert "Complete the required course “必修课程”" in page
     assert "Read “之江新语” and have a reading note on it approved" in page
+
+
+def test_command_line_seeds_and_recomputes(app, district, year):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["records", "seed-rules"])
+    assert first.exit_code == 0 and "4 national default rule sets added" in first.output
+    again = runner.invoke(args=["records", "seed-rules"])
+    assert again.exit_code == 0 and "nothing added" in again.output
+    with app.app_context():
+        db.session.execute(RequirementStatus.__table__.delete())  # e.g. a new year's windows
+        db.session.commit()
+    done = runner.invoke(args=["records", "recompute", "--year", str(year)])
+    assert done.exit_code == 0, done.output
+    with app.app_context():
+        cadres = db.session.scalar(select(func.count()).select_from(CadreProfile))
+        # Everyone: online and section-level (all cadres here are section level).
+        assert f"{2 * cadres} requirement statuses recomputed" in done.output
+        assert status("c2", "online-yearly", year) is not None
