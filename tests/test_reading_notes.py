@@ -3,6 +3,11 @@ written by cadres, called in and reviewed by administrators in scope; an approve
 the learning record and every step is in the audit chain."""
 from __future__ import annotations
 
+import hashlib
+import re
+import threading
+from datetime import date, datetime
+
 import pytest
 from sqlalchemy import func, select
 
@@ -11,8 +16,17 @@ from lms.core.timeutil import local_today
 from lms.extensions import db
 from lms.org.models import Unit
 from lms.progress.models import Notice
-from lms.records import chain, reading
-from lms.records.models import AuditEvent, ReadingCall, ReadingItem, ReadingNote, RecordEntry
+from lms.records import chain, reading, rules
+from lms.records.models import (
+    AuditEvent,
+    ReadingCall,
+    ReadingItem,
+    ReadingNote,
+    RecordEntry,
+    RecordTotal,
+    RequirementStatus,
+    RuleSet,
+)
 from tests.conftest import own_statements
 
 YEAR = local_today().year
@@ -319,3 +333,232 @@ def test_notes_summary_lists_each_required_item(app, client, auth, district, pub
         lines = reading.notes_summary(district["learner"], YEAR)
         assert [(line.title, line.status) for line in lines] == [(BOOK, "submitted")]
         assert reading.notes_summary(district["learner"], YEAR - 1) == []
+
+
+# ---- the note's year, fingerprints, reversals, races, own notes, tables --------------------
+
+def _approve(client, auth, note_id: int, reviewer: str = "ua1", comment: str = "同意"):
+    auth.login(reviewer)
+    response = client.post(f"/admin/records/notes/{note_id}",
+                           data={"comment": comment, "approve": "1"})
+    auth.logout()
+    return response
+
+
+def test_an_approved_note_counts_in_the_year_it_was_handed_in(app, client, auth, district):
+    """A note on last year's list, handed in on the last evening of last year (local time)
+    and approved this year, counts in last year."""
+    with app.app_context():
+        item = reading.add_item(YEAR - 1, title="之江新语")
+        reading.publish_year(YEAR - 1, district["org_admin"])
+        db.session.commit()
+        item_id = item.id
+    _submit(client, auth, "learn", item_id)
+    note_id = _note_id(app, "learn")
+    with app.app_context():  # 18:00 on 31 December in Beijing is 10:00 UTC
+        db.session.get(ReadingNote, note_id).submitted_at = datetime(YEAR - 1, 12, 31, 10, 0)
+        db.session.commit()
+    assert _approve(client, auth, note_id).status_code == 302
+    with app.app_context():
+        entry = db.session.scalar(select(RecordEntry).filter_by(kind="reading_note"))
+        assert (entry.occurred_on, entry.year) == (date(YEAR - 1, 12, 31), YEAR - 1)
+        totals = db.session.scalars(select(RecordTotal.year).filter_by(
+            user_id=district["learner"], kind="reading_note")).all()
+        assert totals == [YEAR - 1]
+
+
+def _digest(title: str, body: str) -> str:
+    return hashlib.sha256(f"{title}\x1f{body}".encode()).hexdigest()
+
+
+def test_each_step_of_a_note_keeps_a_fingerprint_of_its_text(app, client, auth, district,
+                                                            published):
+    _submit(client, auth, "learn", published, "第一稿")
+    note_id = _note_id(app, "learn")
+    auth.login("ua1")
+    client.post(f"/admin/records/notes/{note_id}", data={"comment": "再深入些",
+                                                         "send_back": "1"})
+    auth.logout()
+    _submit(client, auth, "learn", published, "第二稿")
+    _approve(client, auth, note_id)
+    with app.app_context():
+        events = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action.like("note.%")).order_by(AuditEvent.seq)).all()
+        assert [(e.action, e.detail["digest"]) for e in events] == [
+            ("note.submit", _digest("读书笔记", "第一稿")),
+            ("note.return", _digest("读书笔记", "第一稿")),
+            ("note.submit", _digest("读书笔记", "第二稿")),
+            ("note.approve", _digest("读书笔记", "第二稿"))]
+        # A body rewritten behind the application's back no longer matches.
+        db.session.execute(ReadingNote.__table__.update().values(body="篡改"))
+        db.session.commit()
+        assert reading.note_digest(db.session.get(ReadingNote, note_id)) \
+            != events[-1].detail["digest"]
+
+
+def _required_reading_met(app, user_id: int) -> bool:
+    with app.app_context():
+        row = db.session.scalar(select(RequirementStatus).where(
+            RequirementStatus.user_id == user_id, RequirementStatus.window_start == YEAR))
+        return row.met
+
+
+def test_a_reversed_note_reads_so_and_can_be_handed_in_again(app, client, auth, district,
+                                                           published, page_queries):
+    with app.app_context():  # a rule set that asks for the note
+        rules.save(RuleSet(), {"code": "read", "name": "必读", "window_years": 1,
+                               "anchor_year": 2023, "effective_from": date(2023, 1, 1),
+                               "config": {"required_reading": [published],
+                                          "conversions": {}}},
+                   actor_id=None, reason="test")
+        db.session.commit()
+    _submit(client, auth, "learn", published)
+    note_id = _note_id(app, "learn")
+    _approve(client, auth, note_id)
+    assert _required_reading_met(app, district["learner"])
+    auth.login("learn")
+    one, _size = page_queries(client, "/me/reading")
+    auth.logout()
+    with app.app_context():
+        first = db.session.get(RecordEntry, db.session.get(ReadingNote, note_id).entry_id)
+        chain.reverse_entry(first, actor_id=district["unit_admin"], reason="笔记系抄袭")
+        db.session.commit()
+    assert not _required_reading_met(app, district["learner"])
+
+    auth.login("learn")
+    mine = client.get("/me/reading?lang=en").get_data(as_text=True)
+    assert "Approved, then reversed" in mine and "笔记系抄袭" in mine and ">Approved<" not in mine
+    assert "Revise the note" in client.get(f"/reading?year={YEAR}").get_data(as_text=True)
+    page = client.get(f"/me/reading/{published}").get_data(as_text=True)
+    assert "<textarea" in page and "笔记系抄袭" in page
+    assert page_queries(client, "/me/reading")[0] == one  # the reversal is joined in
+    auth.logout()
+    with app.app_context():
+        assert reading.notes_summary(district["learner"], YEAR)[0].reversed
+    auth.login("ua1")
+    queue = client.get("/admin/records/notes?status=all").get_data(as_text=True)
+    assert "Approved, then reversed" in queue and "笔记系抄袭" in queue
+    assert "读书笔记" in client.get("/admin/records/notes?status=reversed").get_data(
+        as_text=True)
+    assert "读书笔记" not in client.get("/admin/records/notes?status=approved").get_data(
+        as_text=True)
+    with app.app_context():
+        jd01 = db.session.scalar(select(Unit.id).filter_by(code="JD01"))
+    call = client.post("/admin/records/reading/calls/new",
+                       data={"unit_id": jd01, "year": YEAR, "item_id": 0}).headers["Location"]
+    auth.logout()
+    call_id = int(call.rsplit("/", 1)[1])
+    rows = {r.username: (r.submitted, r.approved, r.missing)
+            for r in _call_rows(app, call_id, "ua1")}
+    assert rows["learn"] == (0, 0, 1)  # reversed: missing again
+
+    # The cadre revises and hands it in again; the next approval counts once more.
+    auth.login("learn")
+    client.post(f"/me/reading/{published}",
+                data={"title": "读书笔记", "body": "重写的体会。", "submit": "1"})
+    auth.logout()
+    assert _approve(client, auth, note_id).status_code == 302
+    with app.app_context():
+        note = db.session.get(ReadingNote, note_id)
+        entries = db.session.scalars(select(RecordEntry).where(
+            RecordEntry.kind == "reading_note").order_by(RecordEntry.id)).all()
+        assert [(e.dedupe_key, e.source, e.hours) for e in entries][2] == (
+            f"reading_note:{note_id}:2", f"reading_note:{note_id}", 0.0)
+        assert (note.status, note.entry_id, note.body) == ("approved", entries[2].id,
+                                                          "重写的体会。")
+    assert _required_reading_met(app, district["learner"])
+    auth.login("learn")
+    assert ">Approved<" in client.get("/me/reading?lang=en").get_data(as_text=True)
+
+
+def test_two_first_saves_at_once_write_one_note(app, district, published, db_url):
+    """The second of two concurrent first saves waits for the first and changes its note."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("concurrent transactions need PostgreSQL")
+    saved, go, errors = threading.Event(), threading.Event(), []
+
+    def first() -> None:
+        with app.app_context():
+            try:
+                user = db.session.get(User, district["learner"])
+                reading.save_note(user, db.session.get(ReadingItem, published),
+                                  title="一", body="第一次")
+                saved.set()
+                go.wait(10)
+                db.session.commit()
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+                saved.set()
+            finally:
+                db.session.remove()
+
+    def second() -> None:
+        with app.app_context():
+            try:
+                user = db.session.get(User, district["learner"])
+                reading.save_note(user, db.session.get(ReadingItem, published),
+                                  title="二", body="第二次")
+                db.session.commit()
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    one = threading.Thread(target=first)
+    one.start()
+    assert saved.wait(10)
+    two = threading.Thread(target=second)
+    two.start()
+    two.join(0.5)  # it waits for the first transaction's lock
+    go.set()
+    one.join()
+    two.join()
+    assert errors == []
+    with app.app_context():
+        notes = db.session.scalars(select(ReadingNote)).all()
+        assert [(n.title, n.body) for n in notes] == [("二", "第二次")]
+
+
+def test_an_administrators_own_note_waits_for_another_reviewer(app, client, auth, district,
+                                                              published):
+    _submit(client, auth, "ua1", published)  # ua1 is a cadre of JD01 as well
+    note_id = _note_id(app, "ua1")
+    auth.login("ua1")
+    queue = client.get("/admin/records/notes?lang=en").get_data(as_text=True)
+    assert "Your own: another administrator reviews it" in queue
+    page = client.get(f"/admin/records/notes/{note_id}").get_data(as_text=True)
+    assert "another administrator over your unit must review it" in page
+    assert 'name="approve"' not in page
+    auth.logout()
+    auth.login("org")
+    queue = client.get("/admin/records/notes?lang=en").get_data(as_text=True)
+    assert "读书笔记" in queue and "Your own" not in queue
+
+
+TABLE_WRAP = re.compile(r'<div class="table-wrap"[^>]*>')
+
+
+def assert_tables_scroll_in_labelled_regions(html: str) -> int:
+    """Every scrolling table wrapper is a focusable region with a name; returns how many."""
+    wraps = TABLE_WRAP.findall(html)
+    for wrap in wraps:
+        assert 'tabindex="0"' in wrap and 'role="region"' in wrap, wrap
+        assert re.search(r'aria-label="[^"]+"', wrap), wrap
+    return len(wraps)
+
+
+def test_tables_scroll_in_focusable_labelled_regions(app, client, auth, district, published):
+    _submit(client, auth, "learn", published)
+    auth.login("learn")
+    assert assert_tables_scroll_in_labelled_regions(
+        client.get("/me/reading").get_data(as_text=True)) == 1
+    auth.logout()
+    auth.login("org")
+    with app.app_context():
+        qu = db.session.scalar(select(Unit.id).filter_by(code="QU"))
+    call = client.post("/admin/records/reading/calls/new",
+                       data={"unit_id": qu, "year": YEAR, "item_id": 0}).headers["Location"]
+    for url in (f"/admin/records/reading?year={YEAR}", "/admin/records/reading/calls", call,
+                "/admin/records/notes"):
+        assert assert_tables_scroll_in_labelled_regions(
+            client.get(url).get_data(as_text=True)) == 1, url

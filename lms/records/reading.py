@@ -3,9 +3,15 @@
 The organisation department publishes the list; a cadre writes one note per item in
 Markdown, saves drafts and submits; an administrator over the cadre's unit comments, approves
 or returns it. An approved note appends a `reading_note` entry to the learning record (the
-rule sets convert it to 学时). Administrators call in (调阅) the notes of a unit subtree: the
-cadres get a notice and the call shows who submitted, who was approved and who is missing.
-Every action on a note goes into the record's audit chain.
+rule sets convert it to 学时) on the day the note was handed in. Administrators call in
+(调阅) the notes of a unit subtree: the cadres get a notice and the call shows who submitted,
+who was approved and who is missing. Every action on a note goes into the record's audit
+chain with a fingerprint of the note's text.
+
+When the entry of an approved note is reversed, the note reads "approved, then reversed"
+with the reversal's reason, and the cadre may revise and submit it again; its next approval
+appends a new entry with the same source ("reading_note:<id>"), which is what the rule sets
+match, and a fresh dedupe key ("reading_note:<id>:<n>").
 """
 from __future__ import annotations
 
@@ -15,21 +21,22 @@ from datetime import date, datetime
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, distinct, func, literal, or_, select
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import aliased, lazyload
 
 from lms.auth.models import User
 from lms.core.markup import MarkupError, render_markdown, render_text
-from lms.core.timeutil import local_today, utcnow
+from lms.core.timeutil import local_date, local_today, utcnow
 from lms.extensions import db
 from lms.org import permissions
 from lms.org.models import CadreProfile, Unit
+from lms.org.queries import cadre_clauses
 from lms.progress.models import Notice
 from lms.records import chain
 from lms.records.models import ReadingCall, ReadingItem, ReadingNote, RecordEntry
+from lms.records.workflow import EDITABLE, fingerprint, lock_cadre
 
 TITLE_MAX = 200
 BODY_MAX = 50_000  # characters of Markdown in one note
-EDITABLE = ("draft", "returned")  # the statuses a cadre may still change
 CALL_KIND = "reading_call"  # the kind of notice a call sends
 
 
@@ -106,30 +113,85 @@ def note_of(user_id: int, item_id: int) -> ReadingNote | None:
         .order_by(ReadingNote.id).limit(1))
 
 
-def notes_of_user(user_id: int) -> list[ReadingNote]:
-    """All the cadre's notes, newest list year first (the items load in the same query)."""
-    return list(db.session.scalars(select(ReadingNote).where(ReadingNote.user_id == user_id)
-                                   .order_by(ReadingNote.year.desc(), ReadingNote.id)))
+def note_digest(note: ReadingNote) -> str:
+    """The fingerprint of a note's title and body, kept in the audit chain."""
+    return fingerprint(note.title or "", note.body or "")
 
 
-def statuses(user_id: int, item_ids: list[int]) -> dict[int, ReadingNote]:
-    """The cadre's notes on these items, by item id (one query)."""
+# The entry that reverses a note's entry: joined on `ReadingNote.entry_id`, its `note` is the
+# reason of the reversal.
+Reversal = aliased(RecordEntry, name="note_reversal")
+
+
+def _reversal_join():
+    return Reversal.reverses_id == ReadingNote.entry_id
+
+
+@dataclass
+class NoteView:
+    """A note with the reason its entry was reversed (None when it was not)."""
+
+    note: ReadingNote
+    reversal: str | None = None
+
+    @property
+    def reversed(self) -> bool:
+        """Approved, and its entry reversed since: it no longer counts."""
+        return self.note.status == "approved" and self.reversal is not None
+
+    @property
+    def status(self) -> str:
+        """The status to show: "reversed" for an approved note whose entry was reversed."""
+        return "reversed" if self.reversed else self.note.status
+
+    @property
+    def editable(self) -> bool:
+        """Whether the cadre may still change the note."""
+        return self.note.status in EDITABLE or self.reversed
+
+
+def _views(stmt: Select) -> list[NoteView]:
+    rows = db.session.execute(stmt.add_columns(Reversal.note)
+                              .outerjoin(Reversal, _reversal_join()))
+    return [NoteView(note, reason) for note, reason in rows]
+
+
+def note_view(note: ReadingNote | None) -> NoteView | None:
+    """The note with its reversal (one query when it has an entry, none otherwise)."""
+    if note is None:
+        return None
+    reason = None
+    if note.entry_id is not None:
+        reason = db.session.scalar(select(RecordEntry.note).where(
+            RecordEntry.reverses_id == note.entry_id))
+    return NoteView(note, reason)
+
+
+def notes_of_user(user_id: int) -> list[NoteView]:
+    """All the cadre's notes with their reversals, newest list year first (one query)."""
+    return _views(select(ReadingNote).where(ReadingNote.user_id == user_id)
+                  .order_by(ReadingNote.year.desc(), ReadingNote.id))
+
+
+def statuses(user_id: int, item_ids: list[int]) -> dict[int, NoteView]:
+    """The cadre's notes on these items with their reversals, by item id (one query)."""
     if not item_ids:
         return {}
-    rows = db.session.scalars(select(ReadingNote).where(
+    views = _views(select(ReadingNote).where(
         ReadingNote.user_id == user_id, ReadingNote.item_id.in_(item_ids))
         .order_by(ReadingNote.id.desc()))
-    return {note.item_id: note for note in rows}
+    return {view.note.item_id: view for view in views}
 
 
 def save_note(user: User, item: ReadingItem, *, title: str, body: str,
               submit: bool = False) -> ReadingNote:
-    """Create or change the cadre's draft (or returned) note on a published item; with
-    `submit`, hand it in for review. The caller commits."""
+    """Create or change the cadre's draft (or returned, or reversed) note on a published
+    item; with `submit`, hand it in for review. The caller commits."""
     if not item.published:
         raise ReadingError(_("This item is not on a published list."))
-    note = note_of(user.id, item.id)
-    if note is not None and note.status not in EDITABLE:
+    lock_cadre(user.id)  # a double-clicked first save writes one note, not two
+    view = note_view(note_of(user.id, item.id))
+    if view is not None and not view.editable:
         raise ReadingError(_("A submitted or approved note can no longer be changed."))
     body = (body or "").replace("\r\n", "\n")
     if len(body) > BODY_MAX:
@@ -138,6 +200,7 @@ def save_note(user: User, item: ReadingItem, *, title: str, body: str,
         raise ReadingError(_("Write the note before you submit it."))
     if submit and (problem := markup_problem(body)):
         raise ReadingError(_("The note cannot be shown: %(p)s", p=problem))
+    note = view.note if view is not None else None
     if note is None:
         note = ReadingNote(user_id=user.id, item_id=item.id, year=item.year, status="draft",
                            title="", body="")
@@ -145,14 +208,30 @@ def save_note(user: User, item: ReadingItem, *, title: str, body: str,
     note.title = (title or "").strip()[:TITLE_MAX] or item.title
     note.body = body
     note.updated_at = utcnow()
+    if view is None:
+        db.session.flush()
+        _check_single(user.id, item.id)
     if submit:
+        again = view is not None and view.reversed
         note.status = "submitted"
         note.submitted_at = utcnow()
         db.session.flush()
         chain.audit("note.submit", actor_id=user.id, user_id=user.id,
-                    detail={"note_id": note.id, "item_id": item.id, "year": item.year})
+                    detail={"note_id": note.id, "item_id": item.id, "year": item.year,
+                            "digest": note_digest(note),
+                            **({"after_reversal": note.entry_id} if again else {})})
     db.session.flush()
     return note
+
+
+def _check_single(user_id: int, item_id: int) -> None:
+    """Refuse a second note on the same item written at the same moment (where the profile
+    lock does not hold, as on SQLite): the later writer's transaction is rolled back."""
+    count = db.session.scalar(select(func.count()).select_from(ReadingNote).where(
+        ReadingNote.user_id == user_id, ReadingNote.item_id == item_id))
+    if count > 1:
+        raise ReadingError(_("The note was saved twice at the same moment. Open it again "
+                             "and check what it holds."))
 
 
 def markup_problem(body: str) -> str | None:
@@ -165,8 +244,8 @@ def markup_problem(body: str) -> str | None:
 
 
 def render(body: str) -> str:
-    """A note's Markdown as sanitised HTML (pictures from outside are dropped); text that
-    does not render as Markdown is shown as plain text."""
+    """Markdown (a note, a plan's goals) as sanitised HTML (pictures from outside are
+    dropped); text that does not render as Markdown is shown as plain text."""
     try:
         return render_markdown(body or "")
     except MarkupError:
@@ -192,15 +271,24 @@ def _check_reviewer(note: ReadingNote, reviewer: User) -> None:
         raise ReadingError(_("Only a submitted note can be reviewed."))
 
 
+def _dedupe_key(note: ReadingNote) -> str:
+    """`reading_note:<id>` for a note's first entry; `reading_note:<id>:<n>` for the n-th,
+    after the earlier ones were reversed."""
+    earlier = db.session.scalar(select(func.count()).select_from(RecordEntry).where(
+        RecordEntry.source == f"reading_note:{note.id}", RecordEntry.reverses_id.is_(None)))
+    return f"reading_note:{note.id}" if not earlier else f"reading_note:{note.id}:{earlier + 1}"
+
+
 def approve(note_id: int, reviewer: User, comment: str = "") -> RecordEntry:
-    """Approve a submitted note: it appends a `reading_note` entry dated today (local) and
-    an audit event. The caller commits."""
+    """Approve a submitted note: it appends a `reading_note` entry dated the (local) day the
+    note was handed in, and an audit event. The caller commits."""
     note = _locked(note_id)
     _check_reviewer(note, reviewer)
+    handed_in = local_date(note.submitted_at) if note.submitted_at else local_today()
     entry = chain.append_entry(RecordEntry(
         user_id=note.user_id, kind="reading_note", title=note.item.title[:TITLE_MAX],
-        hours=0.0, occurred_on=local_today(), source=f"reading_note:{note.id}",
-        dedupe_key=f"reading_note:{note.id}", origin="automatic",
+        hours=0.0, occurred_on=handed_in, source=f"reading_note:{note.id}",
+        dedupe_key=_dedupe_key(note), origin="automatic",
         details={"item_id": note.item_id, "list_year": note.year}), actor_id=reviewer.id)
     if entry is None:
         raise ReadingError(_("This note is already approved."))
@@ -210,7 +298,8 @@ def approve(note_id: int, reviewer: User, comment: str = "") -> RecordEntry:
     note.reviewed_by_id, note.reviewed_at = reviewer.id, utcnow()
     chain.audit("note.approve", actor_id=reviewer.id, user_id=note.user_id,
                 reason=(comment or "").strip(), entry=entry,
-                detail={"note_id": note.id, "item_id": note.item_id, "year": note.year})
+                detail={"note_id": note.id, "item_id": note.item_id, "year": note.year,
+                        "digest": note_digest(note)})
     return entry
 
 
@@ -225,7 +314,8 @@ def return_note(note_id: int, reviewer: User, comment: str) -> ReadingNote:
     note.reviewed_by_id, note.reviewed_at = reviewer.id, utcnow()
     chain.audit("note.return", actor_id=reviewer.id, user_id=note.user_id,
                 reason=note.comment,
-                detail={"note_id": note.id, "item_id": note.item_id, "year": note.year})
+                detail={"note_id": note.id, "item_id": note.item_id, "year": note.year,
+                        "digest": note_digest(note)})
     return note
 
 
@@ -244,12 +334,15 @@ def comment_on(note_id: int, reviewer: User, comment: str) -> ReadingNote:
 
 # ---- the review queue ----------------------------------------------------------------------
 
+QUEUE_STATUSES = ("submitted", "returned", "approved", "reversed", "all")
+
+
 @dataclass
 class QueueFilter:
     """Filters of the notes queue: unit subtree (code), status, item, list year."""
 
     unit: Unit | None = None
-    status: str = "submitted"  # submitted | returned | approved | all (drafts never)
+    status: str = "submitted"  # one of QUEUE_STATUSES (drafts never)
     item_id: int | None = None
     year: int | None = None
     q: str | None = None  # part of the cadre's name or username
@@ -259,9 +352,7 @@ class QueueFilter:
         code = (args.get("unit") or "").strip()
         unit = db.session.scalar(select(Unit).where(Unit.code == code)) if code else None
         status = args.get("status") or "submitted"
-        return cls(unit=unit,
-                   status=status if status in ("submitted", "returned", "approved", "all")
-                   else "submitted",
+        return cls(unit=unit, status=status if status in QUEUE_STATUSES else "submitted",
                    item_id=args.get("item", type=int), year=args.get("year", type=int),
                    q=(args.get("q") or "").strip()[:64] or None)
 
@@ -269,28 +360,31 @@ class QueueFilter:
 def queue_select(f: QueueFilter) -> Select:
     """Notes handed in by cadres in the current user's `record.manage` scope, as rows of
     (note id, title, status, submitted_at, reviewed_at, item title, list year, cadre's
-    username, name, unit name), oldest submission first. Drafts are the cadre's own."""
+    username, name, unit name, reversal: the reason the note's entry was reversed or None),
+    oldest submission first. Drafts are the cadre's own."""
     stmt = (select(ReadingNote.id, ReadingNote.title, ReadingNote.status,
                    ReadingNote.submitted_at, ReadingNote.reviewed_at,
                    ReadingItem.title.label("item_title"), ReadingNote.year,
-                   User.username, User.name, Unit.name.label("unit_name"))
+                   User.username, User.name, Unit.name.label("unit_name"),
+                   Reversal.note.label("reversal"))
             .select_from(ReadingNote)
             .join(ReadingItem, ReadingItem.id == ReadingNote.item_id)
             .join(User, User.id == ReadingNote.user_id)
             .join(CadreProfile, CadreProfile.user_id == ReadingNote.user_id)
             .join(Unit, Unit.id == CadreProfile.unit_id)
-            .where(permissions.unit_clause("record.manage"), ReadingNote.status != "draft"))
-    if f.unit is not None:
-        stmt = stmt.where(Unit.path.startswith(f.unit.path, autoescape=True))
-    if f.status != "all":
+            .outerjoin(Reversal, _reversal_join())
+            .where(permissions.unit_clause("record.manage"), ReadingNote.status != "draft",
+                   *cadre_clauses(unit=f.unit, q=f.q)))
+    if f.status == "reversed":
+        stmt = stmt.where(ReadingNote.status == "approved", Reversal.id.is_not(None))
+    elif f.status == "approved":
+        stmt = stmt.where(ReadingNote.status == "approved", Reversal.id.is_(None))
+    elif f.status != "all":
         stmt = stmt.where(ReadingNote.status == f.status)
     if f.item_id:
         stmt = stmt.where(ReadingNote.item_id == f.item_id)
     if f.year:
         stmt = stmt.where(ReadingNote.year == f.year)
-    if f.q:
-        like = f"%{f.q}%"
-        stmt = stmt.where(or_(User.name.like(like), User.username.like(like)))
     return stmt.order_by(ReadingNote.submitted_at, ReadingNote.id)
 
 
@@ -376,14 +470,16 @@ def _call_items(call: ReadingCall) -> list[int]:
 def call_select(call: ReadingCall, unit: Unit, *,
                 missing_only: bool = False) -> tuple[Select, int]:
     """Per cadre of the call's subtree (and of the viewer's scope): (user id, username,
-    name, unit name, submitted, approved, missing), with the number of items called in."""
+    name, unit name, submitted, approved, missing), with the number of items called in. A note
+    approved and then reversed is missing."""
     item_ids = _call_items(call)
     wanted = len(item_ids)
+    counted = and_(ReadingNote.status == "approved", Reversal.id.is_(None))  # still counts
     counts = (select(ReadingNote.user_id.label("user_id"),
                      func.count(distinct(case((ReadingNote.status == "submitted",
                                                ReadingNote.item_id)))).label("submitted"),
-                     func.count(distinct(case((ReadingNote.status == "approved",
-                                               ReadingNote.item_id)))).label("approved"))
+                     func.count(distinct(case((counted, ReadingNote.item_id)))).label("approved"))
+              .outerjoin(Reversal, _reversal_join())
               .where(ReadingNote.item_id.in_(item_ids or [-1]))
               .group_by(ReadingNote.user_id).subquery())
     submitted = func.coalesce(counts.c.submitted, 0)
@@ -429,23 +525,30 @@ class NoteLine:
     submitted_at: datetime | None
     reviewed_at: datetime | None
     comment: str
+    reversal: str | None = None  # why the approved note's entry was reversed, if it was
+
+    @property
+    def reversed(self) -> bool:
+        """Approved, and its entry reversed since: it no longer counts."""
+        return self.status == "approved" and self.reversal is not None
 
 
 def notes_summary(user_id: int, year: int) -> list[NoteLine]:
-    """Each required item of the year's published list with the cadre's note status (one
-    query)."""
+    """Each required item of the year's published list with the cadre's note status and the
+    reason its entry was reversed, if it was (one query)."""
     rows = db.session.execute(
         select(ReadingItem.id, ReadingItem.title, ReadingItem.author, ReadingNote.id,
                ReadingNote.status, ReadingNote.submitted_at, ReadingNote.reviewed_at,
-               ReadingNote.comment)
+               ReadingNote.comment, Reversal.note)
         .outerjoin(ReadingNote, and_(ReadingNote.item_id == ReadingItem.id,
                                      ReadingNote.user_id == user_id))
+        .outerjoin(Reversal, _reversal_join())
         .where(ReadingItem.year == year, ReadingItem.published.is_(True),
                ReadingItem.required.is_(True))
         .order_by(ReadingItem.sort_order, ReadingItem.id, ReadingNote.id)).all()
     lines: dict[int, NoteLine] = {}
-    for item_id, title, author, note_id, status, sub, rev, comment in rows:
+    for item_id, title, author, note_id, status, sub, rev, comment, reversal in rows:
         if item_id not in lines:  # the first note per item (one per cadre and item)
             lines[item_id] = NoteLine(item_id, title, author, status or "missing", note_id,
-                                      sub, rev, comment or "")
+                                      sub, rev, comment or "", reversal)
     return list(lines.values())

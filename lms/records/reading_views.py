@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from lms.auth.models import User
 from lms.core.forms import select_choices
@@ -16,11 +17,10 @@ from lms.org import queries as org_queries
 from lms.org.models import CadreProfile, Unit
 from lms.records import reading
 from lms.records.models import ReadingCall, ReadingItem, ReadingNote
+from lms.records.workflow import year_or_404
 from lms.records.workflow_forms import CallForm, NoteForm, ReadingItemForm, ReviewForm
 
 bp = Blueprint("reading", __name__)
-
-FIRST_YEAR = 2000
 
 
 @bp.before_request
@@ -32,15 +32,14 @@ def _signed_in() -> None:
 def status_labels() -> dict[str, str]:
     """What a note's status reads as."""
     return {"missing": _("Not written"), "draft": _("Draft"), "submitted": _("Submitted"),
-            "returned": _("Returned"), "approved": _("Approved")}
+            "returned": _("Returned"), "approved": _("Approved"),
+            "reversed": _("Approved, then reversed")}
 
 
 def _year() -> int:
     """The `year` argument (this year by default); a year out of range is not found."""
-    year = request.args.get("year", type=int) or local_today().year
-    if not FIRST_YEAR <= year <= local_today().year + 1:
-        abort(404)
-    return year
+    value = request.args.get("year")
+    return year_or_404(value) if value else local_today().year
 
 
 def _own_profile() -> CadreProfile:
@@ -81,8 +80,9 @@ def note_edit(item_id: int):
     item = db.session.get(ReadingItem, item_id)
     if item is None or not item.published:
         abort(404)
-    note = reading.note_of(current_user.id, item.id)
-    editable = note is None or note.status in reading.EDITABLE
+    view = reading.note_view(reading.note_of(current_user.id, item.id))
+    note = view.note if view else None
+    editable = view is None or view.editable
     form = NoteForm(obj=note) if editable else None
     preview = None
     if form is not None and request.method == "GET" and note is None:
@@ -98,17 +98,21 @@ def note_edit(item_id: int):
             try:
                 reading.save_note(current_user, item, title=form.title.data or "",
                                   body=form.body.data or "", submit=submit)
+                db.session.commit()
             except reading.ReadingError as exc:
                 db.session.rollback()
                 flash(str(exc), "error")
+            except IntegrityError:
+                db.session.rollback()
+                flash(_("Someone saved this at the same moment, so your change was not "
+                        "saved. Open the page again and check what it holds."), "error")
             else:
-                db.session.commit()
                 flash(_("Your note was submitted for review.") if submit
                       else _("Draft saved."), "success")
                 return redirect(url_for("reading.my_notes") if submit
                                 else url_for("reading.note_edit", item_id=item.id))
     return render_template("records/reading/note_edit.html", item=item, note=note, form=form,
-                           preview=preview, labels=status_labels(),
+                           view=view, preview=preview, labels=status_labels(),
                            body_html=reading.render(note.body) if note and not editable
                            else None)
 
@@ -308,7 +312,9 @@ def review(note_id: int):
     reviewer = db.session.get(User, note.reviewed_by_id) \
         if note.reviewed_by_id else None
     return render_template("records/reading/review.html", note=note, profile=profile,
-                           form=form, body_html=reading.render(note.body),
+                           view=reading.note_view(note), form=form,
+                           body_html=reading.render(note.body),
                            labels=status_labels(), reviewer=reviewer,
+                           own=note.user_id == current_user.id,
                            can_decide=note.status == "submitted"
                            and note.user_id != current_user.id)
