@@ -264,3 +264,21 @@ def test_sealing_refuses_rows_inserted_after_the_chain_started(app, record, dist
     assert "refused" in result.output and "nothing sealed" in result.output
     code, output = _verify(app)
     assert code == 1 and "content does not match its mac" in output
+
+
+def test_a_status_changed_in_the_database_is_named(app, record, district):
+    from lms.records import rules
+
+    with app.app_context():
+        rules.seed_defaults()
+        db.session.commit()
+    code, output = _verify(app)
+    assert code == 0, output
+    _sql(app, "UPDATE record_statuses SET met = :yes, ratio = 1 WHERE user_id = :u",
+         yes=True, u=district["learner"])
+    code, output = _verify(app)
+    assert code == 1
+    assert f"record_statuses user {district['learner']} rule set" in output
+    app.test_cli_runner().invoke(args=["records", "recompute"])
+    code, output = _verify(app)
+    assert code == 0, output

@@ -2,13 +2,16 @@
 seed the national default rule sets and recompute requirement statuses."""
 from __future__ import annotations
 
+import json
 import sys
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy import select
 
 from lms.extensions import db
 from lms.records import chain, rules
+from lms.records.models import RequirementStatus
 
 records_cli = AppGroup("records", help="The learning record (学习档案).")
 
@@ -17,10 +20,15 @@ records_cli = AppGroup("records", help="The learning record (学习档案).")
 @click.option("--checkpoint", "checkpoint_mac", default=None,
               help="A chain head printed earlier by `records checkpoint`: prove that the "
                    "history up to it is unchanged.")
-def verify(checkpoint_mac: str | None) -> None:
+@click.option("--statuses/--no-statuses", default=True,
+              help="Also recompute every requirement status from the entries (in a "
+                   "transaction rolled back afterwards) and name those that differ.")
+def verify(checkpoint_mac: str | None, statuses: bool) -> None:
     """Walk the chain; name every row changed, deleted or inserted outside the application.
     Exits 1 when it finds one (or when the checkpoint is not in the chain)."""
     report = chain.verify(checkpoint_mac.strip().lower() if checkpoint_mac else None)
+    if statuses:
+        report.findings.extend(_status_findings())
     for finding in report.findings:
         click.echo(f"TAMPERED {finding}")
     if report.checkpoint_found is False:
@@ -81,3 +89,26 @@ def recompute(year: int | None) -> None:
     count = rules.recompute_all({year} if year else None)
     db.session.commit()
     click.echo(f"records: {count} requirement statuses recomputed")
+
+
+def _statuses() -> dict[tuple, tuple]:
+    return {(r.user_id, r.rule_set_id, r.window_start): (
+        r.window_end, round(r.hours, 4), round(r.days, 4), round(r.ratio, 4), bool(r.met),
+        json.dumps(r.missing, sort_keys=True, ensure_ascii=False))
+        for r in db.session.execute(select(*RequirementStatus.__table__.columns))}
+
+
+def _status_findings() -> list[chain.Finding]:
+    """Requirement statuses that differ from a recompute from the (verified) totals: a
+    status changed in the database. `records recompute` rewrites them."""
+    kept = _statuses()
+    savepoint = db.session.begin_nested()
+    try:
+        rules.recompute_all({start for _u, _r, start in kept} or None)
+        fresh = _statuses()
+    finally:
+        savepoint.rollback()
+    return [chain.Finding("record_statuses", "user {} rule set {} window {}".format(*key),
+                          "differs from a recompute from the entries (run `records "
+                          "recompute`)")
+            for key in sorted(set(kept) | set(fresh)) if kept.get(key) != fresh.get(key)]
