@@ -2,17 +2,22 @@
 record) and written appraisals (written in scope, acknowledged by the cadre, then locked)."""
 from __future__ import annotations
 
-from datetime import timedelta
+import hashlib
+import re
+import threading
+from contextlib import contextmanager
+from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
+from lms.auth.models import User
 from lms.catalog.models import Course, SubjectCategory
 from lms.core.timeutil import local_today, utcnow
 from lms.extensions import db
 from lms.progress.models import Enrolment
-from lms.records import chain, plans
-from lms.records.models import Appraisal, AuditEvent, RecordEntry, StudyPlan
+from lms.records import chain, plans, rules
+from lms.records.models import Appraisal, AuditEvent, RecordEntry, RuleSet, StudyPlan
 from tests.conftest import own_statements
 
 YEAR = local_today().year
@@ -38,6 +43,14 @@ def _plan(app, user_id: int) -> StudyPlan | None:
         if plan is not None:
             db.session.expunge(plan)
         return plan
+
+
+def _shown_digest(page: str) -> str:
+    """The fingerprint of the appraisal that the acknowledgement form carries."""
+    found = re.search(r'name="digest" type="hidden" value="([0-9a-f]*)"', page) or re.search(
+        r'type="hidden" name="digest" value="([0-9a-f]*)"', page)
+    assert found, "the acknowledgement form carries no digest"
+    return found.group(1)
 
 
 def _actions(app, user_id: int) -> list[str]:
@@ -137,8 +150,6 @@ def test_plans_out_of_scope_are_not_found(app, client, auth, district, courses):
 def test_plan_summary_counts_the_record_and_the_planned_courses(app, district, courses):
     gongwen, yingji, _draft = courses
     with app.app_context():
-        from lms.auth.models import User
-
         learn = db.session.get(User, district["learner"])
         plans.save_plan(learn, YEAR, goals="目标", target_hours=20, target_days=4,
                         course_ids=[yingji, gongwen])
@@ -190,7 +201,7 @@ def test_appraisal_written_then_acknowledged_then_locked(app, client, auth, dist
     assert "学习态度端正" in page and "<textarea" not in page
     assert f"/cadres/learn/appraisal/{YEAR}" in client.get("/me/appraisals").get_data(
         as_text=True)
-    client.post(url)  # acknowledge
+    client.post(url, data={"digest": _shown_digest(page)})  # acknowledge what was read
     auth.logout()
     with app.app_context():
         assert plans.appraisal_for(district["learner"], YEAR).acknowledged_at is not None
@@ -241,3 +252,279 @@ def test_the_plans_queue_runs_a_bounded_number_of_queries(app, client, auth, mak
     many, _size = page_queries(client, "/admin/records/plans")
     assert many == few
     assert "jd4" in client.get("/admin/records/plans").get_data(as_text=True)
+
+
+# ---- fingerprints, races, the course list, own plans, tables -------------------------------
+
+def test_an_appraisal_changed_after_the_cadre_opened_it_is_not_acknowledged(app, client, auth,
+                                                                           district):
+    url = f"/cadres/learn/appraisal/{YEAR}"
+    text = {"strengths": "学习态度端正", "shortcomings": "理论联系实际不够",
+            "requirements": "加强政策法规学习"}
+    auth.login("ua1")
+    client.post(url, data=text)
+    auth.logout()
+    auth.login("learn")
+    seen = _shown_digest(client.get(url + "?lang=en").get_data(as_text=True))
+    auth.logout()
+    auth.login("ua1")  # the administrator rewrites it meanwhile
+    client.post(url, data={**text, "shortcomings": "学习时间投入不足"})
+    auth.logout()
+    auth.login("learn")
+    for digest in (seen, "", "0" * 64):
+        page = client.post(url, data={"digest": digest}, follow_redirects=True)
+        assert "The appraisal has changed since you opened it" in page.get_data(as_text=True)
+    with app.app_context():
+        assert plans.appraisal_for(district["learner"], YEAR).acknowledged_at is None
+    page = client.get(url).get_data(as_text=True)  # read again: now it can be acknowledged
+    assert "学习时间投入不足" in page
+    client.post(url, data={"digest": _shown_digest(page)})
+    with app.app_context():
+        appraisal = plans.appraisal_for(district["learner"], YEAR)
+        assert appraisal.acknowledged_at is not None
+        event = db.session.scalar(select(AuditEvent).filter_by(action="appraisal.acknowledge"))
+        assert event.detail["digest"] == plans.digest(appraisal) == _shown_digest(page)
+
+
+def _plan_digest(goals: str, hours: str, days: str, courses: str) -> str:
+    return hashlib.sha256("\x1f".join((goals, hours, days, courses)).encode()).hexdigest()
+
+
+def test_plan_decisions_keep_a_fingerprint_of_the_plan(app, client, auth, district, courses):
+    gongwen, yingji, _draft = courses
+    auth.login("learn")
+    client.post(f"/me/plan/{YEAR}", data={"goals": "学习公文写作", "target_hours": "90",
+                                          "target_days": "12", "course_ids": [str(gongwen)],
+                                          "submit": "1"})
+    auth.logout()
+    auth.login("ua1")
+    client.post(f"/cadres/learn/plan/{YEAR}", data={"comment": "请补充", "send_back": "1"})
+    auth.logout()
+    auth.login("learn")
+    client.post(f"/me/plan/{YEAR}", data={"goals": "学习公文写作和应急", "target_hours": "100.5",
+                                          "target_days": "12",
+                                          "course_ids": [str(gongwen), str(yingji)],
+                                          "submit": "1"})
+    auth.logout()
+    auth.login("ua1")
+    client.post(f"/cadres/learn/plan/{YEAR}", data={"comment": "同意", "approve": "1"})
+    first = _plan_digest("学习公文写作", "90", "12", f"{gongwen}")
+    second = _plan_digest("学习公文写作和应急", "100.5", "12", f"{gongwen},{yingji}")
+    with app.app_context():
+        events = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action.like("plan.%")).order_by(AuditEvent.seq)).all()
+        assert [(e.action, e.detail["digest"]) for e in events] == [
+            ("plan.submit", first), ("plan.return", first), ("plan.submit", second),
+            ("plan.approve", second)]
+        db.session.execute(StudyPlan.__table__.update().values(target_hours=10.0))
+        db.session.commit()
+        assert plans.plan_digest(plans.plan_of(district["learner"], YEAR)) != second
+
+
+def _in_two_transactions(app, first_write, second_write) -> list[Exception]:
+    """Run `first_write` and hold its transaction open while `second_write` starts in another
+    one; then commit both. Returns the errors raised."""
+    started, go, errors = threading.Event(), threading.Event(), []
+
+    def run(write, hold: bool) -> None:
+        with app.app_context():
+            try:
+                write()
+                if hold:
+                    started.set()
+                    go.wait(10)
+                db.session.commit()
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+                started.set()
+            finally:
+                db.session.remove()
+
+    one = threading.Thread(target=run, args=(first_write, True))
+    one.start()
+    assert started.wait(10)
+    two = threading.Thread(target=run, args=(second_write, False))
+    two.start()
+    two.join(0.5)  # it waits for the first transaction's lock
+    go.set()
+    one.join()
+    two.join()
+    return errors
+
+
+def test_two_first_plans_and_appraisals_at_once_write_one_each(app, district, db_url):
+    if not db_url.startswith("postgresql"):
+        pytest.skip("concurrent transactions need PostgreSQL")
+
+    def plan(goals: str):
+        def write() -> None:
+            plans.save_plan(db.session.get(User, district["learner"]), YEAR, goals=goals,
+                            target_hours=90, target_days=0, course_ids=[])
+        return write
+
+    def appraisal(strengths: str, author: str):
+        def write() -> None:
+            plans.write_appraisal(district["learner"], YEAR, db.session.get(User, author),
+                                  strengths=strengths, shortcomings="不足", requirements="要求")
+        return write
+
+    assert _in_two_transactions(app, plan("一"), plan("二")) == []
+    assert _in_two_transactions(app, appraisal("甲", district["unit_admin"]),
+                                appraisal("乙", district["org_admin"])) == []
+    with app.app_context():
+        assert [p.goals for p in db.session.scalars(select(StudyPlan))] == ["二"]
+        assert [a.strengths for a in db.session.scalars(select(Appraisal))] == ["乙"]
+        assert [e.action for e in db.session.scalars(select(AuditEvent).order_by(
+            AuditEvent.seq))] == ["appraisal.write", "appraisal.change"]
+
+
+@contextmanager
+def _written_meanwhile(model, values: dict):
+    """Just before the request's session first writes a `model` row, another connection
+    writes and commits one for the same cadre and year (a concurrent request, as SQLite
+    would let it happen)."""
+    done: list[bool] = []
+
+    def before_flush(session, _context, _instances) -> None:
+        if not done and any(isinstance(o, model) for o in session.new):
+            done.append(True)
+            with db.engine.begin() as conn:
+                conn.execute(model.__table__.insert().values(**values))
+
+    event.listen(db.session, "before_flush", before_flush)
+    try:
+        yield done
+    finally:
+        event.remove(db.session, "before_flush", before_flush)
+
+
+def test_a_plan_or_appraisal_saved_at_the_same_moment_is_a_message_not_an_error(
+        app, client, auth, district):
+    auth.login("learn")
+    client.get("/me/plan?lang=en")
+    with app.app_context(), _written_meanwhile(StudyPlan, dict(
+            user_id=district["learner"], year=YEAR, goals="另一个请求", status="draft",
+            course_ids=[], updated_at=utcnow())) as done:
+        page = client.post(f"/me/plan/{YEAR}", data={"goals": "我的", "save": "1"})
+    assert done and page.status_code == 200
+    assert "Someone saved this at the same moment" in page.get_data(as_text=True)
+    auth.logout()
+    auth.login("ua1")
+    client.get("/me/plan?lang=en")
+    with app.app_context(), _written_meanwhile(Appraisal, dict(
+            user_id=district["learner"], year=YEAR, strengths="甲", shortcomings="乙",
+            requirements="丙", author_id=district["org_admin"], written_at=utcnow())) as done:
+        page = client.post(f"/cadres/learn/appraisal/{YEAR}", data={
+            "strengths": "a", "shortcomings": "b", "requirements": "c"})
+    assert done and page.status_code == 200
+    assert "Someone saved this at the same moment" in page.get_data(as_text=True)
+    with app.app_context():
+        assert [p.goals for p in db.session.scalars(select(StudyPlan))] == ["另一个请求"]
+        assert [a.strengths for a in db.session.scalars(select(Appraisal))] == ["甲"]
+
+
+CHECKBOX = re.compile(r'name="course_ids" type="checkbox" value="(\d+)"'
+                      r'|type="checkbox" name="course_ids" value="(\d+)"'
+                      r'|<input[^>]*name="course_ids"[^>]*value="(\d+)"')
+
+
+def _offered(html: str) -> list[int]:
+    return [int(next(g for g in m if g)) for m in CHECKBOX.findall(html)]
+
+
+def test_the_plan_form_offers_a_bounded_list_of_courses(app, client, auth, district):
+    with app.app_context():
+        subject = db.session.scalar(select(SubjectCategory.id).limit(1))
+        many = [Course(slug=f"c{n:02d}", title=f"课程{n:02d}", category_id=subject,
+                       status="published", hours=1.0) for n in range(40)]
+        required = Course(slug="bixiu", title="Z必修课", category_id=subject,
+                          status="published", required=True, hours=1.0)
+        enrolled = Course(slug="baoming", title="Z已报名课", category_id=subject,
+                          status="published", hours=1.0)
+        ruled = Course(slug="guiding", title="Z规定课", category_id=subject,
+                       status="published", hours=1.0)
+        db.session.add_all([*many, required, enrolled, ruled])
+        db.session.flush()
+        db.session.add(Enrolment(user_id=district["learner"], course_id=enrolled.id,
+                                 source="assigned"))
+        db.session.commit()
+        rules.save(RuleSet(), {"code": "req", "name": "必修", "window_years": 1,
+                               "anchor_year": 2023, "effective_from": date(2023, 1, 1),
+                               "config": {"required_courses": [ruled.id],
+                                          "conversions": {}}},
+                   actor_id=None, reason="test")
+        db.session.commit()
+        ids = {c.title: c.id for c in (*many, required, enrolled, ruled)}
+    auth.login("learn")
+    url = f"/me/plan/{YEAR}?lang=en"
+    offered = _offered(client.get(url).get_data(as_text=True))
+    assert len(offered) == plans.SUGGESTED_MAX
+    assert offered[:3] == [ids["Z规定课"], ids["Z必修课"], ids["Z已报名课"]]
+    assert ids["课程39"] not in offered
+    # A search adds what it finds and keeps what was typed; nothing is saved yet.
+    page = client.post(url, data={"goals": "我的目标", "course_q": "课程39", "find": "1",
+                                  "course_ids": [str(ids["Z必修课"])]}).get_data(as_text=True)
+    assert ids["课程39"] in _offered(page) and "我的目标" in page
+    with app.app_context():
+        assert plans.plan_of(district["learner"], YEAR) is None
+    client.post(url, data={"goals": "我的目标", "save": "1",
+                           "course_ids": [str(ids["Z必修课"]), str(ids["课程39"])]})
+    with app.app_context():
+        assert plans.plan_of(district["learner"], YEAR).course_ids == [ids["Z必修课"],
+                                                                       ids["课程39"]]
+        # The course is withdrawn from the catalogue: it stays in the plan, shown as such.
+        db.session.get(Course, ids["课程39"]).status = "archived"
+        db.session.get(Course, ids["课程00"]).status = "archived"
+        db.session.commit()
+    page = client.get(url).get_data(as_text=True)
+    assert "课程39 (no longer published)" in page and _offered(page)[:2] == [
+        ids["Z必修课"], ids["课程39"]]
+    client.post(url, data={"goals": "改过的目标", "save": "1",
+                           "course_ids": [str(ids["Z必修课"]), str(ids["课程39"])]})
+    with app.app_context():
+        plan = plans.plan_of(district["learner"], YEAR)
+        assert (plan.goals, plan.course_ids) == ("改过的目标", [ids["Z必修课"], ids["课程39"]])
+        with pytest.raises(plans.PlanError):  # a withdrawn course cannot be added anew
+            plans.save_plan(db.session.get(User, district["learner"]), YEAR, goals="x",
+                            target_hours=0, target_days=0,
+                            course_ids=[ids["课程39"], ids["课程00"]])
+
+
+def test_an_administrators_own_plan_waits_for_another_reviewer(app, client, auth, district):
+    auth.login("ua1")  # ua1 is a cadre of JD01 as well
+    client.post(f"/me/plan/{YEAR}?lang=en", data={"goals": "管理员的计划", "submit": "1"})
+    queue = client.get("/admin/records/plans").get_data(as_text=True)
+    assert "Your own: another administrator reviews it" in queue
+    page = client.get(f"/cadres/ua1/plan/{YEAR}").get_data(as_text=True)
+    assert "another administrator over your unit must review it" in page
+    assert 'name="approve"' not in page
+    auth.logout()
+    auth.login("org")
+    queue = client.get("/admin/records/plans?lang=en").get_data(as_text=True)
+    assert "ua1" in queue and "Your own" not in queue
+
+
+def test_the_plans_queue_finds_cadres_by_name(app, client, auth, make_user, district):
+    for username in ("learn", "c1"):
+        auth.login(username)
+        client.post(f"/me/plan/{YEAR}", data={"goals": "目标", "submit": "1"})
+        auth.logout()
+    auth.login("ua1")
+    page = client.get("/admin/records/plans?q=学员").get_data(as_text=True)
+    assert "李学员" in page and "王一" not in page
+    page = client.get("/admin/records/plans?q=c1").get_data(as_text=True)
+    assert "王一" in page and "李学员" not in page
+
+
+def test_plan_tables_scroll_in_focusable_labelled_regions(app, client, auth, district):
+    from tests.test_reading_notes import assert_tables_scroll_in_labelled_regions
+
+    auth.login("ua1")
+    client.post(f"/cadres/learn/appraisal/{YEAR}", data={
+        "strengths": "a", "shortcomings": "b", "requirements": "c"})
+    assert assert_tables_scroll_in_labelled_regions(
+        client.get("/admin/records/plans").get_data(as_text=True)) == 1
+    auth.logout()
+    auth.login("learn")
+    assert assert_tables_scroll_in_labelled_regions(
+        client.get("/me/appraisals").get_data(as_text=True)) == 1

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from lms.auth.models import User
-from lms.core.forms import select_choices
-from lms.core.markup import MarkupError, render_markdown, render_text
 from lms.core.pagination import paginate_rows
 from lms.core.timeutil import local_today
 from lms.extensions import db
@@ -16,11 +16,13 @@ from lms.org import permissions
 from lms.org import queries as org_queries
 from lms.org.models import CadreProfile, Unit
 from lms.records import plans
+from lms.records.models import StudyPlan
+from lms.records.reading import render as render_markdown
+from lms.records.record_data import readable_cadre
+from lms.records.workflow import year_or_404
 from lms.records.workflow_forms import AcknowledgeForm, AppraisalForm, PlanForm, ReviewForm
 
 bp = Blueprint("plans", __name__)
-
-FIRST_YEAR = 2000
 
 
 @bp.before_request
@@ -35,26 +37,32 @@ def status_labels() -> dict[str, str]:
             "returned": _("Returned"), "approved": _("Approved")}
 
 
-def _check_year(year: int) -> None:
-    if not FIRST_YEAR <= year <= local_today().year + 1:
-        abort(404)
-
-
-def _markdown(text: str) -> str:
-    """Goals as sanitised HTML; text that is not valid Markdown shows as plain text."""
-    try:
-        return render_markdown(text or "")
-    except MarkupError:
-        return render_text(text or "", "plain")
-
-
 def _cadre(username: str, action: str = "record.manage") -> CadreProfile:
     """The cadre's profile when the current user may do `action` on them, else 404."""
-    profile = db.session.scalar(select(CadreProfile).join(CadreProfile.user)
-                                .where(User.username == username))
-    if profile is None or not permissions.can_on_cadre(action, profile):
+    profile = readable_cadre(username, action)
+    if profile is None:
         abort(404)
     return profile
+
+
+RACE = _l("Someone saved this at the same moment, so your change was not saved. Open the "
+          "page again and check what it holds.")
+
+
+def _course_choices(form: PlanForm, plan: StudyPlan | None, year: int) -> list[tuple[int, str]]:
+    """The plan form's bounded course list (see `plans.course_choices`): the courses of the
+    plan and those ticked, suggestions, and what a search found."""
+    kept = [int(i) for i in (plan.course_ids if plan else None) or []]
+    if request.method == "POST":
+        ticked = [int(v) for v in request.form.getlist("course_ids") if v.isdigit()]
+        ticked = ticked[:plans.MAX_COURSES + 1]  # more are refused anyway
+    else:
+        ticked = kept
+        form.course_ids.data = list(kept)
+    q = (form.course_q.data or "").strip() if form.find.data else None
+    found = plans.course_choices(current_user.id, year, kept + ticked, q)
+    return [(c.id, c.title if c.published else
+             _("%(t)s (no longer published)", t=c.title)) for c in found]
 
 
 # ---- the cadre's own plan ------------------------------------------------------------------
@@ -66,20 +74,20 @@ def my_current_plan():
 
 @bp.route("/me/plan/<int:year>", methods=["GET", "POST"])
 def my_plan(year: int):
-    _check_year(year)
+    year_or_404(year)
     if getattr(current_user, "profile", None) is None:
         abort(404)  # only cadres have plans
     plan = plans.plan_of(current_user.id, year)
     editable = plan is None or plan.status in plans.EDITABLE
     form = PlanForm(obj=plan) if editable else None
-    preview = None
+    preview, searched = None, False
     if form is not None:
-        form.course_ids.choices = select_choices(plans.published_courses())
-        if request.method == "GET" and plan is not None:
-            form.course_ids.data = list(plan.course_ids or [])
+        form.course_ids.choices = _course_choices(form, plan, year)
         if form.validate_on_submit():
             if form.preview.data:
-                preview = _markdown(form.goals.data or "")
+                preview = render_markdown(form.goals.data or "")
+            elif form.find.data:
+                searched = True  # the page shows what was found, nothing is saved
             else:
                 submit = bool(form.submit.data)
                 try:
@@ -87,18 +95,22 @@ def my_plan(year: int):
                                     target_hours=form.target_hours.data or 0,
                                     target_days=form.target_days.data or 0,
                                     course_ids=form.course_ids.data or [], submit=submit)
+                    db.session.commit()
                 except plans.PlanError as exc:
                     db.session.rollback()
                     flash(str(exc), "error")
+                except IntegrityError:
+                    db.session.rollback()
+                    flash(str(RACE), "error")
                 else:
-                    db.session.commit()
                     flash(_("Your plan was submitted to your unit.") if submit
                           else _("Draft saved."), "success")
                     return redirect(url_for("plans.my_plan", year=year))
     summary = plans.plan_summary(current_user.id, year) if plan else None
     return render_template("records/plans/my_plan.html", year=year, plan=plan, form=form,
                            preview=preview, summary=summary, labels=status_labels(),
-                           goals_html=_markdown(plan.goals) if plan else "",
+                           searched=searched, suggested_max=plans.SUGGESTED_MAX,
+                           goals_html=render_markdown(plan.goals) if plan else "",
                            appraisal=plans.appraisal_for(current_user.id, year),
                            this_year=local_today().year)
 
@@ -119,17 +131,18 @@ def queue():
     unit = db.session.scalar(select(Unit).where(Unit.code == code)) if code else None
     if code and (unit is None or not permissions.can("record.manage", unit)):
         abort(404)
-    page = paginate_rows(plans.plans_select(year=year, status=status, unit=unit))
+    q = (request.args.get("q") or "").strip()[:64] or None
+    page = paginate_rows(plans.plans_select(year=year, status=status, unit=unit, q=q))
     this_year = local_today().year
     return render_template("records/plans/queue.html", page=page, year=year, status=status,
-                           unit=unit, labels=status_labels(),
+                           unit=unit, q=q, labels=status_labels(),
                            years=range(this_year + 1, this_year - 5, -1),
                            units=org_queries.unit_choices("record.manage", by_code=True))
 
 
 @bp.route("/cadres/<username>/plan/<int:year>", methods=["GET", "POST"])
 def review(username: str, year: int):
-    _check_year(year)
+    year_or_404(year)
     profile = _cadre(username)
     plan = plans.plan_of(profile.user_id, year)
     if plan is not None and plan.status == "draft":
@@ -161,8 +174,8 @@ def review(username: str, year: int):
     return render_template(
         "records/plans/review.html", profile=profile, year=year, plan=plan, form=form,
         summary=plans.plan_summary(profile.user_id, year) if plan else None,
-        goals_html=_markdown(plan.goals) if plan else "", labels=status_labels(),
-        reviewer=reviewer,
+        goals_html=render_markdown(plan.goals) if plan else "", labels=status_labels(),
+        reviewer=reviewer, own=profile.user_id == current_user.id,
         can_decide=plan is not None and plan.status == "submitted"
         and plan.user_id != current_user.id)
 
@@ -171,14 +184,9 @@ def review(username: str, year: int):
 
 @bp.route("/cadres/<username>/appraisal/<int:year>", methods=["GET", "POST"])
 def appraisal(username: str, year: int):
-    _check_year(year)
-    profile = db.session.scalar(select(CadreProfile).join(CadreProfile.user)
-                                .where(User.username == username))
-    if profile is None:
-        abort(404)
-    own = profile.user_id == current_user.id
-    if not own and not permissions.can_on_cadre("record.manage", profile):
-        abort(404)
+    year_or_404(year)
+    own = username == current_user.username  # the cadre reads; administrators write
+    profile = _cadre(username, "record.view" if own else "record.manage")
     written = plans.appraisal_for(profile.user_id, year)
     if own:
         form = AcknowledgeForm()
@@ -186,7 +194,7 @@ def appraisal(username: str, year: int):
             try:
                 if written is None:
                     raise plans.PlanError(_("There is no appraisal to acknowledge yet."))
-                plans.acknowledge(written, current_user)
+                plans.acknowledge(written, current_user, form.digest.data or "")
             except plans.PlanError as exc:
                 db.session.rollback()
                 flash(str(exc), "error")
@@ -194,6 +202,8 @@ def appraisal(username: str, year: int):
                 db.session.commit()
                 flash(_("Thank you: the appraisal is acknowledged."), "success")
             return redirect(url_for("plans.appraisal", username=username, year=year))
+        if written is not None:
+            form.digest.data = plans.digest(written)
         return render_template("records/plans/appraisal_view.html", profile=profile,
                                year=year, appraisal=written, form=form)
     form = None
@@ -205,11 +215,14 @@ def appraisal(username: str, year: int):
                                       strengths=form.strengths.data,
                                       shortcomings=form.shortcomings.data,
                                       requirements=form.requirements.data)
+                db.session.commit()
             except plans.PlanError as exc:
                 db.session.rollback()
                 flash(str(exc), "error")
+            except IntegrityError:
+                db.session.rollback()
+                flash(str(RACE), "error")
             else:
-                db.session.commit()
                 flash(_("Appraisal saved; the cadre can now read it."), "success")
                 return redirect(url_for("plans.appraisal", username=username, year=year))
     return render_template("records/plans/appraisal_form.html", profile=profile, year=year,

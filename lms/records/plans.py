@@ -4,16 +4,17 @@ A cadre drafts a plan for a year (goals in Markdown, target 学时 and days, pla
 submits it, and the unit administrator comments, approves or returns it; a returned plan can
 be changed and submitted again, an approved one is settled. An administrator over the cadre
 writes the year's appraisal (strengths, shortcomings, requirements); the cadre reads and
-acknowledges it, after which it is locked. Every decision goes into the record's audit chain.
+acknowledges it (the very text they read: the form carries its fingerprint), after which it
+is locked. Every decision goes into the record's audit chain with a fingerprint of the text
+decided on.
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from lms.auth.models import User
@@ -22,16 +23,18 @@ from lms.core.timeutil import local_date, utcnow
 from lms.extensions import db
 from lms.org import permissions
 from lms.org.models import CadreProfile, Unit
+from lms.org.queries import cadre_clauses
 from lms.progress.models import Enrolment
-from lms.records import chain
+from lms.records import chain, rules
+from lms.records.entries import MAX_DAYS, MAX_HOURS
 from lms.records.models import Appraisal, RecordTotal, StudyPlan
+from lms.records.workflow import EDITABLE, fingerprint, lock_cadre
 
-EDITABLE = ("draft", "returned")
 GOALS_MAX = 20_000
 TEXT_MAX = 10_000  # characters of each part of an appraisal
-MAX_HOURS = 2000.0
-MAX_DAYS = 366.0
-MAX_COURSES = 50
+MAX_COURSES = 50  # courses in one plan
+SUGGESTED_MAX = 30  # courses offered on the plan form besides those already chosen
+SEARCH_MAX = 20  # courses a search on the plan form adds
 
 
 class PlanError(ValueError):
@@ -48,17 +51,71 @@ def plan_of(user_id: int, year: int, *, lock: bool = False) -> StudyPlan | None:
     return db.session.scalar(stmt)
 
 
-def published_courses() -> list[tuple[int, str]]:
-    """(id, title) of the published courses a plan may name."""
-    return list(db.session.execute(select(Course.id, Course.title)
-                                   .where(Course.status == "published")
-                                   .order_by(Course.title)).all())
+def plan_digest(plan: StudyPlan) -> str:
+    """The fingerprint of a plan's goals, targets and courses, kept in the audit chain (the
+    targets written as in `format(x, "g")`, the course ids joined by commas)."""
+    return fingerprint(plan.goals or "", format(plan.target_hours or 0.0, "g"),
+                       format(plan.target_days or 0.0, "g"),
+                       ",".join(str(int(i)) for i in plan.course_ids or []))
+
+
+@dataclass
+class CourseChoice:
+    """A course the plan form offers: `published` False for one that was chosen and has been
+    withdrawn since (it stays in the plan, shown as such)."""
+
+    id: int
+    title: str
+    published: bool
+
+
+def required_course_ids(user_id: int, year: int) -> list[int]:
+    """The courses the rule sets that apply to the cadre in `year` require (two queries)."""
+    rule_sets = [rs for rs in rules.active_rule_sets() if rules.in_force_in(rs, year)
+                 and rules.normalise(rs.config)["required_courses"]]
+    member = rules.memberships(user_id, rule_sets)
+    ids: list[int] = []
+    for rs in rule_sets:
+        if rs.id in member:
+            ids.extend(rules.normalise(rs.config)["required_courses"])
+    return list(dict.fromkeys(ids))
+
+
+def course_choices(user_id: int, year: int, chosen: list[int],
+                   q: str | None = None) -> list[CourseChoice]:
+    """The courses the plan form offers, a bounded list: those `chosen` already (even if
+    withdrawn since), then at most `SUGGESTED_MAX` published ones, first those required by
+    the rule sets that apply to the cadre, then those marked required (必修), the cadre's own
+    enrolments (assigned ones included), then others by title; then at most `SEARCH_MAX`
+    more published courses whose title holds `q`. At most three queries, four with `q`."""
+    chosen = list(dict.fromkeys(int(i) for i in chosen or []))
+    required = required_course_ids(user_id, year)
+    enrolled = (select(Enrolment.course_id).where(Enrolment.user_id == user_id)
+                .order_by(Enrolment.enrolled_at.desc()).limit(SUGGESTED_MAX))
+    rank = case((Course.id.in_(chosen), 0), (Course.id.in_(required), 1),
+                (Course.required.is_(True), 2), (Course.id.in_(enrolled), 3), else_=4)
+    rows = db.session.execute(
+        select(Course.id, Course.title, Course.status)
+        .where(or_(Course.id.in_(chosen), Course.status == "published"))
+        .order_by(rank, Course.title, Course.id).limit(len(chosen) + SUGGESTED_MAX)).all()
+    picked = {cid: CourseChoice(cid, title, status == "published")
+              for cid, title, status in rows}
+    if q:
+        for cid, title in db.session.execute(
+                select(Course.id, Course.title)
+                .where(Course.status == "published", Course.title.contains(q, autoescape=True),
+                       Course.id.not_in(list(picked) or [-1]))
+                .order_by(Course.title, Course.id).limit(SEARCH_MAX)):
+            picked[cid] = CourseChoice(cid, title, True)
+    return list(picked.values())
 
 
 def save_plan(user: User, year: int, *, goals: str, target_hours: float, target_days: float,
               course_ids: list[int], submit: bool = False) -> StudyPlan:
     """Create or change the cadre's draft (or returned) plan; with `submit`, hand it to the
-    unit administrator. The caller commits."""
+    unit administrator. New courses must be published; one already in the plan stays even
+    if it was withdrawn since. The caller commits."""
+    lock_cadre(user.id)  # two first saves at once write one plan, not a constraint error
     plan = plan_of(user.id, year, lock=True)
     if plan is not None and plan.status not in EDITABLE:
         raise PlanError(_("A submitted or approved plan can no longer be changed."))
@@ -71,8 +128,10 @@ def save_plan(user: User, year: int, *, goals: str, target_hours: float, target_
     wanted = list(dict.fromkeys(int(i) for i in course_ids or []))
     if len(wanted) > MAX_COURSES:
         raise PlanError(_("Choose at most %(n)d courses.", n=MAX_COURSES))
+    kept = {int(i) for i in plan.course_ids or []} if plan is not None else set()
     known = set(db.session.scalars(select(Course.id).where(
-        Course.id.in_(wanted), Course.status == "published"))) if wanted else set()
+        Course.id.in_(wanted), or_(Course.status == "published", Course.id.in_(kept or [-1])))
+    )) if wanted else set()
     if set(wanted) - known:
         raise PlanError(_("Choose published courses only."))
     if submit and not goals.strip():
@@ -91,7 +150,8 @@ def save_plan(user: User, year: int, *, goals: str, target_hours: float, target_
         db.session.flush()
         chain.audit("plan.submit", actor_id=user.id, user_id=user.id,
                     detail={"plan_id": plan.id, "year": year, "target_hours": plan.target_hours,
-                            "target_days": plan.target_days, "courses": wanted})
+                            "target_days": plan.target_days, "courses": wanted,
+                            "digest": plan_digest(plan)})
     db.session.flush()
     return plan
 
@@ -111,7 +171,7 @@ def _decide(plan: StudyPlan, reviewer: User, status: str, comment: str, action: 
         plan.comment = comment.strip()
     plan.reviewed_by_id, plan.reviewed_at = reviewer.id, utcnow()
     chain.audit(action, actor_id=reviewer.id, user_id=plan.user_id, reason=comment.strip(),
-                detail={"plan_id": plan.id, "year": plan.year})
+                detail={"plan_id": plan.id, "year": plan.year, "digest": plan_digest(plan)})
 
 
 def approve_plan(user_id: int, year: int, reviewer: User, comment: str = "") -> StudyPlan:
@@ -141,20 +201,21 @@ def comment_plan(user_id: int, year: int, reviewer: User, comment: str) -> Study
     return plan
 
 
-def plans_select(*, year: int | None, status: str, unit: Unit | None) -> Select:
-    """Plans handed in by cadres in the current user's `record.manage` scope, as rows of
-    (plan, username, name, unit name), oldest submission first. Drafts stay the cadre's."""
+def plans_select(*, year: int | None, status: str, unit: Unit | None,
+                 q: str | None = None) -> Select:
+    """Plans handed in by cadres in the current user's `record.manage` scope (of `unit`'s
+    subtree, with `q` in the cadre's name or username), as rows of (plan, username, name,
+    unit name), oldest submission first. Drafts stay the cadre's."""
     stmt = (select(StudyPlan, User.username, User.name, Unit.name.label("unit_name"))
             .join(User, User.id == StudyPlan.user_id)
             .join(CadreProfile, CadreProfile.user_id == StudyPlan.user_id)
             .join(Unit, Unit.id == CadreProfile.unit_id)
-            .where(permissions.unit_clause("record.manage"), StudyPlan.status != "draft"))
+            .where(permissions.unit_clause("record.manage"), StudyPlan.status != "draft",
+                   *cadre_clauses(unit=unit, q=q)))
     if year:
         stmt = stmt.where(StudyPlan.year == year)
     if status != "all":
         stmt = stmt.where(StudyPlan.status == status)
-    if unit is not None:
-        stmt = stmt.where(Unit.path.startswith(unit.path, autoescape=True))
     return stmt.order_by(StudyPlan.submitted_at, StudyPlan.id)
 
 
@@ -247,9 +308,10 @@ def appraisals_of(user_id: int) -> list[Appraisal]:
 
 
 def digest(appraisal: Appraisal) -> str:
-    """A fingerprint of an appraisal's text, kept in the audit chain with each action."""
-    text = "\x1f".join((appraisal.strengths, appraisal.shortcomings, appraisal.requirements))
-    return hashlib.sha256(text.encode()).hexdigest()
+    """A fingerprint of an appraisal's text, kept in the audit chain with each action and
+    carried by the cadre's acknowledgement form."""
+    return fingerprint(appraisal.strengths or "", appraisal.shortcomings or "",
+                       appraisal.requirements or "")
 
 
 def write_appraisal(user_id: int, year: int, author: User, *, strengths: str,
@@ -264,6 +326,7 @@ def write_appraisal(user_id: int, year: int, author: User, *, strengths: str,
         raise PlanError(_("Write the strengths, the shortcomings and the requirements."))
     if any(len(p) > TEXT_MAX for p in parts):
         raise PlanError(_("Each part may have at most %(n)d characters.", n=TEXT_MAX))
+    lock_cadre(user_id)  # two first appraisals at once: the second changes the first
     appraisal = db.session.scalar(select(Appraisal).where(
         Appraisal.user_id == user_id, Appraisal.year == year).with_for_update()
         .execution_options(populate_existing=True))
@@ -286,14 +349,18 @@ def write_appraisal(user_id: int, year: int, author: User, *, strengths: str,
     return appraisal
 
 
-def acknowledge(appraisal: Appraisal, user: User) -> None:
-    """The cadre acknowledges having read their appraisal; from then on it is locked."""
+def acknowledge(appraisal: Appraisal, user: User, seen: str) -> None:
+    """The cadre acknowledges having read their appraisal, whose `digest` they were shown as
+    `seen`; from then on it is locked. Refused when the text changed since they read it."""
     if appraisal.user_id != user.id:
         raise PlanError(_("Only the cadre may acknowledge the appraisal."))
     locked = db.session.scalar(select(Appraisal).where(Appraisal.id == appraisal.id)
                                .with_for_update().execution_options(populate_existing=True))
     if locked.acknowledged_at is not None:
         raise PlanError(_("You have already acknowledged this appraisal."))
+    if seen != digest(locked):
+        raise PlanError(_("The appraisal has changed since you opened it. Read it again "
+                          "before you acknowledge it."))
     locked.acknowledged_at = utcnow()
     chain.audit("appraisal.acknowledge", actor_id=user.id, user_id=user.id,
                 detail={"appraisal_id": locked.id, "year": locked.year,

@@ -7,6 +7,7 @@ from wtforms import (
     BooleanField,
     DateField,
     FloatField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -17,6 +18,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from lms.org.forms import MultiCheckboxField
 from lms.records import plans, reading
+from lms.records.entries import MAX_DAYS, MAX_HOURS
 
 
 class ReadingItemForm(FlaskForm):
@@ -67,10 +69,13 @@ class PlanForm(FlaskForm):
                           validators=[Optional(), Length(max=plans.GOALS_MAX)],
                           render_kw={"rows": 10})
     target_hours = FloatField(_l("Target study hours"), default=0,
-                              validators=[Optional(), NumberRange(0, plans.MAX_HOURS)])
+                              validators=[Optional(), NumberRange(0, MAX_HOURS)])
     target_days = FloatField(_l("Target days of training"), default=0,
-                             validators=[Optional(), NumberRange(0, plans.MAX_DAYS)])
+                             validators=[Optional(), NumberRange(0, MAX_DAYS)])
     course_ids = MultiCheckboxField(_l("Courses I plan to take"), coerce=int)
+    course_q = StringField(_l("Find another course by its title"),
+                           validators=[Optional(), Length(max=64)])
+    find = SubmitField(_l("Find courses"))
     preview = SubmitField(_l("Preview"))
     save = SubmitField(_l("Save draft"))
     submit = SubmitField(_l("Submit to my unit"))
@@ -90,4 +95,5 @@ class AppraisalForm(FlaskForm):
 
 
 class AcknowledgeForm(FlaskForm):
+    digest = HiddenField()  # the fingerprint of the text the cadre was shown
     submit = SubmitField(_l("Acknowledge"))
