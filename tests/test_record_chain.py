@@ -20,8 +20,8 @@ def record(app, district):
     learner, admin = district["learner"], district["unit_admin"]
     with app.app_context():
         ids = []
-        for n, (kind, hours, days) in enumerate([("online_course", 4.0, 0.0),
-                                                 ("off_job", 0.0, 2.0),
+        for n, (kind, hours, days) in enumerate([("online_course", 4, 0),  # ints read back
+                                                 ("off_job", 0.0, 2.0),        # as floats
                                                  ("self_study", 3.5, 0.0)]):
             entry = chain.append_entry(RecordEntry(
                 user_id=learner, kind=kind, title=f"学习{n} 《条例》", hours=hours, days=days,

@@ -127,7 +127,10 @@ def append_entry(entry: RecordEntry, *, actor_id: int | None, reason: str = "",
         return None
     entry.created_at = (entry.created_at or utcnow()).replace(microsecond=0)
     entry.year = entry.occurred_on.year
-    entry.days = entry.days or 0.0
+    # Numbers as they will read back (60 → 60.0), or the mac would not match on reading.
+    entry.hours, entry.days = float(entry.hours or 0.0), float(entry.days or 0.0)
+    if entry.score is not None:
+        entry.score = float(entry.score)
     entry.details = entry.details or {}
     for name in ("organiser", "result", "note"):
         if getattr(entry, name) is None:
