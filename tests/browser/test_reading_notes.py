@@ -83,3 +83,62 @@ def test_a_note_written_in_the_browser_is_approved(app, browser, live_server, di
         assert db.session.get(ReadingNote, note_id).status == "approved"
         assert db.session.scalar(select(RecordEntry.kind)) == "reading_note"
     assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_a_reversed_note_the_plan_form_and_an_acknowledgement(app, browser, live_server,
+                                                             district):
+    """A reversed note is open for revision again; the plan form's course search keeps what
+    was typed; the appraisal is acknowledged from the page that shows it. Each page on a
+    phone passes axe."""
+    from datetime import date
+
+    from lms.catalog.models import Course, SubjectCategory
+    from lms.records import chain, plans
+
+    with app.app_context():
+        item = reading.add_item(YEAR, title="之江新语", author="习近平")
+        org = db.session.scalar(select(User).filter_by(username="org"))
+        reading.publish_year(YEAR, org.id)
+        learner = db.session.scalar(select(User).filter_by(username="learn"))
+        ua1 = db.session.scalar(select(User).filter_by(username="ua1"))
+        reading.save_note(learner, item, title="读书笔记", body="体会", submit=True)
+        entry = reading.approve(reading.note_of(learner.id, item.id).id, ua1)
+        chain.reverse_entry(entry, actor_id=ua1.id, reason="内容与书目不符", on=date.today())
+        subject = db.session.scalar(select(SubjectCategory.id).limit(1))
+        db.session.add_all([Course(slug=f"k{n:02d}", title=f"课程{n:02d}", category_id=subject,
+                                   status="published", hours=1.0)
+                            for n in range(plans.SUGGESTED_MAX + 5)])
+        plans.write_appraisal(learner.id, YEAR, ua1, strengths="学习认真",
+                              shortcomings="联系实际不够", requirements="加强理论学习")
+        db.session.commit()
+        item_id = item.id
+    found = {}
+    page = _sign_in(browser, live_server, "learn")
+    try:
+        page.goto(f"{live_server}/me/reading")
+        expect(page.locator("td .tag-overdue")).to_have_count(1)
+        expect(page.get_by_text("内容与书目不符")).to_be_visible()
+        found["my notes"] = _axe(page)
+        page.goto(f"{live_server}/me/reading/{item_id}")
+        expect(page.locator("#body")).to_be_editable()
+        found["reversed note"] = _axe(page)
+
+        page.goto(f"{live_server}/me/plan/{YEAR}")
+        boxes = page.locator("input[name='course_ids']")
+        expect(boxes).to_have_count(plans.SUGGESTED_MAX)
+        page.locator("#goals").fill("完成年度学时")
+        page.locator("#course_q").fill(f"课程{plans.SUGGESTED_MAX + 4:02d}")
+        page.locator("#find").click()
+        expect(boxes).to_have_count(plans.SUGGESTED_MAX + 1)
+        expect(page.locator("#goals")).to_have_value("完成年度学时")
+        found["plan form"] = _axe(page)
+
+        page.goto(f"{live_server}/cadres/learn/appraisal/{YEAR}")
+        found["appraisal"] = _axe(page)
+        page.locator("#submit").click()
+        expect(page.locator(".flash-success")).to_be_visible()
+    finally:
+        page.context.close()
+    with app.app_context():
+        assert plans.appraisal_for(district["learner"], YEAR).acknowledged_at is not None
+    assert {k: v for k, v in found.items() if v} == {}
