@@ -208,6 +208,9 @@ def test_only_pending_claims_are_decided(app, english, auth, district, subject):
     ("evidence", {"files": [("a.pdf", PDF), ("说明.txt", "学习情况说明".encode())]},
      "说明.txt is not a PDF or a picture"),
     ("evidence", {"files": [("x.pdf", PDF)] * 11}, "at most 10 files"),
+    ("days", {"days": "31"}, "Days cannot exceed the 30 days from 2025-04-01 to 2025-04-30"),
+    ("hours", {"started_on": "", "hours": "25"}, "Study hours cannot exceed 24 without a "
+                                                 "start date"),
 ])
 def test_the_claim_form_refuses_bad_input_naming_the_field(app, english, auth, district,
                                                            subject, field, changes, words):
@@ -403,3 +406,134 @@ def test_no_one_decides_on_their_own_claim(app, english, auth, district, subject
     english.post(f"/admin/records/claims/{claim_id}", data={"verify": "1"})
     with app.app_context():
         assert db.session.get(Claim, claim_id).status == "verified"
+
+
+# ---- the size of a claim, refused before it is read ----------------------------------------
+
+def test_a_claim_larger_than_its_evidence_allows_is_refused_before_it_is_read(
+        app, english, auth, district, subject, monkeypatch):
+    monkeypatch.setitem(app.config, "LMS_EVIDENCE_MAX_MB", 0.01)  # 10 files of 10 KB + 1 MiB
+    auth.login("learn")
+    before = _snapshot(app)
+    response = _post_big(english, "/me/record/claims/new", _claim(
+        subject, files=[("扫描件.pdf", PDF + b"0" * (2 * 1024 * 1024))]))
+    assert response.status_code == 413
+    html = response.get_data(as_text=True)
+    assert ("Evidence: the files together are too large. Attach at most 10 files of at most "
+            "0.01 MB each.") in _field_error(html, "evidence")
+    assert 'name="title"' in html and "Nothing was saved" in html  # the form, to try again
+    assert _snapshot(app) == before
+    # Within the request's limit, a file over its own limit is named as before.
+    html = _post_big(english, "/me/record/claims/new", _claim(
+        subject, files=[("扫描件.pdf", PDF + b"0" * 20 * 1024)])).get_data(as_text=True)
+    assert "扫描件.pdf is larger than 0.01 MB" in _field_error(html, "evidence")
+
+
+def test_the_claim_form_still_checks_its_csrf_token(app, english, auth, district, subject,
+                                                   monkeypatch):
+    auth.login("learn")
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    before = _snapshot(app)
+    response = english.post("/me/record/claims/new", data=_claim(subject),
+                            content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert _snapshot(app) == before
+    page = english.get("/me/record/claims/new").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = english.post("/me/record/claims/new", data={**_claim(subject),
+                                                           "csrf_token": token},
+                            content_type="multipart/form-data")
+    assert response.status_code == 302 and response.headers["Location"] == "/me/record/claims"
+
+
+# ---- a verified claim whose entry was reversed ---------------------------------------------
+
+def test_a_claim_whose_entry_was_reversed_says_so(app, english, auth, district, subject,
+                                                 page_queries):
+    claim_id = _submit(english, auth, subject)
+    auth.login("ua1")
+    english.post(f"/admin/records/claims/{claim_id}", data={"verify": "1"})
+    with app.app_context():
+        entry_id = db.session.get(Claim, claim_id).entry_id
+    english.post(f"/record/entries/{entry_id}/reverse", data={"reason": "证明材料系伪造"})
+    page = english.get(f"/admin/records/claims/{claim_id}").get_data(as_text=True)
+    assert "Verified, then reversed" in page and "证明材料系伪造" in page
+    queue = english.get("/admin/records/claims?status=all").get_data(as_text=True)
+    assert "Verified, then reversed" in queue and "证明材料系伪造" in queue
+    auth.logout()
+    auth.login("learn")
+    html = english.get("/me/record/claims").get_data(as_text=True)
+    row = html.split("<tbody>")[1].split("</tr>")[0]
+    assert "Verified, then reversed" in row and "证明材料系伪造" in row
+    assert "tag-done" not in row  # not shown as verified and counting
+    record = english.get("/cadres/learn/record?year=2025").get_data(as_text=True)
+    assert f'<tr id="entry-{entry_id}" class="reversed">' in record
+    assert "证明材料系伪造" in record.split(f'<tr id="entry-{entry_id}"')[1].split("</tr>")[0]
+    few, _size = page_queries(english, "/me/record/claims")
+    for n in range(4):  # more claims, verified and reversed: no query more
+        auth.logout()
+        other = _submit(english, auth, subject, title=f"自学{n}")
+        auth.login("ua1")
+        english.post(f"/admin/records/claims/{other}", data={"verify": "1"})
+        with app.app_context():
+            english.post(f"/record/entries/{db.session.get(Claim, other).entry_id}/reverse",
+                         data={"reason": f"撤销{n}"})
+        auth.logout()
+        auth.login("learn")
+    many, _size = page_queries(english, "/me/record/claims")
+    assert many == few
+
+
+def test_a_corrected_claim_entry_names_its_correction(app, english, auth, district, subject):
+    claim_id = _submit(english, auth, subject)
+    auth.login("ua1")
+    english.post(f"/admin/records/claims/{claim_id}", data={"verify": "1"})
+    with app.app_context():
+        entry_id = db.session.get(Claim, claim_id).entry_id
+    english.post(f"/record/entries/{entry_id}/reverse", data={"reason": "学时应为12"})
+    english.post("/cadres/learn/record/entries/new", data={
+        **{k: v for k, v in _claim(subject).items() if k != "evidence"}, "hours": "12",
+        "corrects": str(entry_id)})
+    with app.app_context():
+        corrected = db.session.scalar(select(RecordEntry).where(
+            RecordEntry.dedupe_key == f"correction:{entry_id}"))
+        assert (corrected.hours, corrected.source) == (12.0, f"claim:{claim_id}")
+    auth.logout()
+    auth.login("learn")
+    html = english.get("/me/record/claims").get_data(as_text=True)
+    assert f"A corrected entry (no. {corrected.id}) counts in its place" in html
+
+
+# ---- decisions that cannot be made ---------------------------------------------------------
+
+def test_a_decision_on_a_decided_claim_says_so(app, english, auth, district, subject):
+    claim_id = _submit(english, auth, subject)
+    auth.login("ua1")
+    english.post(f"/admin/records/claims/{claim_id}", data={"verify": "1"})
+    before = _snapshot(app)
+    for data in ({"verify": "1"}, {"reject": "1", "reason": "晚了"}):
+        response = english.post(f"/admin/records/claims/{claim_id}", data=data)
+        assert response.status_code == 302
+        html = english.get(response.headers["Location"]).get_data(as_text=True)
+        assert "This claim has already been decided." in html
+    assert _snapshot(app) == before
+
+
+def test_an_administrators_own_claim_is_left_to_another(app, english, auth, district,
+                                                       subject):
+    claim_id = _submit(english, auth, subject, username="ua1", title="本人自学")
+    auth.login("ua1")
+    queue = english.get("/admin/records/claims").get_data(as_text=True)
+    row = queue.split("本人自学")[1].split("</tr>")[0]
+    assert "This is your own claim: another administrator over your unit must decide it." \
+        in row
+    before = _snapshot(app)
+    response = english.post(f"/admin/records/claims/{claim_id}", data={"verify": "1"},
+                            follow_redirects=True)
+    assert "another administrator over your unit must decide it" in response.get_data(
+        as_text=True)
+    assert _snapshot(app) == before
+    auth.logout()
+    auth.login("org")
+    queue = english.get("/admin/records/claims").get_data(as_text=True)
+    assert "本人自学" in queue and "your own claim" not in queue

@@ -110,6 +110,11 @@ def evidence_limit() -> int:
     return int(float(current_app.config.get("LMS_EVIDENCE_MAX_MB", 10)) * 1024 * 1024)
 
 
+def evidence_limit_mb() -> str:
+    """The evidence limit in MB, as shown to people."""
+    return f"{evidence_limit() / 1024 / 1024:.3g}"
+
+
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -252,7 +257,7 @@ def _evidence(files: Sequence, problems: dict, *, required: bool) -> list[Eviden
                            name=name))
         elif size > limit:
             wrong.append(_("%(name)s is larger than %(mb)s MB.", name=name,
-                           mb=f"{limit / 1024 / 1024:g}"))
+                           mb=evidence_limit_mb()))
         else:
             checked.append(EvidenceFile(name=name, mime=mime, size=size, stream=stream))
     if wrong:
@@ -481,7 +486,7 @@ def submit_claim(user_id: int, data: EntryData, files: Sequence[EvidenceFile]) -
             sha, size = media.store_stream(upload.stream, limit)
         except ValueError as exc:
             raise Invalid({"evidence": _("%(name)s is larger than %(mb)s MB.", name=upload.name,
-                                         mb=f"{limit / 1024 / 1024:g}")}) from exc
+                                         mb=evidence_limit_mb())}) from exc
         claim.evidence.append(Evidence(sha256=sha, filename=upload.name, mime=upload.mime,
                                        size=size))
     db.session.add(claim)

@@ -164,10 +164,6 @@ def claim_upload_limit() -> int:
     return entries.MAX_EVIDENCE_FILES * entries.evidence_limit() + 1024 * 1024
 
 
-def _mb(size: int) -> str:
-    return f"{size / 1024 / 1024:g}"
-
-
 @bp.route("/me/record/claims/new", methods=["GET", "POST"])
 @csrf.exempt  # checked in the view, once this request's own size limit is set
 def claim_new():
@@ -185,7 +181,7 @@ def claim_new():
         form.evidence.errors = [_(
             "%(field)s: the files together are too large. Attach at most %(n)d files of at "
             "most %(mb)s MB each.", field=entries.label("evidence"),
-            n=entries.MAX_EVIDENCE_FILES, mb=_mb(entries.evidence_limit()))]
+            n=entries.MAX_EVIDENCE_FILES, mb=entries.evidence_limit_mb())]
         return _claim_page(form), 413
     if form.validate_on_submit():
         try:
@@ -202,7 +198,7 @@ def claim_new():
 
 def _claim_page(form: ClaimForm) -> str:
     return render_template("records/entries/claim_new.html", form=form,
-                           limit_mb=_mb(entries.evidence_limit()),
+                           limit_mb=entries.evidence_limit_mb(),
                            max_files=entries.MAX_EVIDENCE_FILES, **_context())
 
 
