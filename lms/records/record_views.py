@@ -33,8 +33,8 @@ from lms.records.record_data import (
     EntryLine,
     gather,
     parse_year,
+    readable_cadre,
 )
-from lms.records.record_data import readable_cadre as _readable_cadre
 
 bp = Blueprint("record", __name__)
 
@@ -52,7 +52,7 @@ def _signed_in() -> None:
 
 
 def _cadre_or_404(username: str) -> CadreProfile:
-    profile = _readable_cadre(username)
+    profile = readable_cadre(username)
     if profile is None:
         abort(404)
     return profile
@@ -135,7 +135,6 @@ def pdf_download(username: str):
                          download_name=f"record-{record.user.username}-{record.year}.pdf")
     response.headers["Cache-Control"] = "no-store"
     return response
-
 
 
 def xapi_response(record: CadreRecord, more: str) -> Response:
