@@ -168,7 +168,7 @@ def test_administrators_out_of_scope_and_other_learners_get_404(app, client, aut
                            data={"approve": "1"}).status_code == 404
         auth.logout()
     auth.login("ua2")
-    assert "读书笔记" not in client.get(
+    assert f"/admin/records/notes/{note_id}" not in client.get(
         "/admin/records/notes?status=all").get_data(as_text=True)
     assert client.get("/admin/records/notes?unit=JD01").status_code == 404
     auth.logout()
@@ -428,7 +428,8 @@ def test_a_reversed_note_reads_so_and_can_be_handed_in_again(app, client, auth, 
     auth.login("learn")
     mine = client.get("/me/reading?lang=en").get_data(as_text=True)
     assert "Approved, then reversed" in mine and "笔记系抄袭" in mine and ">Approved<" not in mine
-    assert "Revise the note" in client.get(f"/reading?year={YEAR}").get_data(as_text=True)
+    assert "Revise the note" in client.get(f"/reading?year={YEAR}&lang=en").get_data(
+        as_text=True)
     page = client.get(f"/me/reading/{published}").get_data(as_text=True)
     assert "<textarea" in page and "笔记系抄袭" in page
     assert page_queries(client, "/me/reading")[0] == one  # the reversal is joined in
@@ -436,7 +437,7 @@ def test_a_reversed_note_reads_so_and_can_be_handed_in_again(app, client, auth, 
     with app.app_context():
         assert reading.notes_summary(district["learner"], YEAR)[0].reversed
     auth.login("ua1")
-    queue = client.get("/admin/records/notes?status=all").get_data(as_text=True)
+    queue = client.get("/admin/records/notes?status=all&lang=en").get_data(as_text=True)
     assert "Approved, then reversed" in queue and "笔记系抄袭" in queue
     assert "读书笔记" in client.get("/admin/records/notes?status=reversed").get_data(
         as_text=True)
@@ -452,8 +453,12 @@ def test_a_reversed_note_reads_so_and_can_be_handed_in_again(app, client, auth, 
             for r in _call_rows(app, call_id, "ua1")}
     assert rows["learn"] == (0, 0, 1)  # reversed: missing again
 
-    # The cadre revises and hands it in again; the next approval counts once more.
+    # The cadre revises (a draft again) and hands it in; the next approval counts once more.
     auth.login("learn")
+    client.post(f"/me/reading/{published}",
+                data={"title": "读书笔记", "body": "重写中", "save": "1"})
+    with app.app_context():
+        assert db.session.get(ReadingNote, note_id).status == "draft"
     client.post(f"/me/reading/{published}",
                 data={"title": "读书笔记", "body": "重写的体会。", "submit": "1"})
     auth.logout()
@@ -526,7 +531,7 @@ def test_an_administrators_own_note_waits_for_another_reviewer(app, client, auth
     auth.login("ua1")
     queue = client.get("/admin/records/notes?lang=en").get_data(as_text=True)
     assert "Your own: another administrator reviews it" in queue
-    page = client.get(f"/admin/records/notes/{note_id}").get_data(as_text=True)
+    page = client.get(f"/admin/records/notes/{note_id}?lang=en").get_data(as_text=True)
     assert "another administrator over your unit must review it" in page
     assert 'name="approve"' not in page
     auth.logout()

@@ -272,7 +272,7 @@ def test_an_appraisal_changed_after_the_cadre_opened_it_is_not_acknowledged(app,
     auth.logout()
     auth.login("learn")
     for digest in (seen, "", "0" * 64):
-        page = client.post(url, data={"digest": digest}, follow_redirects=True)
+        page = client.post(url + "?lang=en", data={"digest": digest}, follow_redirects=True)
         assert "The appraisal has changed since you opened it" in page.get_data(as_text=True)
     with app.app_context():
         assert plans.appraisal_for(district["learner"], YEAR).acknowledged_at is None
@@ -401,20 +401,18 @@ def _written_meanwhile(model, values: dict):
 def test_a_plan_or_appraisal_saved_at_the_same_moment_is_a_message_not_an_error(
         app, client, auth, district):
     auth.login("learn")
-    client.get("/me/plan?lang=en")
     with app.app_context(), _written_meanwhile(StudyPlan, dict(
             user_id=district["learner"], year=YEAR, goals="另一个请求", status="draft",
             course_ids=[], updated_at=utcnow())) as done:
-        page = client.post(f"/me/plan/{YEAR}", data={"goals": "我的", "save": "1"})
+        page = client.post(f"/me/plan/{YEAR}?lang=en", data={"goals": "我的", "save": "1"})
     assert done and page.status_code == 200
     assert "Someone saved this at the same moment" in page.get_data(as_text=True)
     auth.logout()
     auth.login("ua1")
-    client.get("/me/plan?lang=en")
     with app.app_context(), _written_meanwhile(Appraisal, dict(
             user_id=district["learner"], year=YEAR, strengths="甲", shortcomings="乙",
             requirements="丙", author_id=district["org_admin"], written_at=utcnow())) as done:
-        page = client.post(f"/cadres/learn/appraisal/{YEAR}", data={
+        page = client.post(f"/cadres/learn/appraisal/{YEAR}?lang=en", data={
             "strengths": "a", "shortcomings": "b", "requirements": "c"})
     assert done and page.status_code == 200
     assert "Someone saved this at the same moment" in page.get_data(as_text=True)
@@ -493,9 +491,9 @@ def test_the_plan_form_offers_a_bounded_list_of_courses(app, client, auth, distr
 def test_an_administrators_own_plan_waits_for_another_reviewer(app, client, auth, district):
     auth.login("ua1")  # ua1 is a cadre of JD01 as well
     client.post(f"/me/plan/{YEAR}?lang=en", data={"goals": "管理员的计划", "submit": "1"})
-    queue = client.get("/admin/records/plans").get_data(as_text=True)
+    queue = client.get("/admin/records/plans?lang=en").get_data(as_text=True)
     assert "Your own: another administrator reviews it" in queue
-    page = client.get(f"/cadres/ua1/plan/{YEAR}").get_data(as_text=True)
+    page = client.get(f"/cadres/ua1/plan/{YEAR}?lang=en").get_data(as_text=True)
     assert "another administrator over your unit must review it" in page
     assert 'name="approve"' not in page
     auth.logout()

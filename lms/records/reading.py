@@ -211,8 +211,10 @@ def save_note(user: User, item: ReadingItem, *, title: str, body: str,
     if view is None:
         db.session.flush()
         _check_single(user.id, item.id)
+    again = view is not None and view.reversed
+    if again and not submit:
+        note.status = "draft"  # the approved text is being revised: it is a draft again
     if submit:
-        again = view is not None and view.reversed
         note.status = "submitted"
         note.submitted_at = utcnow()
         db.session.flush()
