@@ -471,6 +471,7 @@ def test_a_reversed_note_reads_so_and_can_be_handed_in_again(app, client, auth, 
             f"reading_note:{note_id}:2", f"reading_note:{note_id}", 0.0)
         assert (note.status, note.entry_id, note.body) == ("approved", entries[2].id,
                                                           "重写的体会。")
+        assert chain.verify().findings == []
     assert _required_reading_met(app, district["learner"])
     auth.login("learn")
     assert ">Approved<" in client.get("/me/reading?lang=en").get_data(as_text=True)
