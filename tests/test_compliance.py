@@ -315,3 +315,17 @@ def test_the_page_shows_the_rules_engines_statuses(app, client, auth, district):
     assert "干部网络培训年度学时: Online courses: 95 of 50" not in html
     c2 = html.split('<tr data-username="c2">')[1].split("</tr>")[0]
     assert "乡科级及以下干部年度培训:" in c2 and "干部网络培训年度学时:" in c2
+
+
+def test_the_streamed_workbook_keeps_text_numbers_and_drops_control_characters():
+    from lms.records.xlsx_stream import xlsx_bytes
+
+    rows = [["张三 <&> ", 1.5, None, 3, "a\x01b", "  lead"], ["x" * 5, 0.0, True, -2, "", "\n"]]
+    sheet = load_workbook(io.BytesIO(xlsx_bytes(["姓名", "学时", "c", "d", "e", "f"], rows,
+                                                sheet="2026年达标情况"))).active
+    assert sheet.title == "2026年达标情况"
+    assert sheet["A1"].font.b and not sheet["A2"].font.b
+    assert list(sheet.iter_rows(values_only=True)) == [
+        ("姓名", "学时", "c", "d", "e", "f"),
+        ("张三 <&> ", 1.5, None, 3, "ab", "  lead"),
+        ("xxxxx", 0, "True", -2, None, "\n")]

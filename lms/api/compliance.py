@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from lms.api.auth import token_required
 from lms.api.views import _page_json, bp  # routes are added to the one API blueprint
 from lms.core.errors import json_error
-from lms.core.pagination import paginate_rows
 from lms.org import permissions
 from lms.records import compliance
 from lms.records import status as status_labels
@@ -42,7 +41,7 @@ def compliance_report():
     if f.unknown == "rule":
         return json_error(404, "not_found", _("No such requirement."))
     report = compliance.Compliance(f)
-    page = paginate_rows(report.page_select())
+    page = report.page()
     body = _page_json(page, [row_json(r) for r in report.rows(page.items)])
     body.update({
         "year": f.year, "counts": report.counts(),

@@ -2,10 +2,9 @@
 days, the worst requirement status over the rule sets' windows containing the year, and what
 is missing), filterable, with counts per status.
 
-A fixed number of queries whatever the number of cadres: the rule sets (one), a page of rows
-(one, hours, days and status as correlated subqueries evaluated for that page only), its count
-(one), the counts per status (one) and the status lines of the page's cadres (one). The export
-reads the whole filtered report in one streamed query.
+A fixed number of queries whatever the number of cadres: the rule sets (one), the counts per
+status (one; the page's total is read from them), a page of rows (one) and the status lines of
+the page's cadres (one). The export reads the whole filtered report in one streamed query.
 
 Each rule set's window containing the year is computed in Python from its anchor and length,
 as is the share of that window gone by today; the status label is then one CASE over
@@ -14,17 +13,21 @@ in the database.
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import (
     ColumnElement,
     Select,
+    Text,
     and_,
     case,
+    cast,
     false,
     func,
     literal,
@@ -35,6 +38,7 @@ from sqlalchemy import (
 )
 
 from lms.auth.models import User
+from lms.core.pagination import RowPagination, _page_args
 from lms.core.timeutil import local_today
 from lms.extensions import db
 from lms.org import permissions
@@ -141,9 +145,12 @@ class StatusLine:
     hours: float
     days: float
     missing: list[dict]
+    described: list[str] | None = None  # `texts()` worked out beforehand (the export)
 
     def texts(self) -> list[str]:
         """Each missing item in words, led by the rule set's name."""
+        if self.described is not None:
+            return self.described
         return [f"{self.name}: {status_labels.describe(item)}" for item in self.missing or []]
 
 
@@ -165,6 +172,13 @@ class ComplianceRow:
         return [text for line in self.lines if line.label != "met" for text in line.texts()]
 
 
+class _CountedRows(RowPagination):
+    """A page of rows whose total is already known."""
+
+    def _query_count(self) -> int:
+        return self._query_args["total"]
+
+
 class Compliance:
     """The report for one filter, as seen by the current user on `today`."""
 
@@ -173,6 +187,7 @@ class Compliance:
         self.today = today or local_today()
         self.rule_sets = list(db.session.scalars(select(RuleSet).order_by(RuleSet.id)))
         self.windows = windows(f.year, self.rule_sets, f.rule)
+        self._counts: dict[str, int] | None = None
 
     # ---- expressions ------------------------------------------------------------------
 
@@ -227,20 +242,41 @@ class Compliance:
 
     # ---- the page ---------------------------------------------------------------------
 
+    def _worst(self):
+        """Per cadre with a status row: the worst severity, grouped once over the windows'
+        status rows (one bitmap scan of the rule-window index)."""
+        return (select(RequirementStatus.user_id.label("user_id"),
+                       func.max(self.severity_expr()).label("severity"))
+                .where(self.window_clause()).group_by(RequirementStatus.user_id).subquery())
+
     def page_select(self) -> Select:
-        """The report's rows in unit, then username order, ready to paginate."""
-        worst = self.worst_of(CadreProfile.user_id)
-        return (self.population(
-            User.id, User.username, User.name, Unit.name, Unit.code, CadreProfile.rank,
-            self._total(RecordTotal.hours), self._total(RecordTotal.days), worst)
-            .where(self._status_clause(self.worst_of(CadreProfile.user_id)))
-            .order_by(Unit.path, User.username))
+        """The report's rows in unit, then username order, ready to paginate. Without a
+        status filter, hours, days and the worst status are correlated subqueries, which
+        the database evaluates for the page's rows only (after the sort and limit); with
+        one, the grouped worst status is joined and filtered."""
+        columns = [User.id, User.username, User.name, Unit.name, Unit.code, CadreProfile.rank,
+                   self._total(RecordTotal.hours), self._total(RecordTotal.days)]
+        if self.f.status == "all":
+            stmt = self.population(*columns, self.worst_of(CadreProfile.user_id))
+        else:
+            worst = self._worst()
+            stmt = (self.population(*columns, worst.c.severity)
+                    .outerjoin(worst, worst.c.user_id == CadreProfile.user_id)
+                    .where(self._status_clause(worst.c.severity)))
+        return stmt.order_by(Unit.path, User.username)
+
+    def page(self) -> Pagination:
+        """The requested page of rows; its total comes from `counts` (no count query)."""
+        counts = self.counts()
+        return _CountedRows(select=self.page_select(), session=db.session(), error_out=False,
+                            total=counts[self.f.status], **_page_args())
 
     def counts(self) -> dict[str, int]:
-        """Cadres per status over the filtered population (whatever the status filter)."""
-        worst = (select(RequirementStatus.user_id.label("user_id"),
-                        func.max(self.severity_expr()).label("severity"))
-                 .where(self.window_clause()).group_by(RequirementStatus.user_id).subquery())
+        """Cadres per status over the filtered population (whatever the status filter);
+        one query, kept for the request."""
+        if self._counts is not None:
+            return self._counts
+        worst = self._worst()
         stmt = (self.population(worst.c.severity, func.count())
                 .outerjoin(worst, worst.c.user_id == CadreProfile.user_id)
                 .group_by(worst.c.severity))
@@ -248,6 +284,7 @@ class Compliance:
         for severity, n in db.session.execute(stmt):
             out[BY_SEVERITY.get(severity, NONE)] += n
         out["all"] = sum(n for k, n in out.items() if k != "all")
+        self._counts = out
         return out
 
     def _line_columns(self) -> tuple:
@@ -282,21 +319,27 @@ class Compliance:
 
     def all_rows(self, batch: int = 2000) -> Iterator[ComplianceRow]:
         """Every row of the filtered report, in page order, read in one streamed query
-        (a cadre's status rows joined beside it; the year's totals grouped once)."""
+        (a cadre's status rows joined beside it; the year's totals grouped once).
+
+        What is missing is read as the stored JSON text and put in words once per distinct
+        text and rule set: across a district most cadres lack the same few things, and
+        translating each item again would cost more than the query."""
         totals = (select(RecordTotal.user_id.label("user_id"),
                          func.sum(RecordTotal.hours).label("hours"),
                          func.sum(RecordTotal.days).label("days"))
                   .where(RecordTotal.year == self.f.year)
                   .group_by(RecordTotal.user_id).subquery())
+        line_columns = self._line_columns()[1:-1] + (cast(RequirementStatus.missing, Text),)
         stmt = (self.population(
             User.id, User.username, User.name, Unit.name, Unit.code, CadreProfile.rank,
-            totals.c.hours, totals.c.days, *self._line_columns()[1:])
+            totals.c.hours, totals.c.days, *line_columns)
             .outerjoin(totals, totals.c.user_id == CadreProfile.user_id)
             .outerjoin(RequirementStatus, and_(
                 RequirementStatus.user_id == CadreProfile.user_id, self.window_clause()))
             .outerjoin(RuleSet, RuleSet.id == RequirementStatus.rule_set_id)
             .order_by(Unit.path, User.username, RuleSet.id)
             .execution_options(yield_per=batch))
+        words: dict[tuple[str, str], tuple[list[dict], list[str]]] = {}
         row: ComplianceRow | None = None
         for uid, username, name, unit_name, unit_code, rank, hours, days, *line \
                 in db.session.execute(stmt):
@@ -306,11 +349,19 @@ class Compliance:
                 row = ComplianceRow(uid, username, name, unit_name, unit_code, rank,
                                     round(float(hours or 0), 2), round(float(days or 0), 2),
                                     NONE)
-            if line[0] is not None:  # a status row (RuleSet.code)
-                status_line = StatusLine(*line)
-                row.lines.append(status_line)
-                if row.status == NONE or SEVERITY[status_line.label] > SEVERITY[row.status]:
-                    row.status = status_line.label
+            if line[0] is None:  # no status row (RuleSet.code)
+                continue
+            *fields, raw = line
+            key = (fields[1], raw or "[]")
+            if key not in words:
+                items = json.loads(key[1]) or []
+                probe = StatusLine(*fields, missing=items)
+                words[key] = (items, probe.texts())
+            items, texts = words[key]
+            status_line = StatusLine(*fields, missing=items, described=texts)
+            row.lines.append(status_line)
+            if row.status == NONE or SEVERITY[status_line.label] > SEVERITY[row.status]:
+                row.status = status_line.label
         if row is not None and self._keep(row):
             yield row
 

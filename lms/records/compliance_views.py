@@ -1,11 +1,12 @@
 """The compliance report: one row per cadre of a unit subtree for a year, with an .xlsx export."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from lms.core.pagination import paginate_rows
 from lms.core.timeutil import local_today
 from lms.org import labels, permissions
 from lms.org import queries as org_queries
@@ -32,7 +33,7 @@ def _filter() -> compliance.ComplianceFilter:
 def report():
     f = _filter()
     report = compliance.Compliance(f)
-    page = paginate_rows(report.page_select())
+    page = report.page()
     return render_template(
         "records/compliance/report.html", f=f, page=page, rows=report.rows(page.items),
         counts=report.counts(), windows=report.windows,
@@ -43,11 +44,14 @@ def report():
         this_year=local_today().year)
 
 
-def export_row(row: compliance.ComplianceRow) -> list:
-    """One row of the export, as the page shows it."""
-    return [row.name, row.username, row.unit_name, row.unit_code,
-            labels.label(labels.RANK_LABELS, row.rank), row.hours, row.days,
-            compliance.status_text(row.status), "\n".join(row.missing())]
+def export_rows(rows: Iterable[compliance.ComplianceRow]) -> Iterator[list]:
+    """The export's rows, as the page shows them (labels translated once)."""
+    ranks = {code: str(text) for code, text in labels.RANK_LABELS.items()}
+    statuses = {code: compliance.status_text(code) for code in compliance.STATUSES}
+    for row in rows:
+        yield [row.name, row.username, row.unit_name, row.unit_code,
+               ranks.get(row.rank, row.rank), row.hours, row.days, statuses[row.status],
+               "\n".join(row.missing())]
 
 
 @bp.route("/compliance/export.xlsx")
@@ -56,7 +60,7 @@ def export():
     f = _filter()
     report = compliance.Compliance(f)
     chunks = xlsx_stream.stream(compliance.headers(),
-                                (export_row(r) for r in report.all_rows()),
+                                export_rows(report.all_rows()),
                                 sheet=_("Compliance %(year)d", year=f.year))
     name = f"compliance-{f.year}-{f.unit.code if f.unit else 'all'}-{local_today()}.xlsx"
     return Response(stream_with_context(chunks), mimetype=XLSX, headers={
