@@ -78,7 +78,7 @@ def report(args: list[str]) -> None:
     timed = []
     url_of = {"compliance district": "/admin/records/compliance",
               "compliance JD01": "/admin/records/compliance?unit=JD01",
-              "compliance not_met": "/admin/records/compliance?status=not_met",
+              "compliance behind": "/admin/records/compliance?status=behind",
               "export district": "/admin/records/compliance/export.xlsx"}
     for label, rows in runs.items():
         seconds = [float(r[1]) for r in rows]
