@@ -83,7 +83,7 @@ def test_a_claim_reported_in_the_browser_is_verified(app, browser, live_server, 
 
         admin.goto(f"{live_server}/cadres/c1/record/entries/new")
         found["entry form"] = _axe(admin)
-        _fill_entry(admin, subject_id, "中心组学习（扩大）", "40")
+        _fill_entry(admin, subject_id, "中心组学习（扩大）", "20")
         admin.locator("#submit").click()
         expect(admin.locator(".flash-success")).to_be_visible()
         found["entry form after adding"] = _axe(admin)
@@ -104,6 +104,6 @@ def test_a_claim_reported_in_the_browser_is_verified(app, browser, live_server, 
         rows = db.session.scalars(select(RecordEntry).where(
             RecordEntry.user_id == district["cadre_jd01"]).order_by(RecordEntry.id)).all()
         assert [(e.hours, e.reverses_id) for e in rows] == [
-            (40.0, None), (-40.0, entry_id), (4.0, None)]
+            (20.0, None), (-20.0, entry_id), (4.0, None)]
         assert db.session.get(Claim, claim_id).status == "verified"
     assert {k: v for k, v in found.items() if v} == {}
