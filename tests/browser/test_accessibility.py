@@ -71,4 +71,31 @@ def test_main_pages_have_no_accessibility_violations(app, page, live_server, sam
     with app.app_context():
         attempts.finish(db.session.get(attempts.Attempt, attempt_id))
     audit(f"/attempts/{attempt_id}")
+    # The learning record: the organisation department's pages, and the learner's own.
+    from datetime import date
+
+    from lms.records import chain, rules
+    from lms.records.models import RecordEntry
+    with app.app_context():
+        rules.seed_defaults()
+        learner = db.session.scalar(db.select(User).filter_by(username="learn"))
+        chain.append_entry(RecordEntry(user_id=learner.id, kind="self_study", title="自学《条例》",
+                                       hours=3.0, occurred_on=date.today(), origin="entered",
+                                       dedupe_key="a11y:1"), actor_id=None)
+        db.session.commit()
+    for path in ("/admin/records", "/admin/records/compliance", "/admin/records/rules",
+                 "/admin/records/rules/new", "/records/rules", "/admin/records/claims",
+                 "/admin/records/notes", "/admin/records/plans", "/admin/records/reading",
+                 "/admin/records/reading/calls", "/cadres/learn/record",
+                 "/cadres/learn/record/entries/new"):
+        audit(path)
+    page.goto(live_server + "/logout")
+    page.context.clear_cookies()
+    page.goto(live_server + "/login")
+    page.get_by_label("账号").fill("learn")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    for path in ("/me/learning", "/cadres/learn/record", "/reading", "/me/reading", "/me/plan",
+                 "/me/appraisals", "/me/record/claims", "/me/record/claims/new"):
+        audit(path)
     assert found == {}
