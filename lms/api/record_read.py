@@ -65,31 +65,34 @@ def _record_json(record: CadreRecord) -> dict:
     }
 
 
+def _requested_record(username: str) -> tuple[CadreRecord | None, tuple | None]:
+    """The cadre's record for the requested year and page, or the error to answer: 404 when
+    the cadre is missing or out of the caller's scope, 400 for a year that is not valid."""
+    profile = readable_cadre(username)
+    if profile is None:
+        return None, json_error(404, "not_found")
+    year, error = _year()
+    if error:
+        return None, error
+    return gather(profile, year, page=request.args.get("page", 1, type=int),
+                  per_page=EXPORT_SIZE, extras=False), None
+
+
 @bp.route("/users/<username>/record")
 @token_required
 def user_record(username: str):
-    profile = readable_cadre(username)
-    if profile is None:
-        return json_error(404, "not_found")
-    year, error = _year()
+    record, error = _requested_record(username)
     if error:
         return error
-    record = gather(profile, year, page=request.args.get("page", 1, type=int),
-                    per_page=EXPORT_SIZE, extras=False)
     return jsonify(_record_json(record))
 
 
 @bp.route("/users/<username>/record/xapi")
 @token_required
 def user_record_xapi(username: str):
-    profile = readable_cadre(username)
-    if profile is None:
-        return json_error(404, "not_found")
-    year, error = _year()
+    record, error = _requested_record(username)
     if error:
         return error
-    record = gather(profile, year, page=request.args.get("page", 1, type=int),
-                    per_page=EXPORT_SIZE, extras=False)
     return xapi_response(record, url_for("api.user_record_xapi", username=username,
                                          year=record.year, page=record.page + 1))
 
