@@ -3,10 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from lms.auth.models import User
 from lms.core.pagination import paginate_rows
@@ -19,7 +17,7 @@ from lms.records import plans
 from lms.records.models import StudyPlan
 from lms.records.reading import render as render_markdown
 from lms.records.record_data import readable_cadre
-from lms.records.workflow import year_or_404
+from lms.records.workflow import saved, year_or_404
 from lms.records.workflow_forms import AcknowledgeForm, AppraisalForm, PlanForm, ReviewForm
 
 bp = Blueprint("plans", __name__)
@@ -43,10 +41,6 @@ def _cadre(username: str, action: str = "record.manage") -> CadreProfile:
     if profile is None:
         abort(404)
     return profile
-
-
-RACE = _l("Someone saved this at the same moment, so your change was not saved. Open the "
-          "page again and check what it holds.")
 
 
 def _course_choices(form: PlanForm, plan: StudyPlan | None, year: int) -> list[tuple[int, str]]:
@@ -90,19 +84,12 @@ def my_plan(year: int):
                 searched = True  # the page shows what was found, nothing is saved
             else:
                 submit = bool(form.submit.data)
-                try:
-                    plans.save_plan(current_user, year, goals=form.goals.data or "",
-                                    target_hours=form.target_hours.data or 0,
-                                    target_days=form.target_days.data or 0,
-                                    course_ids=form.course_ids.data or [], submit=submit)
-                    db.session.commit()
-                except plans.PlanError as exc:
-                    db.session.rollback()
-                    flash(str(exc), "error")
-                except IntegrityError:
-                    db.session.rollback()
-                    flash(str(RACE), "error")
-                else:
+                if saved(lambda: plans.save_plan(
+                        current_user, year, goals=form.goals.data or "",
+                        target_hours=form.target_hours.data or 0,
+                        target_days=form.target_days.data or 0,
+                        course_ids=form.course_ids.data or [], submit=submit),
+                        plans.PlanError):
                     flash(_("Your plan was submitted to your unit.") if submit
                           else _("Draft saved."), "success")
                     return redirect(url_for("plans.my_plan", year=year))
@@ -209,22 +196,12 @@ def appraisal(username: str, year: int):
     form = None
     if written is None or written.acknowledged_at is None:
         form = AppraisalForm(obj=written)
-        if form.validate_on_submit():
-            try:
-                plans.write_appraisal(profile.user_id, year, current_user,
-                                      strengths=form.strengths.data,
-                                      shortcomings=form.shortcomings.data,
-                                      requirements=form.requirements.data)
-                db.session.commit()
-            except plans.PlanError as exc:
-                db.session.rollback()
-                flash(str(exc), "error")
-            except IntegrityError:
-                db.session.rollback()
-                flash(str(RACE), "error")
-            else:
-                flash(_("Appraisal saved; the cadre can now read it."), "success")
-                return redirect(url_for("plans.appraisal", username=username, year=year))
+        if form.validate_on_submit() and saved(lambda: plans.write_appraisal(
+                profile.user_id, year, current_user, strengths=form.strengths.data,
+                shortcomings=form.shortcomings.data, requirements=form.requirements.data),
+                plans.PlanError):
+            flash(_("Appraisal saved; the cadre can now read it."), "success")
+            return redirect(url_for("plans.appraisal", username=username, year=year))
     return render_template("records/plans/appraisal_form.html", profile=profile, year=year,
                            appraisal=written, form=form,
                            summary=plans.plan_summary(profile.user_id, year))

@@ -5,7 +5,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from lms.auth.models import User
 from lms.core.forms import select_choices
@@ -17,7 +16,7 @@ from lms.org import queries as org_queries
 from lms.org.models import CadreProfile, Unit
 from lms.records import reading
 from lms.records.models import ReadingCall, ReadingItem, ReadingNote
-from lms.records.workflow import year_or_404
+from lms.records.workflow import saved, year_or_404
 from lms.records.workflow_forms import CallForm, NoteForm, ReadingItemForm, ReviewForm
 
 bp = Blueprint("reading", __name__)
@@ -95,18 +94,9 @@ def note_edit(item_id: int):
             preview = reading.render(form.body.data or "")
         else:
             submit = bool(form.submit.data)
-            try:
-                reading.save_note(current_user, item, title=form.title.data or "",
-                                  body=form.body.data or "", submit=submit)
-                db.session.commit()
-            except reading.ReadingError as exc:
-                db.session.rollback()
-                flash(str(exc), "error")
-            except IntegrityError:
-                db.session.rollback()
-                flash(_("Someone saved this at the same moment, so your change was not "
-                        "saved. Open the page again and check what it holds."), "error")
-            else:
+            if saved(lambda: reading.save_note(current_user, item, title=form.title.data or "",
+                                               body=form.body.data or "", submit=submit),
+                     reading.ReadingError):
                 flash(_("Your note was submitted for review.") if submit
                       else _("Draft saved."), "success")
                 return redirect(url_for("reading.my_notes") if submit

@@ -1,17 +1,23 @@
 """What reading notes, study plans and appraisals share: the statuses a cadre may still
 change, the lock that orders the creation of a cadre's first note, plan or appraisal, the
-year of a page and the fingerprint of a text kept in the audit chain."""
+year of a page, the fingerprint of a text kept in the audit chain and how a page saves."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
-from flask import abort
+from flask import abort, flash
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from lms.extensions import db
 from lms.org.models import CadreProfile
 
 EDITABLE = ("draft", "returned")  # the statuses in which a cadre may still change their text
+
+RACE = _l("Someone saved this at the same moment, so your change was not saved. Open the "
+          "page again and check what it holds.")
 
 
 def fingerprint(*parts: str) -> str:
@@ -37,3 +43,20 @@ def year_or_404(value: str | int | None) -> int:
     if year is None:
         abort(404)
     return year
+
+
+def saved(save: Callable[[], object], refused: type[Exception]) -> bool:
+    """Run `save` and commit. When it raises `refused` (its message says why) or clashes with
+    a save made at the same moment, roll back, flash why and return False."""
+    try:
+        save()
+        db.session.commit()
+    except refused as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return False
+    except IntegrityError:
+        db.session.rollback()
+        flash(str(RACE), "error")
+        return False
+    return True
