@@ -2,9 +2,7 @@
 administrator approves it; the pages pass axe (WCAG 2 A and AA) on a phone-sized screen."""
 from __future__ import annotations
 
-from pathlib import Path
-
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from lms.auth.models import User
@@ -12,31 +10,9 @@ from lms.core.timeutil import local_today
 from lms.extensions import db
 from lms.records import reading
 from lms.records.models import ReadingNote, RecordEntry
-from tests.conftest import PASSWORD
+from tests.records_helpers import audited_page, axe_violations
 
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 YEAR = local_today().year
-
-
-def _sign_in(browser: Browser, live_server: str, username: str) -> Page:
-    # The CSP forbids injected scripts, axe included: bypass it for the audit only.
-    context = browser.new_context(locale="zh-CN", bypass_csp=True,
-                                  viewport={"width": 390, "height": 844})
-    page = context.new_page()
-    page.goto(f"{live_server}/login")
-    page.get_by_label("账号").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("欢迎")
-    return page
-
-
-def _axe(page: Page) -> list:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']})")
-    assert result["passes"]
-    return [(v["id"], v["nodes"][0]["html"]) for v in result["violations"]]
 
 
 def test_a_note_written_in_the_browser_is_approved(app, browser, live_server, district):
@@ -47,36 +23,36 @@ def test_a_note_written_in_the_browser_is_approved(app, browser, live_server, di
         db.session.commit()
         item_id = item.id
     found = {}
-    learner = _sign_in(browser, live_server, "learn")
+    learner = audited_page(browser, live_server, "learn")
     try:
         learner.goto(f"{live_server}/reading")
-        found["catalogue"] = _axe(learner)
+        found["catalogue"] = axe_violations(learner)
         learner.locator(f"a[href='/me/reading/{item_id}']").click()
         learner.locator("#body").fill("## 体会\n\n坚持**问题导向**。\n\n<script>alert(1)</script>")
         learner.locator("#preview").click()
         preview = learner.locator(".prose")
         expect(preview.locator("strong")).to_have_text("问题导向")
         expect(preview.locator("script")).to_have_count(0)
-        found["note"] = _axe(learner)
+        found["note"] = axe_violations(learner)
         learner.locator("#submit").click()
         expect(learner).to_have_url(f"{live_server}/me/reading")
-        found["my notes"] = _axe(learner)
+        found["my notes"] = axe_violations(learner)
     finally:
         learner.context.close()
     with app.app_context():
         note_id = db.session.scalar(select(ReadingNote.id))
-    admin = _sign_in(browser, live_server, "ua1")
+    admin = audited_page(browser, live_server, "ua1")
     try:
         admin.goto(f"{live_server}/admin/records/notes")
-        found["queue"] = _axe(admin)
+        found["queue"] = axe_violations(admin)
         admin.locator(f"a[href='/admin/records/notes/{note_id}']").click()
         expect(admin.locator("article.prose strong")).to_have_text("问题导向")
-        found["review"] = _axe(admin)
+        found["review"] = axe_violations(admin)
         admin.locator("#comment").fill("体会深刻")
         admin.locator("#approve").click()
         expect(admin.locator(".flash-success")).to_be_visible()
         admin.goto(f"{live_server}/admin/records/reading/calls/new")
-        found["call form"] = _axe(admin)
+        found["call form"] = axe_violations(admin)
     finally:
         admin.context.close()
     with app.app_context():
@@ -113,15 +89,15 @@ def test_a_reversed_note_the_plan_form_and_an_acknowledgement(app, browser, live
         db.session.commit()
         item_id = item.id
     found = {}
-    page = _sign_in(browser, live_server, "learn")
+    page = audited_page(browser, live_server, "learn")
     try:
         page.goto(f"{live_server}/me/reading")
         expect(page.locator("td .tag-overdue")).to_have_count(1)
         expect(page.get_by_text("内容与书目不符")).to_be_visible()
-        found["my notes"] = _axe(page)
+        found["my notes"] = axe_violations(page)
         page.goto(f"{live_server}/me/reading/{item_id}")
         expect(page.locator("#body")).to_be_editable()
-        found["reversed note"] = _axe(page)
+        found["reversed note"] = axe_violations(page)
 
         page.goto(f"{live_server}/me/plan/{YEAR}")
         boxes = page.locator("input[name='course_ids']")
@@ -131,10 +107,10 @@ def test_a_reversed_note_the_plan_form_and_an_acknowledgement(app, browser, live
         page.locator("#find").click()
         expect(boxes).to_have_count(plans.SUGGESTED_MAX + 1)
         expect(page.locator("#goals")).to_have_value("完成年度学时")
-        found["plan form"] = _axe(page)
+        found["plan form"] = axe_violations(page)
 
         page.goto(f"{live_server}/cadres/learn/appraisal/{YEAR}")
-        found["appraisal"] = _axe(page)
+        found["appraisal"] = axe_violations(page)
         page.locator("#submit").click()
         expect(page.locator(".flash-success")).to_be_visible()
     finally:

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import expect
 
 from tests.browser.test_study import Beats
-from tests.conftest import PASSWORD
+from tests.records_helpers import audited_page, axe_violations
 
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 MANIFEST = """
 [course]
 slug = "gongwen-kuaixue"
@@ -33,18 +32,6 @@ def _package(folder: Path) -> Path:
         "## 格式要素\n\n公文一般由份号、密级、紧急程度、发文机关标志等组成。", encoding="utf-8")
     (folder / "course.toml").write_text(MANIFEST, encoding="utf-8")
     return folder
-
-
-def _audited_context_page(browser: Browser, live_server: str, username: str) -> Page:
-    """A signed-in page whose context lets axe be injected (the CSP forbids it otherwise)."""
-    context = browser.new_context(locale="zh-CN", bypass_csp=True)
-    page = context.new_page()
-    page.goto(f"{live_server}/login")
-    page.get_by_label("账号").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("欢迎")
-    return page
 
 
 def test_completed_course_shows_on_the_record_with_its_hours(
@@ -92,16 +79,13 @@ def test_completed_course_shows_on_the_record_with_its_hours(
     expect(page.get_by_role("navigation", name="主导航")).to_have_count(0)
 
     # axe finds no violation on the record page or the printable record.
-    audited = _audited_context_page(browser, live_server, "learn")
+    audited = audited_page(browser, live_server, "learn", viewport=None)
     found = {}
     for path in ("/cadres/learn/record", "/cadres/learn/record/print"):
         audited.goto(live_server + path)
         audited.wait_for_load_state("load")
-        audited.add_script_tag(path=str(AXE))
-        result = audited.evaluate(
-            "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']})")
-        assert result["passes"], path
-        for v in result["violations"]:
-            found.setdefault(path, []).append((v["id"], v["help"], v["nodes"][0]["html"]))
+        violations = axe_violations(audited)
+        if violations:
+            found[path] = violations
     audited.context.close()
     assert found == {}

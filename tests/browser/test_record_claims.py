@@ -3,39 +3,15 @@ administrator verifies it, enters an entry with a mistake, corrects the mistake 
 an entry; every page passes axe (WCAG 2 A and AA)."""
 from __future__ import annotations
 
-from pathlib import Path
-
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from lms.catalog.models import SubjectCategory
 from lms.extensions import db
 from lms.records.models import Claim, RecordEntry
-from tests.conftest import PASSWORD
+from tests.records_helpers import audited_page, axe_violations
 
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-
-
-def _sign_in(browser: Browser, live_server: str, username: str) -> Page:
-    # The CSP forbids injected scripts, axe included: bypass it for the audit only.
-    context = browser.new_context(locale="zh-CN", bypass_csp=True,
-                                  viewport={"width": 390, "height": 844})
-    page = context.new_page()
-    page.goto(f"{live_server}/login")
-    page.get_by_label("账号").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("欢迎")
-    return page
-
-
-def _axe(page: Page) -> list:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']})")
-    assert result["passes"]
-    return [(v["id"], v["nodes"][0]["html"]) for v in result["violations"]]
 
 
 def _fill_entry(page: Page, subject_id: int, title: str, hours: str) -> None:
@@ -53,45 +29,45 @@ def test_a_claim_reported_in_the_browser_is_verified(app, browser, live_server, 
     evidence = tmp_path / "学习证明.pdf"
     evidence.write_bytes(PDF)
     found = {}
-    learner = _sign_in(browser, live_server, "learn")
+    learner = audited_page(browser, live_server, "learn")
     try:
         learner.goto(f"{live_server}/me/record/claims/new")
-        found["claim form"] = _axe(learner)
+        found["claim form"] = axe_violations(learner)
         _fill_entry(learner, subject_id, "在职自学《民法典》", "2001")
         learner.locator("#evidence").set_input_files(str(evidence))
         learner.locator("#submit").click()
         expect(learner.locator("#hours-err")).to_be_visible()  # refused, the field named
-        found["claim form with errors"] = _axe(learner)
+        found["claim form with errors"] = axe_violations(learner)
         learner.locator("#hours").fill("16")
         learner.locator("#evidence").set_input_files(str(evidence))
         learner.locator("#submit").click()
         expect(learner.get_by_role("link", name="学习证明.pdf")).to_be_visible()
-        found["my claims"] = _axe(learner)
+        found["my claims"] = axe_violations(learner)
     finally:
         learner.context.close()
     with app.app_context():
         claim_id = db.session.scalar(select(Claim.id))
-    admin = _sign_in(browser, live_server, "ua1")
+    admin = audited_page(browser, live_server, "ua1")
     try:
         admin.goto(f"{live_server}/admin/records/claims")
-        found["queue"] = _axe(admin)
+        found["queue"] = axe_violations(admin)
         admin.get_by_role("link", name="在职自学《民法典》").click()
         expect(admin.get_by_role("link", name="学习证明.pdf")).to_be_visible()
-        found["claim"] = _axe(admin)
+        found["claim"] = axe_violations(admin)
         admin.locator("#verify").click()
         expect(admin.locator(".flash-success")).to_be_visible()
 
         admin.goto(f"{live_server}/cadres/c1/record/entries/new")
-        found["entry form"] = _axe(admin)
+        found["entry form"] = axe_violations(admin)
         _fill_entry(admin, subject_id, "中心组学习（扩大）", "20")
         admin.locator("#submit").click()
         expect(admin.locator(".flash-success")).to_be_visible()
-        found["entry form after adding"] = _axe(admin)
+        found["entry form after adding"] = axe_violations(admin)
         with app.app_context():
             entry_id = db.session.scalar(select(RecordEntry.id).where(
                 RecordEntry.title == "中心组学习（扩大）"))
         admin.goto(f"{live_server}/record/entries/{entry_id}/reverse")
-        found["reverse"] = _axe(admin)
+        found["reverse"] = axe_violations(admin)
         admin.locator("#reason").fill("学时应为4")
         admin.locator("#submit").click()
         expect(admin.locator("#title")).to_have_value("中心组学习（扩大）")  # pre-filled

@@ -13,33 +13,19 @@ from sqlalchemy import select
 from lms.extensions import db
 from lms.records import rules
 from lms.records.models import RuleSet
-from tests.conftest import PASSWORD
+from tests.records_helpers import audited_page, axe_violations
 
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = os.environ.get("LMS_SCREENSHOTS")  # a folder: keep screenshots of the pages there
 
 
 def _sign_in(browser: Browser, live_server: str, username: str, width: int) -> Page:
-    # The CSP forbids injected scripts, axe included: bypass it for the audit only.
-    context = browser.new_context(locale="zh-CN", bypass_csp=True,
-                                  viewport={"width": width, "height": 900})
-    page = context.new_page()
-    page.goto(f"{live_server}/login")
-    page.get_by_label("账号").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("欢迎")
-    return page
+    return audited_page(browser, live_server, username, {"width": width, "height": 900})
 
 
 def _axe(page: Page, name: str) -> list:
     if SHOTS:
         page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']})")
-    assert result["passes"]
-    return [(v["id"], v["nodes"][0]["html"]) for v in result["violations"]]
+    return axe_violations(page)
 
 
 @pytest.mark.parametrize("width", [390, 1280])
