@@ -1,6 +1,7 @@
 """Claims self-reported by cadres with evidence: files checked by content and size, nothing
 kept from a refused claim, verification appends a counted entry, rejection shows its reason
 to the cadre, evidence is served only to its owner and administrators over them."""
+# ruff: noqa: F811 (tests take the fixtures imported from tests.records_helpers)
 from __future__ import annotations
 
 import io
@@ -13,35 +14,17 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
 from lms.catalog import media
-from lms.catalog.models import SubjectCategory
 from lms.extensions import db
-from lms.records import chain
 from lms.records.models import AuditEvent, Claim, Evidence, RecordEntry, RecordTotal
+from tests.records_helpers import chain_stays_whole, english, field_error, subject  # noqa: F401
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(64))
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + bytes(200)
 
 
-@pytest.fixture(autouse=True)
-def _chain_stays_whole(app):
-    """Whatever a test did through the application, the chain verifies afterwards."""
-    yield
-    with app.app_context():
-        report = chain.verify()
-        assert report.findings == [], [str(f) for f in report.findings]
-
-
-@pytest.fixture
-def subject(app) -> int:
-    with app.app_context():
-        return db.session.scalar(select(SubjectCategory.id).order_by(SubjectCategory.id))
-
-
-@pytest.fixture
-def english(client):
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
+# The chain verifies after every test.
+pytestmark = pytest.mark.usefixtures("chain_stays_whole")
 
 
 def _claim(subject: int, files=None, **changes) -> dict:
@@ -83,16 +66,11 @@ def _snapshot(app) -> tuple:
                 count(AuditEvent), count(RecordTotal))
 
 
-def _field_error(html: str, field: str) -> str:
-    match = re.search(rf'<ul class="errors" id="{field}-err">(.*?)</ul>', html, re.S)
-    return re.sub(r"<[^>]+>", " ", match.group(1)) if match else ""
-
-
 def _submit(client, auth, subject, username="learn", **kwargs) -> int:
     auth.login(username)
     response = client.post("/me/record/claims/new", data=_claim(subject, **kwargs),
                            content_type="multipart/form-data")
-    assert response.status_code == 302, _field_error(response.get_data(as_text=True),
+    assert response.status_code == 302, field_error(response.get_data(as_text=True),
                                                      "evidence")
     auth.logout()
     with client.application.app_context():
@@ -158,7 +136,7 @@ def test_a_rejected_claim_shows_its_reason_to_the_cadre(app, english, auth, dist
     before = _snapshot(app)
     html = english.post(f"/admin/records/claims/{claim_id}",
                         data={"reject": "1", "reason": " "}).get_data(as_text=True)
-    assert "Reason is required" in _field_error(html, "reason")
+    assert "Reason is required" in field_error(html, "reason")
     assert _snapshot(app) == before
     english.post(f"/admin/records/claims/{claim_id}",
                  data={"reject": "1", "reason": "附件与所报学时不符，请补充学习记录"})
@@ -220,7 +198,7 @@ def test_the_claim_form_refuses_bad_input_naming_the_field(app, english, auth, d
                             content_type="multipart/form-data")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert words in _field_error(html, field), _field_error(html, field)
+    assert words in field_error(html, field), field_error(html, field)
     assert _snapshot(app) == before  # no claim, no evidence, no stored file
 
 
@@ -231,8 +209,8 @@ def test_an_executable_renamed_pdf_is_refused_even_beside_a_good_file(app, engli
     html = english.post("/me/record/claims/new", data=_claim(
         subject, files=[("成绩单.pdf", PDF), ("setup.pdf", EXE)]),
         content_type="multipart/form-data").get_data(as_text=True)
-    assert "setup.pdf is not a PDF or a picture" in _field_error(html, "evidence")
-    assert "成绩单.pdf" not in _field_error(html, "evidence")
+    assert "setup.pdf is not a PDF or a picture" in field_error(html, "evidence")
+    assert "成绩单.pdf" not in field_error(html, "evidence")
     assert _snapshot(app) == before  # the good file was not stored either
 
 
@@ -243,7 +221,7 @@ def test_an_oversize_file_is_refused(app, english, auth, district, subject, monk
     big = PDF + b"0" * (512 * 1024)
     html = _post_big(english, "/me/record/claims/new",
                      _claim(subject, files=[("扫描件.pdf", big)])).get_data(as_text=True)
-    assert "扫描件.pdf is larger than 0.5 MB" in _field_error(html, "evidence")
+    assert "扫描件.pdf is larger than 0.5 MB" in field_error(html, "evidence")
     assert _snapshot(app) == before
     assert "at most 0.5 MB each" in english.get("/me/record/claims/new").get_data(as_text=True)
 
@@ -254,7 +232,7 @@ def test_the_default_limit_is_ten_megabytes(app, english, auth, district, subjec
     before = _snapshot(app)
     html = _post_big(english, "/me/record/claims/new", _claim(
         subject, files=[("big.pdf", PDF + b"0" * (10 * 1024 * 1024))])).get_data(as_text=True)
-    assert "big.pdf is larger than 10 MB" in _field_error(html, "evidence")
+    assert "big.pdf is larger than 10 MB" in field_error(html, "evidence")
     assert _snapshot(app) == before
 
 
@@ -420,13 +398,13 @@ def test_a_claim_larger_than_its_evidence_allows_is_refused_before_it_is_read(
     assert response.status_code == 413
     html = response.get_data(as_text=True)
     assert ("Evidence: the files together are too large. Attach at most 10 files of at most "
-            "0.01 MB each.") in _field_error(html, "evidence")
+            "0.01 MB each.") in field_error(html, "evidence")
     assert 'name="title"' in html and "Nothing was saved" in html  # the form, to try again
     assert _snapshot(app) == before
     # Within the request's limit, a file over its own limit is named as before.
     html = _post_big(english, "/me/record/claims/new", _claim(
         subject, files=[("扫描件.pdf", PDF + b"0" * 20 * 1024)])).get_data(as_text=True)
-    assert "扫描件.pdf is larger than 0.01 MB" in _field_error(html, "evidence")
+    assert "扫描件.pdf is larger than 0.01 MB" in field_error(html, "evidence")
 
 
 def test_the_claim_form_still_checks_its_csrf_token(app, english, auth, district, subject,

@@ -1,6 +1,7 @@
 """Entries entered by administrators and their reversals, in the browser form and the API:
 bad input is refused naming the field with nothing written; reversals keep both entries and
 net to zero; administrators act only inside their scope, never on their own record."""
+# ruff: noqa: F811 (tests take the fixtures imported from tests.records_helpers)
 from __future__ import annotations
 
 import re
@@ -9,34 +10,21 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from lms.auth.models import User
-from lms.auth.services import create_token
 from lms.catalog.models import Course, SubjectCategory
 from lms.core.timeutil import local_today
 from lms.extensions import db
 from lms.records import chain
 from lms.records.models import AuditEvent, RecordEntry, RecordTotal
+from tests.records_helpers import (  # noqa: F401
+    api_token,
+    chain_stays_whole,
+    english,
+    field_error,
+    subject,
+)
 
-
-@pytest.fixture(autouse=True)
-def _chain_stays_whole(app):
-    """Whatever a test did through the application, the chain verifies afterwards."""
-    yield
-    with app.app_context():
-        report = chain.verify()
-        assert report.findings == [], [str(f) for f in report.findings]
-
-
-@pytest.fixture
-def subject(app) -> int:
-    with app.app_context():
-        return db.session.scalar(select(SubjectCategory.id).order_by(SubjectCategory.id))
-
-
-@pytest.fixture
-def english(client):
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
+# The chain verifies after every test.
+pytestmark = pytest.mark.usefixtures("chain_stays_whole")
 
 
 def _form(subject: int, **changes) -> dict:
@@ -55,17 +43,6 @@ def _snapshot(app) -> tuple:
                 db.session.scalar(select(func.count()).select_from(AuditEvent)),
                 sorted((t.user_id, t.year, t.kind, t.hours, t.days, t.entries)
                        for t in db.session.scalars(select(RecordTotal))))
-
-
-def _token(app, user_id: int) -> str:
-    with app.app_context():
-        return create_token(db.session.get(User, user_id), "test")
-
-
-def _field_error(html: str, field: str) -> str:
-    """The error list shown under a form field (empty when there is none)."""
-    match = re.search(rf'<ul class="errors" id="{field}-err">(.*?)</ul>', html, re.S)
-    return re.sub(r"<[^>]+>", " ", match.group(1)) if match else ""
 
 
 def _future() -> str:
@@ -161,7 +138,7 @@ def test_the_form_refuses_bad_input_naming_the_field(app, english, auth, distric
                             data=_form(subject, **_bad(changes)))
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert words in _field_error(html, field), _field_error(html, field)
+    assert words in field_error(html, field), field_error(html, field)
     assert f'id="{field}"' in html and 'aria-invalid="true"' in html
     assert "Nothing was saved" in html
     assert _snapshot(app) == before
@@ -172,7 +149,7 @@ def test_every_problem_is_named_at_once(english, auth, district, subject):
     html = english.post("/cadres/c1/record/entries/new", data=_form(
         subject, kind="exam", title="", hours="3000", ended_on=_future())).get_data(as_text=True)
     for field in ("kind", "title", "hours", "ended_on"):
-        assert _field_error(html, field), field
+        assert field_error(html, field), field
 
 
 def test_a_unit_administrator_cannot_enter_for_another_units_cadre(app, english, auth,
@@ -241,7 +218,7 @@ def test_a_reversal_needs_a_reason(app, english, auth, district, subject):
     before = _snapshot(app)
     html = english.post(f"/record/entries/{entry_id}/reverse",
                         data={"reason": "   "}).get_data(as_text=True)
-    assert "Reason is required" in _field_error(html, "reason")
+    assert "Reason is required" in field_error(html, "reason")
     assert _snapshot(app) == before
 
 
@@ -312,7 +289,7 @@ def _post(client, token: str, url: str, body, **headers):
 
 
 def test_the_api_adds_an_entry(app, client, district, subject):
-    token = _token(app, district["unit_admin"])
+    token = api_token(app, district["unit_admin"])
     response = _post(client, token, "/api/v1/users/learn/record/entries", _json(subject))
     assert response.status_code == 201
     body = response.get_json()
@@ -328,7 +305,7 @@ def test_the_api_adds_an_entry(app, client, district, subject):
 
 
 def test_the_api_takes_a_degrees_facts_in_details(app, client, district, subject):
-    token = _token(app, district["org_admin"])
+    token = api_token(app, district["org_admin"])
     response = _post(client, token, "/api/v1/users/c2/record/entries", _json(
         subject, kind="degree", title="在职研究生", started_on="2022-09-01",
         details={"institution": "省委党校", "programme": "法学", "degree": "法学硕士"}))
@@ -350,7 +327,7 @@ def _api_changes(changes: dict) -> dict:
                          ids=[f"{f}-{i}" for i, (f, _c, _w) in enumerate(BAD_INPUT)])
 def test_the_api_refuses_bad_input_naming_the_field(app, client, district, subject, field,
                                                     changes, words):
-    token = _token(app, district["unit_admin"])
+    token = api_token(app, district["unit_admin"])
     before = _snapshot(app)
     body = _json(subject, **{"days": 0, **_api_changes(changes)})
     if field == "subject_id":
@@ -364,7 +341,7 @@ def test_the_api_refuses_bad_input_naming_the_field(app, client, district, subje
 
 
 def test_the_api_refuses_wrong_types(app, client, district, subject):
-    token = _token(app, district["unit_admin"])
+    token = api_token(app, district["unit_admin"])
     before = _snapshot(app)
     answer = _post(client, token, "/api/v1/users/c1/record/entries", _json(
         subject, hours=True, days=[1], title=5, subject_id="政治理论")).get_json()
@@ -382,10 +359,10 @@ def test_the_api_is_scope_checked(app, client, district, subject):
     before = _snapshot(app)
     for user, username in (("unit_admin2", "c1"), ("learner", "learn"), ("learner", "c1"),
                            ("lecturer", "c1"), ("unit_admin", "c2"), ("unit_admin", "nobody")):
-        response = _post(client, _token(app, district[user]),
+        response = _post(client, api_token(app, district[user]),
                          f"/api/v1/users/{username}/record/entries", _json(subject))
         assert response.status_code == 404, (user, username)
-    response = _post(client, _token(app, district["unit_admin"]),
+    response = _post(client, api_token(app, district["unit_admin"]),
                      "/api/v1/users/ua1/record/entries", _json(subject))
     assert response.status_code == 403 and response.get_json()["error"]["code"] == "own_record"
     assert client.post("/api/v1/users/c1/record/entries", json=_json(subject)).status_code == 401
@@ -393,7 +370,7 @@ def test_the_api_is_scope_checked(app, client, district, subject):
 
 
 def test_an_idempotency_key_makes_a_retry_safe(app, client, district, subject):
-    token = _token(app, district["unit_admin"])
+    token = api_token(app, district["unit_admin"])
     first = _post(client, token, "/api/v1/users/c1/record/entries", _json(subject),
                   **{"Idempotency-Key": "import-2025-0001"})
     again = _post(client, token, "/api/v1/users/c1/record/entries", _json(subject),
@@ -408,7 +385,7 @@ def test_an_idempotency_key_makes_a_retry_safe(app, client, district, subject):
 
 
 def test_the_api_reverses_an_entry_once(app, client, district, subject):
-    token = _token(app, district["unit_admin"])
+    token = api_token(app, district["unit_admin"])
     entry_id = _post(client, token, "/api/v1/users/c1/record/entries",
                      _json(subject)).get_json()["id"]
     url = f"/api/v1/users/c1/record/entries/{entry_id}/reversal"
@@ -437,12 +414,12 @@ def test_the_api_reverses_an_entry_once(app, client, district, subject):
 
 
 def test_the_api_reversal_is_scope_checked(app, client, district, subject):
-    entry_id = _post(client, _token(app, district["unit_admin"]),
+    entry_id = _post(client, api_token(app, district["unit_admin"]),
                      "/api/v1/users/c1/record/entries", _json(subject)).get_json()["id"]
     before = _snapshot(app)
     for user, username in (("unit_admin2", "c1"), ("learner", "c1"), ("cadre_jd01", "c1"),
                            ("unit_admin", "learn")):  # the entry is not learn's
-        response = _post(client, _token(app, district[user]),
+        response = _post(client, api_token(app, district[user]),
                          f"/api/v1/users/{username}/record/entries/{entry_id}/reversal",
                          {"reason": "x"})
         assert response.status_code == 404, user
@@ -504,7 +481,7 @@ def test_a_double_submitted_entry_form_adds_one_entry(app, english, auth, distri
 
 
 def test_an_idempotency_key_reused_for_other_facts_is_refused(app, client, district, subject):
-    token = _token(app, district["unit_admin"])
+    token = api_token(app, district["unit_admin"])
     url = "/api/v1/users/c1/record/entries"
     first = _post(client, token, url, _json(subject), **{"Idempotency-Key": "k-1"})
     assert first.status_code == 201
@@ -515,7 +492,7 @@ def test_an_idempotency_key_reused_for_other_facts_is_refused(app, client, distr
     assert f"entry {first.get_json()['id']}" in other.get_json()["error"]["message"]
     assert _snapshot(app) == before
     # The key belongs to its administrator: another one's same key is another entry.
-    again = _post(client, _token(app, district["org_admin"]), url, _json(subject, hours=3),
+    again = _post(client, api_token(app, district["org_admin"]), url, _json(subject, hours=3),
                   **{"Idempotency-Key": "k-1"})
     assert again.status_code == 201
 
@@ -585,11 +562,11 @@ def test_a_corrected_entry_keeps_the_kind_of_the_entry_it_corrects(app, english,
                         ("exam", "keeps the form of learning")):
         html = english.post("/cadres/c1/record/entries/new", data=_form(
             subject, kind=kind, corrects=str(entry_id))).get_data(as_text=True)
-        assert words in _field_error(html, "kind"), kind
+        assert words in field_error(html, "kind"), kind
     # Without `corrects`, an automatic kind is still refused.
     html = english.post("/cadres/c1/record/entries/new", data=_form(
         subject, kind="online_course")).get_data(as_text=True)
-    assert "recorded by the platform itself" in _field_error(html, "kind")
+    assert "recorded by the platform itself" in field_error(html, "kind")
     assert _snapshot(app) == before
 
 
@@ -620,7 +597,7 @@ def test_a_reversed_entry_has_one_corrected_entry(app, english, auth, district, 
 
 
 def test_the_api_posts_a_corrected_entry_once(app, client, district, subject):
-    token = _token(app, district["unit_admin"])
+    token = api_token(app, district["unit_admin"])
     url = "/api/v1/users/c1/record/entries"
     with app.app_context():
         exam = chain.append_entry(RecordEntry(  # with an hour (see the test below for none)
@@ -692,7 +669,7 @@ def test_an_entry_without_hours_or_days_is_reversed_and_corrected(app, english, 
 
 
 def test_details_never_override_the_top_level_fields(app, client, district, subject):
-    token = _token(app, district["org_admin"])
+    token = api_token(app, district["org_admin"])
     url = "/api/v1/users/c2/record/entries"
     before = _snapshot(app)
     for details in ({"hours": 1}, {"kind": "exam"}, ["institution"], "x"):
@@ -709,7 +686,7 @@ def test_details_never_override_the_top_level_fields(app, client, district, subj
 
 
 def test_an_entry_reads_the_same_from_both_apis(app, client, district, subject):
-    token = _token(app, district["unit_admin"])
+    token = api_token(app, district["unit_admin"])
     added = _post(client, token, "/api/v1/users/c1/record/entries", _json(subject)).get_json()
     record = client.get("/api/v1/users/c1/record?year=2025",
                         headers={"Authorization": f"Bearer {token}"}).get_json()
@@ -726,7 +703,7 @@ def test_an_entry_reads_the_same_from_both_apis(app, client, district, subject):
 
 
 def test_years_start_in_2000_everywhere(app, client, auth, district):
-    headers = {"Authorization": f"Bearer {_token(app, district['learner'])}"}
+    headers = {"Authorization": f"Bearer {api_token(app, district['learner'])}"}
     assert client.get("/api/v1/users/learn/record?year=1999", headers=headers
                       ).status_code == 400
     assert client.get("/api/v1/users/learn/record?year=2000", headers=headers
