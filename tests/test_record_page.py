@@ -7,36 +7,15 @@ from datetime import date
 import pytest
 
 from lms.auth.models import User
-from lms.auth.services import create_token
-from lms.catalog.models import Course, SubjectCategory
+from lms.catalog.models import Course
 from lms.core.timeutil import local_today
 from lms.extensions import db
 from lms.records import chain, status
 from lms.records.models import Claim, RecordEntry, RequirementStatus, RuleSet
+from tests.records_helpers import add_entry, subject_id
+from tests.records_helpers import bearer as token
 
 YEAR = local_today().year
-
-
-def subject_id(name: str = "政治理论") -> int:
-    return db.session.scalar(db.select(SubjectCategory.id).filter_by(name=name))
-
-
-def add_entry(app, user_id: int, *, kind: str = "lecture", title: str = "专题讲座",
-              hours: float = 2.0, days: float = 0.0, on: date | None = None,
-              actor: int | None = None, subject: str = "政治理论", **fields) -> int:
-    """Append one entry through the chain (as the application does) and commit."""
-    with app.app_context():
-        fields.setdefault("subject_id", subject_id(subject))
-        if kind in ("lecture", "off_job", "degree", "self_study") and actor is not None:
-            fields.setdefault("origin", "entered")
-            fields.setdefault("entered_by_id", actor)
-        entry = chain.append_entry(RecordEntry(
-            user_id=user_id, kind=kind, title=title, hours=hours, days=days,
-            occurred_on=on or date(YEAR, 3, 15),
-            dedupe_key=fields.pop("dedupe_key", f"test:{user_id}:{title}:{hours}:{on}"),
-            **fields), actor_id=actor)
-        db.session.commit()
-        return entry.id
 
 
 def add_course(app, slug: str = "gongwen-jichu", title: str = "公文写作基础") -> int:
@@ -61,11 +40,6 @@ def reverse(app, entry_id: int, actor: int, reason: str) -> int:
                                        reason=reason)
         db.session.commit()
         return reversal.id
-
-
-def token(app, user_id: int) -> dict:
-    with app.app_context():
-        return {"Authorization": f"Bearer {create_token(db.session.get(User, user_id), 't')}"}
 
 
 def test_my_record_shows_a_completed_course_with_its_hours_and_link(app, client, auth,

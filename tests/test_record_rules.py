@@ -23,6 +23,7 @@ from lms.records.models import (
     RuleSet,
 )
 from tests.conftest import own_statements
+from tests.records_helpers import add_entry
 
 _keys = itertools.count(1)
 
@@ -61,16 +62,14 @@ def add(app, username: str, kind: str, *, hours: float = 0.0, days: float = 0.0,
         source: str | None = None) -> int:
     """Append an entry through the chain (totals and hooks run) and commit."""
     with app.app_context():
+        user_id = uid(username)
+        subject_id = subject(subject_name) if subject_name else None
         on = on or date(rules.this_year(), 3, 1)
-        entry = chain.append_entry(RecordEntry(
-            user_id=uid(username), kind=kind, title=f"{kind} {hours} {days}",
-            hours=float(hours), days=float(days), occurred_on=on, started_on=started,
-            ended_on=on if started else None,
-            subject_id=subject(subject_name) if subject_name else None, course_id=course_id,
-            source=source, origin="entered", dedupe_key=f"test:{next(_keys)}"),
-            actor_id=None, reason="test")
-        db.session.commit()
-        return entry.id
+    return add_entry(app, user_id, kind=kind, title=f"{kind} {hours} {days}",
+                     hours=float(hours), days=float(days), on=on, started_on=started,
+                     ended_on=on if started else None, subject_id=subject_id,
+                     course_id=course_id, source=source, origin="entered",
+                     dedupe_key=f"test:{next(_keys)}", reason="test")
 
 
 def status(username: str, code: str, start: int) -> RequirementStatus | None:
