@@ -38,8 +38,7 @@ def status_labels() -> dict[str, str]:
 def _cadre(username: str, action: str = "record.manage") -> CadreProfile:
     """The cadre's profile when the current user may do `action` on them, else 404."""
     profile = readable_cadre(username, action)
-    if profile is None:
-        abort(404)
+    permissions.require(profile is not None)
     return profile
 
 

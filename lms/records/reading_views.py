@@ -146,9 +146,7 @@ def admin_list():
 
 def _unpublished_item(item_id: int) -> ReadingItem:
     _require_publisher()
-    item = db.session.get(ReadingItem, item_id)
-    if item is None:
-        abort(404)
+    item = db.get_or_404(ReadingItem, item_id)
     if item.published:
         flash(_("A published item can no longer be changed."), "error")
         abort(redirect(url_for("reading.admin_list", year=item.year)))

@@ -1,7 +1,7 @@
 """Requirement rule sets: the organisation department's editor and the rules page for cadres."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import case, func, select
@@ -116,9 +116,7 @@ def admin_new():
 @login_required
 def admin_edit(rule_set_id: int):
     _require_manage()
-    rule_set = db.session.get(RuleSet, rule_set_id)
-    if rule_set is None:
-        abort(404)
+    rule_set = db.get_or_404(RuleSet, rule_set_id)
     return _edit(rule_set, new=False)
 
 
@@ -126,9 +124,7 @@ def admin_edit(rule_set_id: int):
 @login_required
 def admin_toggle(rule_set_id: int):
     _require_manage()
-    rule_set = db.session.get(RuleSet, rule_set_id)
-    if rule_set is None:
-        abort(404)
+    rule_set = db.get_or_404(RuleSet, rule_set_id)
     active = not rule_set.active
     count = rules.save(rule_set, {"active": active}, actor_id=current_user.id,
                        reason=_("Activated") if active else _("Deactivated"))
