@@ -88,7 +88,7 @@ def _rows(html: str) -> dict[str, str]:
 
 def _counts(html: str) -> dict[str, int]:
     return {code: int(n) for code, n in re.findall(
-        r'data-status="([a-z_]+)">[^<]*<br><span class="count-value">(\d+)</span>', html)}
+        r'data-status="([a-z_]+)">[^<]*<strong class="count-value">(\d+)</strong>', html)}
 
 
 def _token(app, username: str) -> dict[str, str]:

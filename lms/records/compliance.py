@@ -151,7 +151,8 @@ class StatusLine:
         """Each missing item in words, led by the rule set's name."""
         if self.described is not None:
             return self.described
-        return [f"{self.name}: {status_labels.describe(item)}" for item in self.missing or []]
+        return [_("%(rule)s: %(item)s", rule=self.name, item=status_labels.describe(item))
+                for item in self.missing or []]
 
 
 @dataclass
