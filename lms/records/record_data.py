@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import format_date
-from sqlalchemy import extract, func, or_, select
+from sqlalchemy import extract, func, select
 from sqlalchemy.orm import aliased, contains_eager
 
 from lms.auth.models import User
@@ -276,11 +276,13 @@ def _lines(*where, page: int = 1, per_page: int = 1) -> tuple[list[EntryLine], b
     originals = {line.entry.id: line for line in lines if not line.is_reversal}
     if originals:  # reversals and corrected entries may sit on another page: look them up
         corrections = {f"correction:{entry_id}": entry_id for entry_id in originals}
+        # A reversal's key is "reversal:<id>" (`chain.reverse_entry`): both kinds of later
+        # entry are found through the unique index on `dedupe_key`, never a table scan.
+        reversals = [f"reversal:{entry_id}" for entry_id in originals]
         for later, username, name in db.session.execute(
                 select(RecordEntry, User.username, User.name)
                 .outerjoin(User, User.id == RecordEntry.entered_by_id)
-                .where(or_(RecordEntry.reverses_id.in_(list(originals)),
-                           RecordEntry.dedupe_key.in_(list(corrections))))):
+                .where(RecordEntry.dedupe_key.in_(reversals + list(corrections)))):
             if later.reverses_id in originals:
                 line = originals[later.reverses_id]
                 line.reversal, line.reversed_by = later, _person(username, name)
