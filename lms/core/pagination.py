@@ -11,7 +11,12 @@ MAX_PER_PAGE = 200
 
 
 class RowPagination(SelectPagination):
-    """A page of rows (tuples of several columns) rather than of single objects."""
+    """A page of rows (tuples of several columns) rather than of single objects; with a
+    `total` already known (e.g. from counts the page shows anyway), no count query runs."""
+
+    def _query_count(self) -> int:
+        total = self._query_args.get("total")
+        return super()._query_count() if total is None else total
 
     def _query_items(self) -> list:
         select = self._query_args["select"]
@@ -33,6 +38,8 @@ def paginate(stmt: Select) -> Pagination:
     return db.paginate(stmt, error_out=False, **_page_args())
 
 
-def paginate_rows(stmt: Select) -> Pagination:
-    """Like `paginate`, for a select of several columns: items are row tuples."""
-    return RowPagination(select=stmt, session=db.session(), error_out=False, **_page_args())
+def paginate_rows(stmt: Select, total: int | None = None) -> Pagination:
+    """Like `paginate`, for a select of several columns: items are row tuples. Pass `total`
+    when it is already known, to spare the count query."""
+    return RowPagination(select=stmt, session=db.session(), error_out=False, total=total,
+                         **_page_args())

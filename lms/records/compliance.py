@@ -38,7 +38,7 @@ from sqlalchemy import (
 )
 
 from lms.auth.models import User
-from lms.core.pagination import RowPagination, _page_args
+from lms.core.pagination import paginate_rows
 from lms.core.timeutil import local_today
 from lms.extensions import db
 from lms.org import permissions
@@ -173,13 +173,6 @@ class ComplianceRow:
         return [text for line in self.lines if line.label != "met" for text in line.texts()]
 
 
-class _CountedRows(RowPagination):
-    """A page of rows whose total is already known."""
-
-    def _query_count(self) -> int:
-        return self._query_args["total"]
-
-
 class Compliance:
     """The report for one filter, as seen by the current user on `today`."""
 
@@ -268,9 +261,7 @@ class Compliance:
 
     def page(self) -> Pagination:
         """The requested page of rows; its total comes from `counts` (no count query)."""
-        counts = self.counts()
-        return _CountedRows(select=self.page_select(), session=db.session(), error_out=False,
-                            total=counts[self.f.status], **_page_args())
+        return paginate_rows(self.page_select(), total=self.counts()[self.f.status])
 
     def counts(self) -> dict[str, int]:
         """Cadres per status over the filtered population (whatever the status filter);
