@@ -49,6 +49,7 @@ ROLE_LABELS = {
     "unit_admin": _l("Unit administrator"),
     "org_admin": _l("Organisation department administrator"),
     "sysadmin": _l("System administrator"),
+    "auditor": _l("Security auditor"),
 }
 
 

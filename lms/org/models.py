@@ -16,7 +16,7 @@ EDUCATION_LEVELS = ("doctorate", "master", "bachelor", "college", "secondary", "
 PARTY_STATUSES = ("member", "probationary", "activist", "league", "democratic", "masses")
 TITLE_LEVELS = ("none", "junior", "mid", "senior")
 GENDERS = ("male", "female")
-ROLES = ("learner", "lecturer", "unit_admin", "org_admin", "sysadmin")
+ROLES = ("learner", "lecturer", "unit_admin", "org_admin", "sysadmin", "auditor")
 
 
 class Unit(db.Model):

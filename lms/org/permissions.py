@@ -24,6 +24,9 @@ _UNIT_ADMIN = {
 }
 ROLE_ACTIONS: dict[str, set[str]] = {
     "learner": set(),
+    # The security auditor (审计管理员) reads and exports the administrative audit log and the
+    # security settings, and changes nothing (三员分立).
+    "auditor": {"audit.view"},
     "lecturer": {"unit.view", "course.author"},
     "unit_admin": _UNIT_ADMIN | {"role.grant"},
     "org_admin": _UNIT_ADMIN | {"role.grant", "category.manage", "course.author",
@@ -34,12 +37,13 @@ ROLE_ACTIONS: dict[str, set[str]] = {
 }
 # What a learner may do on their own record.
 SELF_ACTIONS = {"cadre.view", "record.view"}
-# Roles that a holder of `role.grant` may hand out (never more than they hold).
-GRANTABLE = {
-    "unit_admin": {"learner", "lecturer", "unit_admin"},
-    "org_admin": {"learner", "lecturer", "unit_admin", "org_admin"},
-    "sysadmin": {"learner", "lecturer", "unit_admin", "org_admin", "sysadmin"},
-}
+# Administrative roles in the cadre-management hierarchy: one is granted only from strictly
+# above its unit, and a holder never credits anyone whose administrative scope holds theirs.
+HIERARCHY_ROLES = ("unit_admin", "org_admin", "sysadmin")
+# Roles that only a system administrator grants (or the `users grant` command at deployment).
+SYSTEM_ROLES = ("org_admin", "sysadmin", "auditor")
+# The auditor is kept apart: an account holding it holds no other administrative role.
+EXCLUSIVE_ROLES = ("auditor",)
 
 
 @dataclass(frozen=True)
@@ -103,15 +107,98 @@ def can_on_cadre(action: str, profile: CadreProfile, user=None) -> bool:
     return can(action, profile.unit, user)
 
 
+def can_grant(role: str, unit: Unit | None, user=None) -> bool:
+    """True when the user may grant or revoke `role` over `unit` (None: everywhere).
+
+    Learner and lecturer roles need `role.grant` over the unit; a unit administrator's role
+    needs it from strictly above the unit (a street appoints its communities' administrators,
+    never a second administrator of its own street); organisation-department, system and
+    auditor roles need a system administrator.
+    """
+    for s in scopes(user):
+        if "role.grant" not in ROLE_ACTIONS[s.role]:
+            continue
+        if role in SYSTEM_ROLES:
+            if s.role == "sysadmin":
+                return True
+            continue
+        if s.path is None:
+            return True
+        if unit is None or not unit.path.startswith(s.path):
+            continue
+        if role not in HIERARCHY_ROLES or unit.path != s.path:
+            return True
+    return False
+
+
 def grantable_roles(unit: Unit, user=None) -> set[str]:
     """Roles the user may grant or revoke over `unit`."""
-    roles: set[str] = set()
-    for s in scopes(user):
-        if "role.grant" in ROLE_ACTIONS[s.role] and (
-            s.path is None or unit.path.startswith(s.path)
-        ):
-            roles |= GRANTABLE.get(s.role, set())
-    return roles
+    from lms.org.models import ROLES
+
+    return {role for role in ROLES if can_grant(role, unit, user)}
+
+
+def reaches(target, user=None) -> bool:
+    """True when `target` (a User) is within the user's reach as an administrator: not the
+    user themselves, and holding no role the user could not grant. Anything else answers as
+    a record out of scope does."""
+    user = user or current_user
+    if target.id == getattr(user, "id", None):
+        return False
+    return all(can_grant(grant.role, grant.unit, user) for grant in target.grants)
+
+
+def reach_clause(user=None) -> ColumnElement[bool]:
+    """A WHERE clause on `User.id`: accounts that `reaches` would allow (for lists)."""
+    from sqlalchemy import and_, exists, select
+    from sqlalchemy.orm import aliased
+
+    from lms.auth.models import User
+    from lms.org.models import RoleGrant
+
+    user = user or current_user
+    granting = [s for s in scopes(user) if "role.grant" in ROLE_ACTIONS[s.role]]
+    if not granting:
+        return false()
+    sysadmin = any(s.role == "sysadmin" for s in granting)
+    grant_unit = aliased(Unit)
+    paths = [s.path for s in granting]
+    if None in paths:
+        inside, strictly = true(), true()
+    else:
+        inside = or_(*(grant_unit.path.startswith(p, autoescape=True) for p in paths))
+        strictly = or_(*(and_(grant_unit.path.startswith(p, autoescape=True),
+                              grant_unit.path != p) for p in paths))
+    grantable = or_(
+        and_(RoleGrant.role.in_(SYSTEM_ROLES), true() if sysadmin else false()),
+        and_(RoleGrant.role.in_([r for r in HIERARCHY_ROLES if r not in SYSTEM_ROLES]),
+             grant_unit.id.is_not(None), strictly),
+        and_(RoleGrant.role.not_in(HIERARCHY_ROLES + SYSTEM_ROLES),
+             grant_unit.id.is_not(None), inside),
+    )
+    beyond = (select(RoleGrant.id).outerjoin(grant_unit, grant_unit.id == RoleGrant.unit_id)
+              .where(RoleGrant.user_id == User.id, ~grantable))
+    return and_(User.id != user.id, ~exists(beyond))
+
+
+def may_credit(target, user=None) -> bool:
+    """Four eyes on every credit: nobody credits (enters, verifies, marks, approves, grades)
+    learning of their own, nor of anyone whose administrative scope holds one of their own
+    administrative roles (a subordinate or a peer never credits a superior). `target` is a
+    User; `can`/`can_on_cadre` still decide whether the user may act on them at all."""
+    user = user or current_user
+    if target.id == getattr(user, "id", None):
+        return False
+    mine = [s.path for s in scopes(user) if s.role in HIERARCHY_ROLES]
+    if not mine:
+        return True
+    for grant in target.grants:
+        if grant.role not in HIERARCHY_ROLES:
+            continue
+        theirs = grant.unit.path if grant.unit is not None else None
+        if any(theirs is None or (p is not None and p.startswith(theirs)) for p in mine):
+            return False
+    return True
 
 
 def _paths_clause(action: str, user, per_path) -> ColumnElement[bool]:
