@@ -318,7 +318,7 @@ def test_the_page_shows_the_rules_engines_statuses(app, client, auth, district):
 
 
 def test_the_streamed_workbook_keeps_text_numbers_and_drops_control_characters():
-    from lms.records.xlsx_stream import xlsx_bytes
+    from lms.core.xlsx_stream import xlsx_bytes
 
     rows = [["张三 <&> ", 1.5, None, 3, "a\x01b", "  lead"], ["x" * 5, 0.0, True, -2, "", "\n"]]
     sheet = load_workbook(io.BytesIO(xlsx_bytes(["姓名", "学时", "c", "d", "e", "f"], rows,

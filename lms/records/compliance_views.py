@@ -7,12 +7,13 @@ from flask import Blueprint, Response, abort, render_template, request, stream_w
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from lms.core import xlsx_stream
 from lms.core.timeutil import local_today
 from lms.org import labels, permissions
 from lms.org import queries as org_queries
 from lms.org import services as org_services
 from lms.org.tabular import XLSX
-from lms.records import compliance, xlsx_stream
+from lms.records import compliance
 
 bp = Blueprint("compliance", __name__, url_prefix="/admin/records")
 
