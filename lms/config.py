@@ -60,6 +60,10 @@ def load_config(instance_path: str) -> dict:
         "LMS_LOGIN_ADDRESS_LIMIT": os.environ.get(
             "LMS_LOGIN_ADDRESS_LIMIT", "100 per 15 minutes"
         ),
+        # A signed-in session without activity for this many minutes ends; 0: never.
+        "LMS_IDLE_MINUTES": int(os.environ.get("LMS_IDLE_MINUTES", "30")),
+        # How many proxies (e.g. nginx) stand in front and set X-Forwarded-For/-Proto; 0: none.
+        "LMS_PROXY_COUNT": int(os.environ.get("LMS_PROXY_COUNT", "0")),
         # The learning record's HMAC key; empty: derived from SECRET_KEY. Never stored in the
         # database; changing it makes `records verify` reject every existing row.
         "LMS_RECORDS_KEY": os.environ.get("LMS_RECORDS_KEY", ""),

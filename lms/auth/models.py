@@ -37,14 +37,22 @@ class User(UserMixin, db.Model):
     tokens: Mapped[list[ApiToken]] = relationship(
         back_populates="user", order_by="ApiToken.id.desc()", cascade="all, delete-orphan"
     )
+    sessions: Mapped[list[UserSession]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    # The key of the signed-in browser session this object was loaded for (never stored:
+    # the table keeps only its digest); part of the id Flask-Login keeps in the cookie.
+    session_key = None
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return bool(self.is_active_flag)
 
     def get_id(self) -> str:
-        # The session token is part of the id: rotating it ends every session.
-        return f"{self.id}:{self.session_token}"
+        # The session token is part of the id: rotating it ends every session. The session
+        # key names this browser's row in `user_sessions`: ending the row ends this session.
+        return f"{self.id}:{self.session_token}:{self.session_key or ''}"
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
@@ -74,3 +82,27 @@ class ApiToken(db.Model):
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+
+class UserSession(db.Model):
+    """One signed-in browser. Signing out or idling ends it here, on the server, so a copied
+    session cookie stops working; only the SHA-256 digest of its random key is stored."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Written at most once a minute, not on every request.
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    # signout | idle | password
+    end_reason: Mapped[str | None] = mapped_column(String(16))
+    address: Mapped[str | None] = mapped_column(String(64))
+
+    user: Mapped[User] = relationship(back_populates="sessions")
+
+    @staticmethod
+    def digest_of(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()

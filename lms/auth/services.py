@@ -2,17 +2,21 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from functools import cache
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import lazyload
 
-from lms.auth.models import ApiToken, User, new_session_token
+from lms.auth.models import ApiToken, User, UserSession, new_session_token
 from lms.auth.passwords import check_password, hash_password, policy_errors
 from lms.core.timeutil import utcnow
 from lms.extensions import db
 
 TOKEN_PREFIX = "lms_"  # noqa: S105 - a public prefix, not a secret
+# A session's "last seen" is written at most this often, so idleness is known to this much.
+SEEN_EVERY = timedelta(minutes=1)
 
 
 class PolicyError(ValueError):
@@ -28,28 +32,101 @@ def find_user(username: str) -> User | None:
 
 
 def authenticate(username: str, password: str) -> User | None:
-    """The active user with these credentials, or None."""
+    """The active user with these credentials, or None.
+
+    Exactly one hash check runs whatever the account (unknown, inactive, without a password
+    or real), so the time taken to refuse reveals nothing about it.
+    """
     user = find_user(username)
-    if user is None or not user.is_active:
-        # Spend comparable time so that unknown names are not revealed by timing.
-        check_password(_DUMMY_HASH, password)
-        return None
-    return user if check_password(user.password_hash, password) else None
+    usable = user is not None and user.is_active and bool(user.password_hash)
+    matches = check_password(user.password_hash if usable else _DUMMY_HASH, password)
+    return user if usable and matches else None
 
 
-def record_login(user: User) -> None:
-    user.last_login_at = utcnow()
+def start_session(user: User, address: str | None) -> None:
+    """Open the server-side session of a browser that has just signed in, and record the
+    sign-in. The session's random key reaches the cookie through `user.get_id()`."""
+    key = secrets.token_urlsafe(32)
+    now = utcnow()
+    db.session.add(UserSession(user_id=user.id, digest=UserSession.digest_of(key),
+                               created_at=now, last_seen_at=now,
+                               address=(address or "")[:64] or None))
+    user.session_key = key
+    user.last_login_at = now
     db.session.commit()
 
 
+class Resumed(NamedTuple):
+    """What a session cookie's id leads to: the user (None: not signed in), and whether the
+    session has just ended for idleness (so the sign-in page can say why)."""
+
+    user: User | None
+    timed_out: bool = False
+
+
+def resume_session(alt_id: str, idle_minutes: float, *, activity: bool = True) -> Resumed:
+    """The user of an open session named by Flask-Login's id `user:token:key`.
+
+    A session idle for more than `idle_minutes` (0: never) ends here; `activity` says
+    whether this request counts as the person's activity (a timer's heartbeat does not).
+    "Last seen" is written at most once a minute, and idleness is judged with that minute's
+    grace, so nobody is signed out before their time.
+    """
+    parts = alt_id.split(":")
+    if len(parts) != 3 or not parts[0].isdigit() or len(parts[0]) > 12 or not parts[2]:
+        return Resumed(None)
+    user_id, token, key = int(parts[0]), parts[1], parts[2]
+    row = db.session.execute(
+        select(UserSession, User).join(User, User.id == UserSession.user_id)
+        .where(UserSession.digest == UserSession.digest_of(key), UserSession.user_id == user_id)
+    ).first()
+    if row is None:
+        return Resumed(None)
+    seen, user = row
+    if seen.ended_at is not None or user.session_token != token or not user.is_active:
+        return Resumed(None)
+    now = utcnow()
+    if idle_minutes > 0 and now - seen.last_seen_at > timedelta(minutes=idle_minutes) + SEEN_EVERY:
+        seen.ended_at, seen.end_reason = now, "idle"
+        db.session.commit()
+        return Resumed(None, timed_out=True)
+    if activity and now - seen.last_seen_at >= SEEN_EVERY:
+        db.session.execute(update(UserSession).where(UserSession.id == seen.id)
+                           .values(last_seen_at=now)
+                           .execution_options(synchronize_session=False))
+        db.session.commit()
+    user.session_key = key
+    return Resumed(user)
+
+
+def end_session(user: User) -> None:
+    """Sign this browser out on the server: its session cookie no longer works, even copied.
+    The user's other sessions (another browser, the phone) continue."""
+    if user.session_key:
+        db.session.execute(update(UserSession)
+                           .where(UserSession.digest == UserSession.digest_of(user.session_key),
+                                  UserSession.ended_at.is_(None))
+                           .values(ended_at=utcnow(), end_reason="signout")
+                           .execution_options(synchronize_session=False))
+        db.session.commit()
+    user.session_key = None
+
+
 def set_password(user: User, password: str, *, must_change: bool = False) -> None:
-    """Set a new password that meets the policy; ends the user's other sessions."""
+    """Set a new password that meets the policy; ends the user's other sessions (all of them
+    when an administrator sets it)."""
     errors = policy_errors(password, user.username)
     if errors:
         raise PolicyError(errors)
     user.password_hash = hash_password(password)
     user.must_change_password = must_change
     user.session_token = new_session_token()
+    others = update(UserSession).where(UserSession.user_id == user.id,
+                                       UserSession.ended_at.is_(None))
+    if user.session_key:  # the user's own change keeps the browser they changed it from
+        others = others.where(UserSession.digest != UserSession.digest_of(user.session_key))
+    db.session.execute(others.values(ended_at=utcnow(), end_reason="password")
+                       .execution_options(synchronize_session=False))
     db.session.commit()
 
 

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from lms.auth import services, throttle
 from lms.auth.forms import ChangePasswordForm, ConfirmForm, LoginForm, PreferencesForm, TokenForm
+from lms.auth.session import idle_message
 from lms.core.urls import safe_local_path
 from lms.extensions import db
 
@@ -19,14 +20,12 @@ def login():
         return redirect(url_for("dashboard.home"))
     form = LoginForm()
     status = 200
+    if request.method == "GET" and (reason := idle_message()):
+        flash(reason, "info")
     if form.validate_on_submit():
         username = form.username.data.strip()
         address = request.remote_addr or "-"
-        wait = throttle.retry_after(username, address)
-        if wait:
-            minutes = max(1, (wait + 59) // 60)
-            flash(_("Too many failed sign-in attempts. Try again in %(m)d minutes.", m=minutes),
-                  "error")
+        if _refused_for_failures(username, address):
             return render_template("auth/login.html", form=form), 429
         user = services.authenticate(username, form.password.data)
         if user is None:
@@ -36,8 +35,8 @@ def login():
         else:
             throttle.clear_account(username)
             session.clear()  # a fresh session at sign-in
+            services.start_session(user, request.remote_addr)
             login_user(user)
-            services.record_login(user)
             if user.must_change_password:
                 flash(_("Please choose a new password."), "info")
                 return redirect(url_for("auth.change_password"))
@@ -45,10 +44,23 @@ def login():
     return render_template("auth/login.html", form=form), status
 
 
+def _refused_for_failures(username: str, address: str) -> bool:
+    """True (with the message flashed) while too many failed attempts block this account or
+    address."""
+    wait = throttle.retry_after(username, address)
+    if wait:
+        minutes = max(1, (wait + 59) // 60)
+        flash(_("Too many failed sign-in attempts. Try again in %(m)d minutes.", m=minutes),
+              "error")
+    return bool(wait)
+
+
 @bp.route("/logout", methods=["POST"])
 def logout():
     form = ConfirmForm()
     if form.validate_on_submit():
+        if current_user.is_authenticated:
+            services.end_session(current_user)  # a copy of the cookie stops working too
         logout_user()
         session.clear()
         flash(_("You have signed out."), "info")
@@ -90,9 +102,15 @@ def revoke_token(token_id: int):
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if services.authenticate(current_user.username, form.current.data) is None:
+        # Guessing the current password is throttled exactly like signing in (same counts).
+        username, address = current_user.username, request.remote_addr or "-"
+        if _refused_for_failures(username, address):
+            return render_template("auth/password.html", form=form), 429
+        if services.authenticate(username, form.current.data) is None:
+            throttle.record_failure(username, address)
             form.current.errors.append(_("The current password is wrong."))
         else:
+            throttle.clear_account(username)
             try:
                 services.set_password(current_user, form.new.data)
             except services.PolicyError as exc:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import defer, joinedload, lazyload
 
 from lms.activities.base import TIMED
 from lms.activities.registry import registry
+from lms.auth.session import passive
 from lms.catalog.models import Activity, Course
 from lms.catalog.queries import course_by_slug
 from lms.extensions import db
@@ -120,6 +121,7 @@ def presence_from_request(activity_id: int) -> bool | None:
 
 
 @bp.route("/activities/<int:activity_id>/beat", methods=["POST"])
+@passive  # a timer sends it: an unattended page must not keep its session open
 def beat(activity_id: int):
     result = beat_from_json(activity_id)
     if result is None:
