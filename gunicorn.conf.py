@@ -1,4 +1,8 @@
 """gunicorn settings used by `make run` (and suitable for production with more workers)."""
+import gunicorn.http.wsgi
+
+# gunicorn names itself in every answer's `Server` header: say something neutral instead.
+gunicorn.http.wsgi.SERVER = "lms"
 
 
 def post_worker_init(worker) -> None:

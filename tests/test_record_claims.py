@@ -267,7 +267,9 @@ def test_evidence_is_served_to_its_owner_and_administrators_over_them(app, engli
             assert response.status_code == 200, username
             assert response.data == PDF and response.mimetype == "application/pdf"
             assert response.headers["X-Content-Type-Options"] == "nosniff"
-            assert response.headers["Content-Disposition"].startswith("inline")
+            # Saved, never shown as a page of the site, under its own name (RFC 6266).
+            assert response.headers["Content-Disposition"].startswith("attachment;")
+            assert "filename*=UTF-8''" in response.headers["Content-Disposition"]
         with english.get(f"/record/evidence/{png_id}") as image:
             assert image.mimetype == "image/png" and image.data == PNG
         auth.logout()

@@ -12,6 +12,7 @@ from lms.catalog import queries
 from lms.catalog.models import Activity, Course, MediaFile
 from lms.catalog.outline import outline
 from lms.catalog.services import category_choices
+from lms.core import downloads
 from lms.core.cache import LRU
 from lms.core.pagination import paginate
 from lms.extensions import db
@@ -93,8 +94,9 @@ def media(media_id: int, name: str):
         environ = {k: v for k, v in environ.items() if k != "wsgi.file_wrapper"}
     response = send_file(media_store.stored_path(row.sha256), environ, mimetype=row.mime,
                          conditional=True, etag=row.sha256, max_age=86400,
-                         download_name=row.filename,
                          response_class=current_app.response_class)
     response.headers["Cache-Control"] = "private, max-age=86400"
     response.headers["Accept-Ranges"] = "bytes"
-    return response
+    # What the player shows itself (pictures, video, sound, PDF) opens inline; anything else
+    # is saved, never displayed as a page of this site.
+    return downloads.offer(response, row.filename, inline=row.mime in media_store.KINDS)

@@ -11,6 +11,8 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook
 
+from lms.core.downloads import content_disposition
+
 
 class TableError(ValueError):
     """The file as a whole cannot be read."""
@@ -150,6 +152,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def download(data: bytes, filename: str, mimetype: str = XLSX) -> Response:
     """A file the browser saves (never cached): exports and templates."""
     return Response(data, mimetype=mimetype, headers={
-        "Content-Disposition": f"attachment; filename={filename}",
+        "Content-Disposition": content_disposition(filename),
         "Cache-Control": "no-store",
     })

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from lms.core import xlsx_stream
+from lms.core.downloads import content_disposition
 from lms.core.timeutil import local_today
 from lms.org import labels, permissions
 from lms.org import queries as org_queries
@@ -65,4 +66,4 @@ def export():
                                 sheet=_("Compliance %(year)d", year=f.year))
     name = f"compliance-{f.year}-{f.unit.code if f.unit else 'all'}-{local_today()}.xlsx"
     return Response(stream_with_context(chunks), mimetype=XLSX, headers={
-        "Content-Disposition": f"attachment; filename={name}", "Cache-Control": "no-store"})
+        "Content-Disposition": content_disposition(name), "Cache-Control": "no-store"})

@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from lms.catalog import media
+from lms.core import downloads
 from lms.core.pagination import paginate_rows
 from lms.core.urls import safe_local_path
 from lms.extensions import csrf, db
@@ -266,7 +267,8 @@ def claim(claim_id: int):
 @bp.route("/record/evidence/<int:evidence_id>")
 def evidence(evidence_id: int):
     """An evidence file, to its owner and to administrators over the owner (else 404).
-    PDFs and pictures open in the browser; anything else downloads. Never guessed."""
+    Always a download under a safe name: a file someone uploaded never opens as a page of
+    this site (the type was checked from the content at upload, never guessed)."""
     row = db.session.get(Evidence, evidence_id)
     permissions.require(row is not None)
     owner = row.claim.user_id
@@ -279,10 +281,8 @@ def evidence(evidence_id: int):
         abort(404)
     if not path.is_file():
         abort(404)
-    inline = row.mime in entries.EVIDENCE_TYPES
-    response = send_file(path, mimetype=row.mime if inline else "application/octet-stream",
-                         as_attachment=not inline, download_name=row.filename,
+    known = row.mime in entries.EVIDENCE_TYPES
+    response = send_file(path, mimetype=row.mime if known else "application/octet-stream",
                          conditional=True, etag=row.sha256, max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    response.headers["Cache-Control"] = "no-store"  # personal: kept in no cache
+    return downloads.offer(response, row.filename)
