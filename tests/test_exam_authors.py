@@ -4,7 +4,9 @@ shared bank, for an exam that draws from it), and its authors never sit it. Expo
 analysis and grading follow the same rule; results stay hidden until they are published."""
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from contextlib import nullcontext
 from datetime import timedelta
 
@@ -343,3 +345,26 @@ def _essay_slot(app, attempt_id: int) -> int:
     with app.app_context():
         return next(s["slot"] for s in db.session.get(Attempt, attempt_id).slots
                     if s["qtype"] == "essay")
+
+
+def test_a_package_writes_an_exam_only_for_its_course_s_lecturers(app, client, auth, exam,
+                                                                   tmp_path):
+    activity_id = exam(draws=False)
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w") as archive:
+        for path in (tmp_path / "exam-course").rglob("*"):
+            if path.is_file():
+                archive.write(path, path.relative_to(tmp_path / "exam-course").as_posix())
+    auth.login("org")  # may edit any course, but does not lecture this one
+    refused = client.post("/teach/packages", data={"pkg-file": (io.BytesIO(data.getvalue()),
+                                                                "exam.zip")})
+    assert refused.status_code == 400
+    assert "活动 exam 是考试：只有课程负责人和主讲教师能编写。" in refused.get_data(as_text=True)
+    auth.logout()
+    auth.login("writer")  # a draft of their own course: the writer may
+    with app.app_context():
+        db.session.get(Activity, activity_id).course.status = "draft"
+        db.session.commit()
+    accepted = client.post("/teach/packages", data={"pkg-file": (io.BytesIO(data.getvalue()),
+                                                                 "exam.zip")})
+    assert accepted.status_code == 302

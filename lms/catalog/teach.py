@@ -209,7 +209,8 @@ def package_upload():
     try:  # Werkzeug spools large uploads to disk; the zip is read from there
         with open_zip(upload.stream) as files:
             result = import_package(files, actor=current_user, new_status="draft",
-                                    may_update=permissions.can_edit_course)
+                                    may_update=permissions.can_edit_course,
+                                    may_write=may_write)
     except PackageError as exc:
         return render_template("teach/package_problems.html", problems=exc.problems,
                                filename=upload.filename), 400
