@@ -198,6 +198,9 @@ def test_an_author_with_an_attempt_begun_before_cannot_go_on(app, client, auth, 
         with pytest.raises(engine.AttemptError) as refused:
             engine.start_or_resume(_user("teacher"), db.session.get(Activity, activity_id))
         assert refused.value.code == "author" and attempt.status == "open"
+        with pytest.raises(engine.AttemptError) as refused:  # nor save an answer to it
+            engine.save_answers(attempt, {1: None})
+        assert refused.value.code == "author"
     auth.login("teacher")
     page = client.get(f"/activities/{activity_id}").get_data(as_text=True)
     assert REFUSAL in page and f'action="/activities/{activity_id}/attempt"' not in page

@@ -389,12 +389,17 @@ def _slot_of(attempt: Attempt, number: int) -> dict:
 
 def save_answers(attempt: Attempt, responses: dict[int, Any],
                  now: datetime | None = None) -> None:
-    """Save responses ({slot: response}) to an open attempt before its deadline.
+    """Save responses ({slot: response}) to an open attempt before its deadline, unless its
+    learner has since become an author of the exam.
 
     The attempt's row is taken first with a conditional UPDATE, so a concurrent submit
     either scores after these answers are in or refuses them (AttemptError `closed`).
     """
     now = now or utcnow()
+    activity = db.session.get(Activity, attempt.activity_id)
+    refusal = authors_refusal(activity, spec_for(activity), db.session.get(User, attempt.user_id))
+    if refusal:  # named an author while sitting: no answer counts from now on
+        raise AttemptError("author", refusal)
     checked = {n: _checked(_slot_of(attempt, n), r) for n, r in responses.items()}
     taken = db.session.execute(
         update(Attempt).where(Attempt.id == attempt.id, Attempt.status == "open",
