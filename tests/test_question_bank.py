@@ -215,18 +215,19 @@ def test_export_reads_back_as_the_same_questions(app, client, auth, bank):
 def test_the_shared_bank(app, client, auth, sample_courses):
     with app.test_request_context():
         import_questions(GIFT, "gift", None)
-    auth.login("lecturer")  # lecturers browse
-    response = client.get("/teach/questions/shared")
-    html = response.get_data(as_text=True)
-    assert response.status_code == 200 and len(_names(html)) == 5
-    assert 'type="file"' not in html and "/delete" not in html
+    auth.login("lecturer")  # exams draw from it: lecturers neither browse nor export it
+    assert client.get("/teach/questions/shared").status_code == 404
+    assert "/teach/questions/shared" not in client.get("/teach/courses").get_data(as_text=True)
     assert _upload(client, "/teach/questions/shared", GIFT.encode(), "x.gift").status_code == 404
     with app.app_context():
         question_id = db.session.scalar(db.select(Question.id).filter_by(name="种类"))
     assert client.post(f"/teach/questions/{question_id}/delete").status_code == 404
-    assert client.get("/teach/questions/shared/export.gift").status_code == 200
+    assert client.get("/teach/questions/shared/export.gift").status_code == 404
     auth.logout()
-    auth.login("org")  # the organisation department manages it
+    auth.login("org")  # the organisation department reads and manages it
+    response = client.get("/teach/questions/shared")
+    assert response.status_code == 200 and len(_names(response.get_data(as_text=True))) == 5
+    assert client.get("/teach/questions/shared/export.gift").status_code == 200
     assert _upload(client, "/teach/questions/shared", GIFT.encode(), "x.gift").status_code == 302
     assert _count(app, course_id=None) == 10
     response = client.post(f"/teach/questions/{question_id}/delete",

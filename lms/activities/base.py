@@ -13,7 +13,8 @@ MEDIA = "media"            # embeds the course's media files
 TIMED = "timed"            # completion needs study time (the server measures it)
 GRADED = "graded"          # produces a score
 ATTENDANCE = "attendance"  # completed by recorded attendance
-CAPABILITIES = frozenset({MEDIA, TIMED, GRADED, ATTENDANCE})
+SEALED = "sealed"          # its questions are secret to its authors, who never sit it
+CAPABILITIES = frozenset({MEDIA, TIMED, GRADED, ATTENDANCE, SEALED})
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from lms.activities.base import AssessmentSpec
+from lms.activities.base import SEALED, AssessmentSpec
 from lms.activities.registry import registry
 from lms.assessment import scoring
 from lms.assessment.importer import as_parsed
@@ -44,6 +44,7 @@ from lms.core.markup import render_text
 from lms.core.signals import exam_passed
 from lms.core.timeutil import age_on, local_date, local_today, utcnow
 from lms.extensions import db
+from lms.org import permissions
 from lms.progress import services as progress
 
 MAX_TEXT = 20_000  # characters in a typed answer
@@ -65,6 +66,31 @@ def spec_for(activity: Activity) -> AssessmentSpec | None:
     if kind is None or not kind.supports("graded"):
         return None
     return kind.assessment(activity.config)
+
+
+def _draws_shared(spec: AssessmentSpec | None) -> bool:
+    return spec is not None and spec.shared_bank and bool(spec.draws)
+
+
+def sealed(activity: Activity) -> bool:
+    """Whether the activity's questions are secret to its authors (an exam)."""
+    kind = registry().get(activity.type_key)
+    return kind is not None and kind.supports(SEALED)
+
+
+def reads_questions(activity: Activity, user: User) -> bool:
+    """Whether the user may read the activity's questions: its file, the banks it draws
+    from, its item analysis, the answers to grade (`permissions.can_read_questions`)."""
+    return permissions.can_read_questions(activity.course, user, sealed=sealed(activity),
+                                          shared_bank=_draws_shared(spec_for(activity)))
+
+
+def authors_refusal(activity: Activity, spec: AssessmentSpec, user: User) -> str | None:
+    """Why the user may not sit a sealed activity they author (a message), or None."""
+    if sealed(activity) and permissions.authors_exam(activity.course, user,
+                                                     shared_bank=_draws_shared(spec)):
+        return _("You wrote or can read this exam's questions, so you cannot sit it.")
+    return None
 
 
 # ---- the paper -------------------------------------------------------------------------
@@ -251,6 +277,10 @@ def can_start(activity: Activity, spec: AssessmentSpec, used: int, now: datetime
     """Why a new attempt cannot start now (a message), or None when it can."""
     if activity.retired or activity.course.status != "published":
         return _("This quiz is not open.")
+    if user is not None:
+        refusal = authors_refusal(activity, spec, user)
+        if refusal:
+            return refusal
     if user is not None and spec.audience:
         refusal = eligibility(user, spec)
         if refusal:
@@ -272,6 +302,9 @@ def start_or_resume(user: User, activity: Activity, now: datetime | None = None,
     spec = spec_for(activity)
     if spec is None:
         raise AttemptError("not_graded", _("This activity has no online attempts."))
+    refusal = authors_refusal(activity, spec, user)
+    if refusal:  # an author never sits, nor goes on with an attempt begun before
+        raise AttemptError("author", refusal)
     current = open_attempt(user.id, activity.id)
     if current is not None:
         if not expired(current, now):
@@ -356,12 +389,17 @@ def _slot_of(attempt: Attempt, number: int) -> dict:
 
 def save_answers(attempt: Attempt, responses: dict[int, Any],
                  now: datetime | None = None) -> None:
-    """Save responses ({slot: response}) to an open attempt before its deadline.
+    """Save responses ({slot: response}) to an open attempt before its deadline, unless its
+    learner has since become an author of the exam.
 
     The attempt's row is taken first with a conditional UPDATE, so a concurrent submit
     either scores after these answers are in or refuses them (AttemptError `closed`).
     """
     now = now or utcnow()
+    activity = db.session.get(Activity, attempt.activity_id)
+    refusal = authors_refusal(activity, spec_for(activity), db.session.get(User, attempt.user_id))
+    if refusal:  # named an author while sitting: no answer counts from now on
+        raise AttemptError("author", refusal)
     checked = {n: _checked(_slot_of(attempt, n), r) for n, r in responses.items()}
     taken = db.session.execute(
         update(Attempt).where(Attempt.id == attempt.id, Attempt.status == "open",

@@ -1,8 +1,10 @@
 """The question bank in the browser: lecturers browse, import, export and delete the questions
 of the courses they edit or teach; the organisation department manages the shared bank, which
-lecturers may browse.
+exams draw from.
 
-Only authors reach these pages: a preview shows which answers are correct.
+Only a bank's owners reach its pages (a preview shows which answers are correct): the shared
+bank is read only by those who manage it, who count as authors of every exam drawing from it
+and so never sit one (`permissions.authors_exam`).
 """
 from __future__ import annotations
 
@@ -114,12 +116,15 @@ def _course_bank(course_id: int) -> Bank:
     return Bank(course, may_manage=True)
 
 
+@bp.app_template_global()
+def shared_bank_allowed() -> bool:
+    """Whether the user may open the shared question bank: only those who manage it."""
+    return permissions.reads_shared_bank()
+
+
 def _shared_bank() -> Bank:
-    if permissions.can_review_courses():
-        return Bank(None, may_manage=True)
-    if permissions.can_anywhere("course.author"):
-        return Bank(None, may_manage=False)
-    abort(404)
+    permissions.require(shared_bank_allowed())
+    return Bank(None, may_manage=True)
 
 
 @bp.route("/course/<int:course_id>", methods=["GET", "POST"])
@@ -130,7 +135,7 @@ def course(course_id: int):
 
 @bp.route("/shared", methods=["GET", "POST"])
 def shared():
-    """The district's shared bank: the organisation department manages, lecturers browse."""
+    """The district's shared bank, which only the organisation department reads and manages."""
     return _bank_page(_shared_bank())
 
 

@@ -53,17 +53,27 @@ def _taught() -> ColumnElement[bool]:
 
 def _graded_activity(activity_id: int) -> Activity:
     activity = db.session.get(Activity, activity_id)
-    if activity is None or engine.spec_for(activity) is None or not (
-            permissions.teaches(activity.course) or permissions.can_review_courses()):
+    if activity is None or engine.spec_for(activity) is None or not results_allowed(activity):
         abort(404)
     return activity
 
 
+@bp.app_template_global()
+def results_allowed(activity: Activity) -> bool:
+    """Whether the user may open a graded activity's results: its course's lecturers and the
+    organisation department."""
+    return permissions.teaches(activity.course) or permissions.can_review_courses()
+
+
 def _gradable(attempt_id: int) -> tuple[Attempt, Activity]:
+    """An attempt the user may grade: grading shows the questions, so a sealed exam's
+    attempts are graded by its authors only."""
     attempt = db.session.get(Attempt, attempt_id)
     if attempt is None:
         abort(404)
-    return attempt, _graded_activity(attempt.activity_id)
+    activity = _graded_activity(attempt.activity_id)
+    permissions.require(engine.reads_questions(activity, current_user))
+    return attempt, activity
 
 
 @bp.route("/grading")
@@ -77,7 +87,10 @@ def queue():
             .join(Course, Course.id == Activity.course_id)
             .where(Attempt.status == "submitted", _taught())
             .order_by(Attempt.submitted_at, Attempt.id))
-    return render_template("assessment/grading.html", page=paginate_rows(stmt))
+    page = paginate_rows(stmt)
+    readable = {i: engine.reads_questions(db.session.get(Activity, i), current_user)
+                for i in {row.activity_id for row in page.items}}
+    return render_template("assessment/grading.html", page=page, readable=readable)
 
 
 @bp.route("/grading/<int:attempt_id>")
@@ -141,6 +154,8 @@ def results(activity_id: int):
             items[key] = (mark * (fractions.get((row.id, slot)) or 0.0), mark)
         scores.append(AttemptScores(row.score or 0.0, row.max_score, items))
     stats = summarise(scores)
+    # The item analysis names the questions: only those who may read them see it.
+    questions_shown = engine.reads_questions(activity, current_user)
     stmt = (select(Attempt.id, Attempt.number, Attempt.status, Attempt.score,
                    Attempt.max_score, Attempt.passed, Attempt.submitted_at,
                    User.name.label("learner"))
@@ -150,6 +165,7 @@ def results(activity_id: int):
     spec = engine.spec_for(activity)
     return render_template("assessment/results.html", activity=activity, stats=stats,
                            names=names, page=paginate_rows(stmt), spec=spec,
+                           questions_shown=questions_shown,
                            released=engine.released(activity.id),
                            can_release=permissions.can_review_courses(),
                            resit_form=ResitForm() if spec and spec.attempts

@@ -36,8 +36,11 @@ def _attempts_panel():
         engine.close_expired(activity.id, current_user.id, now)
         mine = engine.attempts_of(current_user.id, activity.id)
         current = next((a for a in mine if a.status == "open"), None)
-        refusal = None if current else engine.can_start(activity, spec, len(mine), now,
-                                                            current_user)
+        refusal = engine.authors_refusal(activity, spec, current_user)
+        if refusal:  # no start button, nor one to go on with an attempt begun before
+            current = None
+        elif current is None:
+            refusal = engine.can_start(activity, spec, len(mine), now, current_user)
         return {"spec": spec, "attempts": mine, "open": current, "refusal": refusal,
                 "percent": engine.percent,
                 "visible": lambda a: engine.results_visible(a, spec)}

@@ -152,10 +152,12 @@ def _number(value: Any, ctx: PackageContext, origin: str, name: str) -> float:
 
 
 def import_package(files: PackageFiles, *, actor: User | None = None,
-                   new_status: str = "published", may_update=None) -> ImportResult:
+                   new_status: str = "published", may_update=None,
+                   may_write=None) -> ImportResult:
     """Validate the whole package, then create or update its course. PackageError on problems.
 
     `may_update(course)` decides whether an existing course of the same slug may be replaced
+    and `may_write(course, kind)` whether its activities of type `kind` may be written there
     (None: yes, as on the command line). New courses get `new_status`.
     """
     ctx = PackageContext(files)
@@ -215,6 +217,11 @@ def import_package(files: PackageFiles, *, actor: User | None = None,
         if may_update is not None and not may_update(existing):
             ctx.problem(_("A course with the slug %(s)s exists and you may not change it.",
                           s=slug), file=MANIFEST)
+        elif may_write is not None:
+            for plan in planned:
+                if not may_write(existing, plan.kind):
+                    ctx.problem(_("Activity %(k)s is an exam: only the course's owner and "
+                                  "lecturers write it.", k=plan.key), file=MANIFEST)
         old_types = {a.key: a.type_key for a in existing.activities}
         for plan in planned:
             if plan.key in old_types and old_types[plan.key] != plan.kind.key:

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from lms.activities.base import SEALED, ActivityType
 from lms.activities.registry import registry
 from lms.auth.forms import ConfirmForm
 from lms.auth.models import User
@@ -37,6 +38,13 @@ def _course_or_404(course_id: int, *, edit: bool = True) -> Course:
     if not allowed:
         abort(404)
     return course
+
+
+def may_write(course: Course, kind: ActivityType | None) -> bool:
+    """Whether the user may open the editor of an activity of type `kind`: a sealed type's
+    questions are written and read only by the course's owner and lecturers (a reviewer who
+    must touch them is first named a lecturer of the course, and so never sits the exam)."""
+    return kind is None or not kind.supports(SEALED) or permissions.teaches(course)
 
 
 def _course_form(course: Course | None = None) -> CourseForm:
@@ -116,6 +124,8 @@ def course(course_id: int):
         "teach/course.html", course=course, form=form, editable=editable,
         activities=activities, media=media, reviews=reviews, types=registry().all(),
         kinds={a.type_key: registry().get(a.type_key) for a in activities},
+        may_write=lambda kind: may_write(course, kind),
+        may_write_all=all(may_write(course, kind) for kind in registry().all()),
         upload=UploadForm(prefix="media"), confirm=ConfirmForm(),
         review_form=CommentForm() if permissions.can_review_courses() else None,
     )
@@ -137,7 +147,7 @@ def activity_edit(course_id: int | None = None, type_key: str | None = None,
         abort(404)
     course = _course_or_404(activity.course_id if activity else course_id)
     kind = registry().get(activity.type_key if activity else type_key)
-    if kind is None:
+    if kind is None or not may_write(course, kind):
         abort(404)
     data = {"title": activity.title, "hours": activity.hours, "optional": activity.optional,
             **kind.form_data(activity.config)} if activity else None
@@ -199,7 +209,8 @@ def package_upload():
     try:  # Werkzeug spools large uploads to disk; the zip is read from there
         with open_zip(upload.stream) as files:
             result = import_package(files, actor=current_user, new_status="draft",
-                                    may_update=permissions.can_edit_course)
+                                    may_update=permissions.can_edit_course,
+                                    may_write=may_write)
     except PackageError as exc:
         return render_template("teach/package_problems.html", problems=exc.problems,
                                filename=upload.filename), 400

@@ -271,6 +271,29 @@ def teaches(course, user=None) -> bool:
     return course.owner_id == user.id or any(u.id == user.id for u in course.lecturers)
 
 
+def reads_shared_bank(user=None) -> bool:
+    """The district's shared question bank, which exams draw from, is read only by those who
+    manage it: the organisation department."""
+    return can_review_courses(user)
+
+
+def authors_exam(course, user=None, *, shared_bank: bool = False) -> bool:
+    """True when the user authors a sealed exam of `course`, and so may read its questions:
+    the course's owner and lecturers (who alone write them) and, when the exam draws from the
+    shared bank (`shared_bank`), whoever reads that bank. An author never sits the exam."""
+    return teaches(course, user) or (shared_bank and reads_shared_bank(user))
+
+
+def can_read_questions(course, user=None, *, sealed: bool = False,
+                       shared_bank: bool = False) -> bool:
+    """Who reads a graded activity's questions (its questions file, the banks it draws from,
+    its item analysis, answers to grade): for a sealed exam its authors only (`authors_exam`);
+    for a quiz, as for the course's own bank, the course's editors and lecturers."""
+    if sealed:
+        return authors_exam(course, user, shared_bank=shared_bank)
+    return can_edit_course(course, user) or teaches(course, user)
+
+
 def can_mark_any_attendance(course, user=None) -> bool:
     """The course's lecturers and the organisation department mark anyone enrolled; unit
     administrators mark the cadres of their own units (`completion.view`)."""

@@ -2,7 +2,8 @@
 
 Like a quiz, but sat once in a window (opens, closes) with a duration, by an audience (ranks,
 an age limit), drawing from the district's shared question bank as well as its own file; an
-administrator may grant a re-sit, and releases the results. A pass is recorded as a
+administrator may grant a re-sit, and releases the results. Its questions are sealed: only its
+authors read them (see `permissions.authors_exam`), and they cannot sit it. A pass is recorded as a
 certificate-style result (number, date, score) in the learning record.
 """
 from __future__ import annotations
@@ -15,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectMultipleField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
-from lms.activities.base import AssessmentSpec, AuthoringContext
+from lms.activities.base import SEALED, AssessmentSpec, AuthoringContext
 from lms.activities.builtin.helpers import number
 from lms.activities.builtin.quiz import Quiz, QuizForm
 from lms.core.forms import select_choices
@@ -39,6 +40,8 @@ class ExamForm(QuizForm):
 class Exam(Quiz):
     key = "exam"
     name = _l("Exam")
+    # The questions are read only by the exam's authors, and they do not sit it.
+    capabilities = Quiz.capabilities | {SEALED}
     fields = (*Quiz.fields, "duration_minutes", "ranks", "max_age")
     template_folder = Path(__file__).parent / "templates"
 
