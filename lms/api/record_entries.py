@@ -15,9 +15,10 @@ from lms.records import entries
 from lms.records.models import ENTERED_KINDS, KINDS, RecordEntry
 from lms.records.record_data import entry_line, readable_cadre
 
-# Error codes of a refused action and their status: 403 for one's own record, 422 for an
+# Error codes of a refused action and their status: 403 for one's own record and for the
+# record of an administrator whose scope holds the caller's (four eyes), 422 for an
 # idempotency key used before for other facts, 409 for the record's state.
-_STATUS = {"own_record": 403, "key_reused": 422}
+_STATUS = {"own_record": 403, "four_eyes": 403, "key_reused": 422}
 
 
 def _answer(entry: RecordEntry, username: str, status: int):
@@ -185,7 +186,9 @@ PATHS: dict = {
         "summary": "Add an entry to a cadre's learning record (administrators over the cadre's "
                    "unit: a unit administrator their subtree, the organisation department the "
                    "district), or with `corrects` the corrected entry after a reversal. Origin "
-                   "`entered`; audited. No one adds to their own record (403). An "
+                   "`entered`; audited. No one adds to their own record (403 `own_record`), nor "
+                   "to the record of an administrator whose scope holds their own, a peer's or "
+                   "a superior's (403 `four_eyes`; the message says who decides). An "
                    "`Idempotency-Key` header makes a retried request safe: the first "
                    "request's entry is returned with 200; the same key with a body of other "
                    "facts is refused with 422 (`key_reused`).",
@@ -205,8 +208,9 @@ PATHS: dict = {
     "/users/{username}/record/entries/{entry_id}/reversal": {"post": {
         "summary": "Reverse an entry with a reason: appends an entry with negated hours and "
                    "days; both stay in the record. 409 when the entry is itself a reversal or "
-                   "already reversed; the same request repeated (same user and reason) gets "
-                   "the reversal it made with 200. Then post the corrected entry, if any, to "
+                   "already reversed; 403 on one's own record (`own_record`) or a peer's or "
+                   "superior's (`four_eyes`); the same request repeated (same user and reason) "
+                   "gets the reversal it made with 200. Then post the corrected entry, if any, to "
                    "`/users/{username}/record/entries` with `corrects`.",
         "parameters": [_USERNAME, {"name": "entry_id", "in": "path", "required": True,
                                    "schema": {"type": "integer"}}],

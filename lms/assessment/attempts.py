@@ -44,7 +44,7 @@ from lms.core.markup import render_text
 from lms.core.signals import exam_passed
 from lms.core.timeutil import age_on, local_date, local_today, utcnow
 from lms.extensions import db
-from lms.org import permissions
+from lms.org import credit, permissions
 from lms.progress import services as progress
 
 MAX_TEXT = 20_000  # characters in a typed answer
@@ -554,7 +554,9 @@ def release_results(activity: Activity, actor: User, now: datetime | None = None
 
 
 def grant_resit(activity: Activity, user: User, actor: User, reason: str = "") -> Resit:
-    """One more attempt for a learner beyond the activity's limit."""
+    """One more attempt for a learner beyond the activity's limit; never by the learner
+    themselves, nor by a peer or subordinate administrator (four eyes)."""
+    _four_eyes(user, actor)
     row = Resit(activity_id=activity.id, user_id=user.id, granted_by=actor.id,
                 reason=reason.strip())
     db.session.add(row)
@@ -580,11 +582,26 @@ def close_expired(activity_id: int | None = None, user_id: int | None = None,
 
 # ---- grading by a person -------------------------------------------------------------------
 
+def own_attempt_text() -> str:
+    """Why a lecturer holding no administrative role does not grade their own attempt."""
+    return _("This is your own attempt: another lecturer of the course grades it.")
+
+
+def _four_eyes(learner: User, actor: User) -> None:
+    """Nobody grades or re-opens their own attempt, a peer's or a superior's
+    (`permissions.may_credit`)."""
+    why = credit.refusal(learner, actor, own=own_attempt_text())
+    if why:
+        raise AttemptError("own_attempt" if learner.id == actor.id else "four_eyes", why)
+
+
 def grade_answer(attempt: Attempt, slot_number: int, fraction: float, comment: str,
                  grader: User, now: datetime | None = None) -> None:
     """A person's grade (0..1 of the mark) and comment on one answer of a submitted attempt;
-    when no answer is left to grade, the attempt's result is final."""
+    when no answer is left to grade, the attempt's result is final. Never the learner's own
+    attempt, a peer's or a superior's (AttemptError `own_attempt`, `four_eyes`)."""
     now = now or utcnow()
+    _four_eyes(db.session.get(User, attempt.user_id), grader)
     if attempt.status != "submitted":
         raise AttemptError("not_submitted", _("This attempt is not waiting for grading."))
     slot = _slot_of(attempt, slot_number)

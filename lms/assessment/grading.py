@@ -20,7 +20,7 @@ from lms.catalog.models import Activity, Course
 from lms.catalog.queries import taught_by
 from lms.core.pagination import paginate_rows
 from lms.extensions import db
-from lms.org import permissions
+from lms.org import credit, permissions
 
 bp = Blueprint("grading", __name__, url_prefix="/teach")
 STATS_LIMIT = 5000  # finished attempts read for statistics (the newest)
@@ -81,7 +81,7 @@ def queue():
     """Submitted attempts with answers a person must grade, oldest first."""
     stmt = (select(Attempt.id, Attempt.submitted_at, Attempt.number, User.name.label("learner"),
                    Activity.id.label("activity_id"), Activity.title.label("activity"),
-                   Course.title.label("course"))
+                   Course.title.label("course"), Attempt.user_id)
             .join(User, User.id == Attempt.user_id)
             .join(Activity, Activity.id == Attempt.activity_id)
             .join(Course, Course.id == Activity.course_id)
@@ -90,12 +90,17 @@ def queue():
     page = paginate_rows(stmt)
     readable = {i: engine.reads_questions(db.session.get(Activity, i), current_user)
                 for i in {row.activity_id for row in page.items}}
-    return render_template("assessment/grading.html", page=page, readable=readable)
+    # Attempts this grader may not grade say why and who grades instead (four eyes).
+    refused = credit.refusals((row.user_id for row in page.items),
+                              own=engine.own_attempt_text())
+    return render_template("assessment/grading.html", page=page, readable=readable,
+                           refused=refused)
 
 
 @bp.route("/grading/<int:attempt_id>")
 def grade(attempt_id: int):
     attempt, activity = _gradable(attempt_id)
+    learner = db.session.get(User, attempt.user_id)
     answers = engine.answers_of(attempt.id)
     manual = [(slot, answers.get(slot["slot"])) for slot in attempt.slots
               if slot["qtype"] in scoring.MANUAL]
@@ -104,8 +109,9 @@ def grade(attempt_id: int):
         else None, "comment": answer.comment if answer else ""})
         for slot, answer in manual}
     return render_template("assessment/grade.html", attempt=attempt, activity=activity,
-                           learner=db.session.get(User, attempt.user_id), manual=manual,
-                           forms=forms, percent=engine.percent(attempt))
+                           learner=learner, manual=manual, forms=forms,
+                           percent=engine.percent(attempt),
+                           refused=credit.refusal(learner, own=engine.own_attempt_text()))
 
 
 @bp.route("/grading/<int:attempt_id>/<int:slot>", methods=["POST"])
@@ -193,6 +199,10 @@ def resit(activity_id: int):
     if user is None:
         flash(_("No such cadre in your scope."), "error")
     else:
-        engine.grant_resit(activity, user, current_user, form.reason.data or "")
-        flash(_("A re-sit was granted to %(name)s.", name=user.name), "success")
+        try:
+            engine.grant_resit(activity, user, current_user, form.reason.data or "")
+        except engine.AttemptError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(_("A re-sit was granted to %(name)s.", name=user.name), "success")
     return redirect(url_for("grading.results", activity_id=activity.id))

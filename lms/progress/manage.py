@@ -23,7 +23,7 @@ from lms.core.forms import select_choices
 from lms.core.pagination import paginate, paginate_rows
 from lms.core.timeutil import local_day, local_today
 from lms.extensions import db
-from lms.org import permissions
+from lms.org import credit, permissions
 from lms.org import queries as org_queries
 from lms.org import services as org_services
 from lms.org.models import CadreProfile, Unit
@@ -202,10 +202,18 @@ def attendance(activity_id: int):
         wanted = {int(v) for v in request.form.getlist("attended") if v.isdigit()}
         allowed = set(db.session.scalars(
             stmt.with_only_columns(User.id).where(User.id.in_(wanted)))) if wanted else set()
-        marked = services.record_attendance(activity, sorted(allowed), current_user)
-        flash(_("Attendance recorded for %(n)d learners.", n=marked), "success")
+        try:
+            marked = services.record_attendance(activity, sorted(allowed), current_user)
+        except services.ProgressError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(_("Attendance recorded for %(n)d learners.", n=marked), "success")
         return redirect(url_for("tracking.attendance", activity_id=activity.id,
                                 **request.args.to_dict()))
     page = paginate_rows(stmt.order_by(Unit.path, User.username))
+    # Those this user may not mark (themselves, a peer or a superior administrator) show why
+    # and who marks them instead of a tick box.
+    refused = credit.refusals((row[0] for row in page.items),
+                              own=services.own_attendance_text())
     return render_template("progress/attendance.html", activity=activity, course=course,
-                           page=page, session_info=activity.config)
+                           page=page, session_info=activity.config, refused=refused)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import DateTime, and_, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
@@ -34,6 +35,7 @@ from lms.core.cache import LRU
 from lms.core.signals import course_completed
 from lms.core.timeutil import utcnow
 from lms.extensions import db
+from lms.org import credit
 from lms.progress.hours import course_hours
 from lms.progress.models import Enrolment, StudyClock
 
@@ -426,12 +428,23 @@ def complete_course_if_done(user: User, course: Course, now: datetime, *,
     return True
 
 
+def own_attendance_text() -> str:
+    """Why a lecturer holding no administrative role does not mark their own attendance."""
+    return _("This is your own attendance: another lecturer of the course or an administrator "
+             "over your unit marks it.")
+
+
 def record_attendance(activity: Activity, user_ids: list[int], actor: User,
                       now: datetime | None = None) -> int:
     """Mark attendance (completing the activity) for enrolled learners; returns how many new.
 
-    The caller has checked that `actor` may mark each of them.
+    The caller has checked that `actor` may mark each of them; four eyes are checked here:
+    nobody marks their own attendance, a peer's or a superior's (`ProgressError`, nothing
+    marked).
     """
+    refused = credit.refusals(user_ids, actor, own=own_attendance_text())
+    if refused:
+        raise ProgressError(next(iter(refused.values())))
     now = now or utcnow()
     existing = set(db.session.scalars(select(ActivityState.user_id).where(
         ActivityState.activity_id == activity.id, ActivityState.user_id.in_(user_ids))))

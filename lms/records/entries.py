@@ -23,10 +23,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from lms.auth.models import User
 from lms.catalog import media
 from lms.catalog.models import SubjectCategory
 from lms.core.timeutil import local_today, utcnow
 from lms.extensions import db
+from lms.org import credit
 from lms.records import chain
 from lms.records.models import AUTOMATIC_KINDS, ENTERED_KINDS, Claim, Evidence, RecordEntry
 from lms.records.status import KIND_TEXT
@@ -339,11 +341,12 @@ def _reason(value: str | None) -> str:
     return reason
 
 
-def _not_own(user_id: int, actor_id: int) -> None:
-    """No one enters, corrects or verifies learning in their own record."""
-    if user_id == actor_id:
-        raise EntryError("own_record", _("You cannot enter, correct or verify learning in "
-                                         "your own record."))
+def _four_eyes(user_id: int, actor_id: int) -> None:
+    """No one enters, corrects or verifies learning in their own record, nor in the record
+    of anyone whose administrative scope holds their own (`permissions.may_credit`)."""
+    why = credit.refusal(db.session.get(User, user_id), db.session.get(User, actor_id))
+    if why:
+        raise EntryError("own_record" if user_id == actor_id else "four_eyes", why)
 
 
 # ---- entries and corrections ---------------------------------------------------------------
@@ -410,7 +413,7 @@ def add_entry(user_id: int, data: EntryData, *, actor_id: int,
     of the first one. Returns (entry, created); a request repeated with the same facts gets
     (the first entry, False). Raises `EntryError` "key_reused" when the key was used for
     other facts, "already_corrected" when another entry corrects `corrects`."""
-    _not_own(user_id, actor_id)
+    _four_eyes(user_id, actor_id)
     details = dict(data.details)
     reason = data.note
     kept: dict[str, Any] = {}
@@ -452,7 +455,7 @@ def reverse(entry: RecordEntry, *, actor_id: int, reason: str | None) -> RecordE
     """Append the reversal of `entry` with its reason and commit. Both entries stay in the
     record. Raises `Invalid` without a reason, `EntryError` for a reversal or an entry
     already reversed."""
-    _not_own(entry.user_id, actor_id)
+    _four_eyes(entry.user_id, actor_id)
     if entry.reverses_id is not None:
         raise EntryError("is_reversal", _("This entry is itself a correction; a reversal "
                                           "cannot be reversed."))
@@ -510,7 +513,7 @@ def _pending(claim_id: int) -> Claim:
 
 def verify_claim(claim: Claim, *, actor_id: int) -> RecordEntry:
     """Verify a pending claim: append its entry (origin "verified") and commit."""
-    _not_own(claim.user_id, actor_id)
+    _four_eyes(claim.user_id, actor_id)
     claim = _pending(claim.id)
     details = dict(claim.details or {})
     note = str(details.pop("note", ""))
@@ -534,7 +537,7 @@ def verify_claim(claim: Claim, *, actor_id: int) -> RecordEntry:
 
 def reject_claim(claim: Claim, *, actor_id: int, reason: str | None) -> Claim:
     """Reject a pending claim with a reason the cadre will read; audit it and commit."""
-    _not_own(claim.user_id, actor_id)
+    _four_eyes(claim.user_id, actor_id)
     text = _reason(reason)
     claim = _pending(claim.id)
     claim.status, claim.reason = "rejected", text

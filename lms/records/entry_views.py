@@ -21,7 +21,7 @@ from lms.core import downloads
 from lms.core.pagination import paginate_rows
 from lms.core.urls import safe_local_path
 from lms.extensions import csrf, db
-from lms.org import permissions
+from lms.org import credit, permissions
 from lms.org import queries as org_queries
 from lms.org.models import CadreProfile
 from lms.records import entries, entry_queries
@@ -40,11 +40,7 @@ def _signed_in() -> None:
 
 
 def _context() -> dict:
-    return {"kinds": KIND_TEXT, "status_text": status_text(), "own_claim": own_claim_text()}
-
-
-def own_claim_text() -> str:
-    return _("This is your own claim: another administrator over your unit must decide it.")
+    return {"kinds": KIND_TEXT, "status_text": status_text()}
 
 
 def status_text() -> dict[str, str]:
@@ -53,12 +49,9 @@ def status_text() -> dict[str, str]:
 
 
 def _managed_cadre(username: str) -> CadreProfile:
-    """The cadre, when the current user may manage their record (else 404); managing one's
-    own record is refused (403)."""
+    """The cadre, when the current user may manage their record (else 404)."""
     profile = readable_cadre(username, "record.manage")
     permissions.require(profile is not None)
-    if profile.user_id == current_user.id:
-        abort(403)
     return profile
 
 
@@ -85,6 +78,11 @@ def _correction(profile: CadreProfile, entry_id: int | None) -> RecordEntry | No
 def new(username: str):
     """Enter an entry (or, after a reversal, the corrected entry) for a cadre in scope."""
     profile = _managed_cadre(username)
+    refused = credit.refusal(profile.user)
+    if refused:  # one's own record, a peer's or a superior's: the page says who decides
+        return render_template("records/entries/new.html", form=None, profile=profile,
+                               refused=refused, corrects=None, corrected=None,
+                               record_url=record_url(username), recent=[], **_context()), 403
     form = EntryForm()
     corrects = _correction(profile, request.values.get("corrects", type=int))
     corrected = entries.correction_of(corrects.id) if corrects is not None else None
@@ -126,10 +124,11 @@ def reverse(entry_id: int):
     permissions.require(owner is not None)
     profile = _managed_cadre(owner.user.username)
     reversal = entries.reversal_of(entry.id)
-    blocked = None
-    if entry.reverses_id is not None:
+    # One's own record, a peer's or a superior's: the page says who decides instead.
+    refused = blocked = credit.refusal(profile.user)
+    if refused is None and entry.reverses_id is not None:
         blocked = _("This entry is itself a correction; a reversal cannot be reversed.")
-    elif reversal is not None:
+    elif refused is None and reversal is not None:
         blocked = _("This entry has already been reversed.")
     form = ReverseForm()
     if request.method == "GET":
@@ -152,9 +151,11 @@ def reverse(entry_id: int):
                 return redirect(url_for(".new", username=username, corrects=entry.id))
             return redirect(back)
     return render_template("records/entries/reverse.html", entry=entry, profile=profile,
-                           form=form, blocked=blocked, reversal=reversal, back=back,
+                           form=form, blocked=blocked, refused=refused, reversal=reversal,
+                           back=back,
                            corrected=entries.correction_of(entry.id) if reversal else None,
-                           subjects=entry_queries.subject_names(), **_context())
+                           subjects=entry_queries.subject_names(),
+                           **_context()), 403 if refused else 200
 
 
 # ---- claims: the cadre's side --------------------------------------------------------------
@@ -220,10 +221,13 @@ def claims_queue():
         abort(403)
     f = entry_queries.ClaimFilter.from_args(request.args)
     page = paginate_rows(entry_queries.claims_select(f))
+    # Pending claims this administrator may not decide say why and who decides instead.
+    refused = credit.refusals(row[0].user_id for row in page.items
+                              if row[0].status == "pending")
     return render_template("records/entries/claims_queue.html", page=page, f=f,
                            units=org_queries.unit_choices("record.manage", by_code=True),
                            statuses=CLAIM_STATUSES, entered_kinds=ENTERED_KINDS,
-                           **_context())
+                           refused=refused, **_context())
 
 
 @bp.route("/admin/records/claims/<int:claim_id>", methods=["GET", "POST"])
@@ -234,10 +238,10 @@ def claim(claim_id: int):
     profile = db.session.get(CadreProfile, row.user_id)
     permissions.require(profile is not None
                         and permissions.can_on_cadre("record.manage", profile))
-    own = row.user_id == current_user.id
+    refused = credit.refusal(profile.user)
     form = DecisionForm()
-    if request.method == "POST" and (own or row.status != "pending"):
-        flash(own_claim_text() if own else _("This claim has already been decided."), "error")
+    if request.method == "POST" and (refused or row.status != "pending"):
+        flash(refused or _("This claim has already been decided."), "error")
         return redirect(url_for(".claim", claim_id=claim_id))
     if form.validate_on_submit():
         try:
@@ -258,7 +262,7 @@ def claim(claim_id: int):
             return redirect(url_for(".claims_queue"))
     reversal = entries.reversal_of(row.entry_id) if row.entry_id else None
     return render_template("records/entries/claim.html", claim=row, profile=profile,
-                           form=form, own=own, reversal=reversal,
+                           form=form, refused=refused, reversal=reversal,
                            subjects=entry_queries.subject_names(), **_context())
 
 

@@ -10,7 +10,7 @@ from lms.auth.models import User
 from lms.core.pagination import paginate_rows
 from lms.core.timeutil import local_today
 from lms.extensions import db
-from lms.org import permissions
+from lms.org import credit, permissions
 from lms.org import queries as org_queries
 from lms.org.models import CadreProfile, Unit
 from lms.records import plans
@@ -119,9 +119,12 @@ def queue():
         abort(404)
     q = (request.args.get("q") or "").strip()[:64] or None
     page = paginate_rows(plans.plans_select(year=year, status=status, unit=unit, q=q))
+    # Plans waiting that this administrator may not decide say why and who decides instead.
+    refused = credit.refusals(row[0].user_id for row in page.items
+                              if row[0].status == "submitted")
     this_year = local_today().year
     return render_template("records/plans/queue.html", page=page, year=year, status=status,
-                           unit=unit, q=q, labels=status_labels(),
+                           unit=unit, q=q, labels=status_labels(), refused=refused,
                            years=range(this_year + 1, this_year - 5, -1),
                            units=org_queries.unit_choices("record.manage", by_code=True))
 
@@ -130,6 +133,7 @@ def queue():
 def review(username: str, year: int):
     year_or_404(year)
     profile = _cadre(username)
+    refused = credit.refusal(profile.user)
     plan = plans.plan_of(profile.user_id, year)
     if plan is not None and plan.status == "draft":
         plan = None  # a draft is the cadre's own until it is handed in
@@ -161,9 +165,8 @@ def review(username: str, year: int):
         "records/plans/review.html", profile=profile, year=year, plan=plan, form=form,
         summary=plans.plan_summary(profile.user_id, year) if plan else None,
         goals_html=render_markdown(plan.goals) if plan else "", labels=status_labels(),
-        reviewer=reviewer, own=profile.user_id == current_user.id,
-        can_decide=plan is not None and plan.status == "submitted"
-        and plan.user_id != current_user.id)
+        reviewer=reviewer, refused=refused,
+        can_decide=plan is not None and plan.status == "submitted" and refused is None)
 
 
 # ---- appraisals ----------------------------------------------------------------------------
@@ -193,7 +196,10 @@ def appraisal(username: str, year: int):
         return render_template("records/plans/appraisal_view.html", profile=profile,
                                year=year, appraisal=written, form=form)
     form = None
-    if written is None or written.acknowledged_at is None:
+    # One's own appraisal is read above; a peer's or a superior's is read here, and the page
+    # says who writes it instead.
+    refused = credit.refusal(profile.user)
+    if refused is None and (written is None or written.acknowledged_at is None):
         form = AppraisalForm(obj=written)
         if form.validate_on_submit() and saved(lambda: plans.write_appraisal(
                 profile.user_id, year, current_user, strengths=form.strengths.data,
@@ -202,7 +208,7 @@ def appraisal(username: str, year: int):
             flash(_("Appraisal saved; the cadre can now read it."), "success")
             return redirect(url_for("plans.appraisal", username=username, year=year))
     return render_template("records/plans/appraisal_form.html", profile=profile, year=year,
-                           appraisal=written, form=form,
+                           appraisal=written, form=form, refused=refused,
                            summary=plans.plan_summary(profile.user_id, year))
 
 

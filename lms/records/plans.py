@@ -21,7 +21,7 @@ from lms.auth.models import User
 from lms.catalog.models import Course
 from lms.core.timeutil import local_date, utcnow
 from lms.extensions import db
-from lms.org import permissions
+from lms.org import credit, permissions
 from lms.org.models import CadreProfile, Unit
 from lms.org.queries import cadre_clauses
 from lms.progress.models import Enrolment
@@ -160,8 +160,9 @@ def _reviewable(user_id: int, year: int, reviewer: User) -> StudyPlan:
     plan = plan_of(user_id, year, lock=True)
     if plan is None or plan.status != "submitted":
         raise PlanError(_("Only a submitted plan can be reviewed."))
-    if plan.user_id == reviewer.id:
-        raise PlanError(_("You cannot review your own plan."))
+    why = credit.refusal(db.session.get(User, user_id), reviewer)
+    if why:  # four eyes: nobody reviews their own plan, a peer's or a superior's
+        raise PlanError(why)
     return plan
 
 
@@ -318,8 +319,9 @@ def write_appraisal(user_id: int, year: int, author: User, *, strengths: str,
                     shortcomings: str, requirements: str) -> Appraisal:
     """Write or change the cadre's appraisal for a year; an acknowledged one is locked.
     The audit chain keeps each version's text. The caller commits."""
-    if user_id == author.id:
-        raise PlanError(_("You cannot write your own appraisal."))
+    why = credit.refusal(db.session.get(User, user_id), author)
+    if why:  # four eyes: nobody appraises themselves, a peer or a superior
+        raise PlanError(why)
     parts = [(t or "").replace("\r\n", "\n").strip()
              for t in (strengths, shortcomings, requirements)]
     if not all(parts):

@@ -27,7 +27,7 @@ from lms.auth.models import User
 from lms.core.markup import MarkupError, render_markdown, render_text
 from lms.core.timeutil import local_date, local_today, utcnow
 from lms.extensions import db
-from lms.org import permissions
+from lms.org import credit, permissions
 from lms.org.models import CadreProfile, Unit
 from lms.org.queries import cadre_clauses
 from lms.progress.models import Notice
@@ -267,8 +267,10 @@ def _locked(note_id: int) -> ReadingNote:
 
 
 def _check_reviewer(note: ReadingNote, reviewer: User) -> None:
-    if note.user_id == reviewer.id:
-        raise ReadingError(_("You cannot review your own note."))
+    """Four eyes: nobody reviews their own note, a peer's or a superior's."""
+    why = credit.refusal(db.session.get(User, note.user_id), reviewer)
+    if why:
+        raise ReadingError(why)
     if note.status != "submitted":
         raise ReadingError(_("Only a submitted note can be reviewed."))
 
@@ -362,13 +364,13 @@ class QueueFilter:
 def queue_select(f: QueueFilter) -> Select:
     """Notes handed in by cadres in the current user's `record.manage` scope, as rows of
     (note id, title, status, submitted_at, reviewed_at, item title, list year, cadre's
-    username, name, unit name, reversal: the reason the note's entry was reversed or None),
-    oldest submission first. Drafts are the cadre's own."""
+    username, name, unit name, reversal: the reason the note's entry was reversed or None,
+    cadre's user id), oldest submission first. Drafts are the cadre's own."""
     stmt = (select(ReadingNote.id, ReadingNote.title, ReadingNote.status,
                    ReadingNote.submitted_at, ReadingNote.reviewed_at,
                    ReadingItem.title.label("item_title"), ReadingNote.year,
                    User.username, User.name, Unit.name.label("unit_name"),
-                   Reversal.note.label("reversal"))
+                   Reversal.note.label("reversal"), ReadingNote.user_id)
             .select_from(ReadingNote)
             .join(ReadingItem, ReadingItem.id == ReadingNote.item_id)
             .join(User, User.id == ReadingNote.user_id)

@@ -11,7 +11,7 @@ from lms.core.forms import select_choices
 from lms.core.pagination import paginate_rows
 from lms.core.timeutil import local_today
 from lms.extensions import db
-from lms.org import permissions
+from lms.org import credit, permissions
 from lms.org import queries as org_queries
 from lms.org.models import CadreProfile, Unit
 from lms.records import reading
@@ -252,13 +252,15 @@ def queue():
     if f.unit is not None and not permissions.can("record.manage", f.unit):
         abort(404)
     page = paginate_rows(reading.queue_select(f))
+    # Notes waiting that this administrator may not decide say why and who decides instead.
+    refused = credit.refusals(r.user_id for r in page.items if r.status == "submitted")
     years = reading.published_years()
     items = db.session.execute(select(ReadingItem.id, ReadingItem.year, ReadingItem.title)
                                .where(ReadingItem.published.is_(True))
                                .order_by(ReadingItem.year.desc(), ReadingItem.sort_order,
                                          ReadingItem.id)).all()
     return render_template("records/reading/queue.html", page=page, f=f, years=years,
-                           items=items, labels=status_labels(),
+                           items=items, labels=status_labels(), refused=refused,
                            units=org_queries.unit_choices("record.manage", by_code=True))
 
 
@@ -275,6 +277,7 @@ def _note_in_scope(note_id: int) -> tuple[ReadingNote, CadreProfile]:
 @bp.route("/admin/records/notes/<int:note_id>", methods=["GET", "POST"])
 def review(note_id: int):
     note, profile = _note_in_scope(note_id)
+    refused = credit.refusal(profile.user)
     form = ReviewForm()
     if request.method == "GET":
         form.comment.data = note.comment
@@ -302,7 +305,5 @@ def review(note_id: int):
     return render_template("records/reading/review.html", note=note, profile=profile,
                            view=reading.note_view(note), form=form,
                            body_html=reading.render(note.body),
-                           labels=status_labels(), reviewer=reviewer,
-                           own=note.user_id == current_user.id,
-                           can_decide=note.status == "submitted"
-                           and note.user_id != current_user.id)
+                           labels=status_labels(), reviewer=reviewer, refused=refused,
+                           can_decide=note.status == "submitted" and refused is None)

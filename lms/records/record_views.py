@@ -23,7 +23,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from lms.core.timeutil import local_today
-from lms.org import labels, permissions
+from lms.org import credit, labels, permissions
 from lms.org.models import CadreProfile
 from lms.records import entries, pdf, record_data, status, xapi
 from lms.records.record_data import (
@@ -90,8 +90,12 @@ def source_url(line: EntryLine, manage: bool) -> str | None:
 def _context(record: CadreRecord) -> dict:
     profile = record.profile
     manage = permissions.can_on_cadre("record.manage", profile)
+    # Managing a record is not crediting it: one's own, a peer's or a superior's record is
+    # read, and the page says who enters and reverses its entries instead.
+    refused = credit.refusal(profile.user) if manage else None
     return {
         "record": record, "p": profile, "manage": manage, "status": status,
+        "credit": manage and refused is None, "refused": refused,
         "rank": labels.label(labels.RANK_LABELS, profile.rank),
         "source_url": lambda line: source_url(line, manage),
         "today": local_today(), "degree_fields": entries.DEGREE_FIELDS,
