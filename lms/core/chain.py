@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app
@@ -16,10 +17,11 @@ from flask import current_app
 GENESIS = "0" * 64
 
 
-def derive_key(label: bytes) -> bytes:
-    """A key for one chain, derived from `SECRET_KEY` and the chain's own label."""
-    return hmac.new(str(current_app.config["SECRET_KEY"]).encode(), label,
-                    hashlib.sha256).digest()
+def derive_key(label: bytes, base: str | None = None) -> bytes:
+    """A key for one chain, derived from `base` (default `SECRET_KEY`) and the chain's
+    own label, so that no two chains share a key."""
+    base = base or str(current_app.config["SECRET_KEY"])
+    return hmac.new(base.encode(), label, hashlib.sha256).digest()
 
 
 def plain(value):
@@ -43,3 +45,15 @@ def canonical(row, fields: tuple[str, ...]) -> bytes:
 def mac(key: bytes, content: bytes, prev_mac: str = "") -> str:
     """HMAC-SHA256 of `content` chained to `prev_mac` (empty for an unchained row)."""
     return hmac.new(key, prev_mac.encode() + content, hashlib.sha256).hexdigest()
+
+
+@dataclass
+class Finding:
+    """One row that does not match its chain: which table, which row, and how."""
+
+    table: str
+    row: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.table} {self.row}: {self.problem}"

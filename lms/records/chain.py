@@ -22,7 +22,7 @@ from flask import current_app
 from sqlalchemy import case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from lms.core.chain import GENESIS, canonical, derive_key, mac
+from lms.core.chain import GENESIS, Finding, canonical, derive_key, mac
 from lms.core.timeutil import utcnow
 from lms.extensions import db
 from lms.records.models import (
@@ -213,18 +213,6 @@ def seal_unsealed() -> int:
 
 
 # ---- verification -------------------------------------------------------------------------
-
-@dataclass
-class Finding:
-    """One row that does not match the chain: what, which row, and how."""
-
-    table: str
-    row: str
-    problem: str
-
-    def __str__(self) -> str:
-        return f"{self.table} {self.row}: {self.problem}"
-
 
 @dataclass
 class Report:
