@@ -173,7 +173,8 @@ def add_account(username: str, name: str, password_hash: str | None, role: str,
         db.session.add(CadreProfile(user=user, unit=unit, **profile))
         db.session.add(RoleGrant(user=user, role="learner", unit=unit))
     if role != "learner" or unit is None:
-        db.session.add(RoleGrant(user=user, role=role, unit=unit))
+        db.session.add(RoleGrant(user=user, role=role,
+                                 unit=None if role in EXCLUSIVE_ROLES else unit))
     db.session.flush()
     audit.log("account.create", target=user, detail={
         "username": username, "role": role, "unit": unit.code if unit else None})
