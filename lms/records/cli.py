@@ -1,5 +1,6 @@
-"""`flask records ...`: verify the learning record's chain, print a checkpoint, seal old rows,
-seed the national default rule sets and recompute requirement statuses."""
+"""`flask records ...`: verify the learning record's chain (and the administrative audit
+log's), print a checkpoint, seal old rows, seed the national default rule sets and recompute
+requirement statuses."""
 from __future__ import annotations
 
 import json
@@ -9,6 +10,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from lms.audit import services as admin_audit
 from lms.extensions import db
 from lms.records import chain, rules
 from lms.records.models import RequirementStatus
@@ -24,9 +26,12 @@ records_cli = AppGroup("records", help="The learning record (学习档案).")
               help="Also recompute every requirement status from the entries (in a "
                    "transaction rolled back afterwards) and name those that differ.")
 def verify(checkpoint_mac: str | None, statuses: bool) -> None:
-    """Walk the chain; name every row changed, deleted or inserted outside the application.
-    Exits 1 when it finds one (or when the checkpoint is not in the chain)."""
+    """Walk the chain and the administrative audit log; name every row changed, deleted or
+    inserted outside the application. Exits 1 when it finds one (or when the checkpoint is
+    not in the chain)."""
     report = chain.verify(checkpoint_mac.strip().lower() if checkpoint_mac else None)
+    admin = admin_audit.verify()
+    report.findings.extend(admin.findings)
     if statuses:
         report.findings.extend(_status_findings())
     for finding in report.findings:
@@ -36,6 +41,7 @@ def verify(checkpoint_mac: str | None, statuses: bool) -> None:
                    "to it has been changed")
     click.echo(f"records: {report.events} audit events, {report.entries} entries, head seq "
                f"{report.head_seq} {report.head_mac}")
+    click.echo(f"audit log: {admin.events} rows, head seq {admin.head_seq} {admin.head_mac}")
     if report.checkpoint_found:
         click.echo("records: the history up to the checkpoint is unchanged")
     if not report.ok:
