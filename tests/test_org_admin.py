@@ -115,7 +115,8 @@ def test_cadre_list_filters_search_and_pages(app, client, auth, make_unit, make_
         make_user(f"b{i:02d}", "learner", "JD02", name=f"乙{i:02d}", rank="none")
     auth.login("org")
     first = client.get("/admin/cadres").get_data(as_text=True)
-    assert "共 65 名干部" in first  # one's own account is managed at /account only and "第 1 页，共 2 页" in first
+    # One's own account is not listed: it is managed at /account only.
+    assert "共 65 名干部" in first and "第 1 页，共 2 页" in first
     second = client.get("/admin/cadres?page=2").get_data(as_text=True)
     assert "第 2 页，共 2 页" in second
     by_unit = client.get(f"/admin/cadres?unit={unit_ids()['JD02']}").get_data(as_text=True)
