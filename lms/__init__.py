@@ -53,9 +53,11 @@ def _init_extensions(app: Flask) -> None:
     auth_session.init_app(app)
     registry.init_app(app)
 
+    from lms.audit import signals as audit_signals
     from lms.progress import signals as progress_signals
     from lms.records import signals as record_signals
 
+    audit_signals.connect()
     progress_signals.connect()
     record_signals.connect()
 

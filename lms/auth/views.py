@@ -1,12 +1,22 @@
 """Sign in and out, the account page, password change and API tokens."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from lms.auth import services, throttle
 from lms.auth.forms import ChangePasswordForm, ConfirmForm, LoginForm, PreferencesForm, TokenForm
+from lms.core.signals import sign_in_refused
 from lms.core.urls import safe_local_path
 from lms.extensions import db
 
@@ -24,6 +34,8 @@ def login():
         address = request.remote_addr or "-"
         wait = throttle.retry_after(username, address)
         if wait:
+            sign_in_refused.send(current_app._get_current_object(), username=username,
+                                 locked=True)
             minutes = max(1, (wait + 59) // 60)
             flash(_("Too many failed sign-in attempts. Try again in %(m)d minutes.", m=minutes),
                   "error")
@@ -31,6 +43,8 @@ def login():
         user = services.authenticate(username, form.password.data)
         if user is None:
             throttle.record_failure(username, address)
+            sign_in_refused.send(current_app._get_current_object(), username=username,
+                                 locked=False)
             flash(_("Wrong username or password."), "error")
             status = 401
         else:
