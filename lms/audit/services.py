@@ -9,7 +9,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 from flask import current_app, has_request_context, request
 from flask_login import current_user
@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 from lms.audit.models import AdminChainHead, AdminEvent
 from lms.auth.models import User
 from lms.core.chain import GENESIS, Finding, canonical, derive_key, mac
-from lms.core.timeutil import utcnow
+from lms.core.timeutil import end_of_local_day, from_local, utcnow
 from lms.extensions import db
 
 _FIELDS = ("seq", "at", "actor_id", "target_id", "action", "detail", "address")
@@ -133,8 +133,8 @@ def verify() -> Report:
 
 @dataclass
 class LogFilter:
-    """Filters of the log: actor and target (username or name contains), action, dates
-    (inclusive, UTC), address (prefix)."""
+    """Filters of the log: actor and target (username or name contains), action, local
+    dates (inclusive), address (prefix)."""
 
     actor: str = ""
     target: str = ""
@@ -186,11 +186,10 @@ def log_select(f: LogFilter) -> Select:
         stmt = stmt.where(AdminEvent.target_id.in_(_who(aliased(User), _escape(f.target))))
     if f.action:
         stmt = stmt.where(AdminEvent.action == f.action)
-    if f.since:
-        stmt = stmt.where(AdminEvent.at >= datetime.combine(f.since, time.min))
+    if f.since:  # dates are the platform's local days
+        stmt = stmt.where(AdminEvent.at >= from_local(datetime.combine(f.since, time.min)))
     if f.until:
-        stmt = stmt.where(AdminEvent.at < datetime.combine(f.until + timedelta(days=1),
-                                                           time.min))
+        stmt = stmt.where(AdminEvent.at <= end_of_local_day(f.until))
     if f.address:
         stmt = stmt.where(AdminEvent.address.startswith(f.address, autoescape=True))
     return stmt.order_by(AdminEvent.seq.desc())
