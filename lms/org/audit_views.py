@@ -20,6 +20,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
+from sqlalchemy.orm import selectinload
 
 from lms.audit import services as audit
 from lms.audit.models import AdminEvent
@@ -43,7 +44,7 @@ ACTION_LABELS = {
     "role.revoke": _l("Role revoked"),
     "rules.change": _l("Rule set changed"),
     "reading.change": _l("Reading list changed"),
-    "exam.release": _l("Exam release settings changed"),
+    "exam.release": _l("Exam results released or re-sit granted"),
     "signin.fail": _l("Sign-in refused"),
     "signin.lockout": _l("Sign-in locked out"),
 }
@@ -54,6 +55,7 @@ DETAIL_LABELS = {
     "updated": _l("Updated"), "created_usernames": _l("New accounts"),
     "what": _l("What"), "title": _l("Title"), "year": _l("Year"), "changes": _l("Changes"),
     "name": _l("Name"), "code": _l("Code"), "activity": _l("Exam"),
+    "titles": _l("Titles"), "reason": _l("Reason"),
 }
 EXPORT_LIMIT = 200_000
 
@@ -97,8 +99,10 @@ def export():
                _("Account's username"), _("Action"), _("Detail"), _("Address")]
 
     def rows():
-        stmt = audit.log_select(f).limit(EXPORT_LIMIT)
-        for event in db.session.scalars(stmt.execution_options(yield_per=1000)).unique():
+        stmt = (audit.log_select(f).limit(EXPORT_LIMIT)
+                .options(selectinload(AdminEvent.actor), selectinload(AdminEvent.target))
+                .execution_options(yield_per=1000))  # batches, each with its users
+        for event in db.session.scalars(stmt):
             yield [event.seq, event.at.isoformat() + "Z", *_who(event.actor),
                    *_who(event.target), str(ACTION_LABELS.get(event.action, event.action)),
                    describe(event), event.address]
