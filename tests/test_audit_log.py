@@ -142,11 +142,12 @@ def test_refused_sign_ins_are_logged(app, client, auth, district):
         auth.login("nobody", "wrong-password-1")
         auth.login("ua1", "wrong-password-2")
         assert auth.login("ua1", PASSWORD).status_code == 429
+        assert auth.login("ua1", PASSWORD).status_code == 429
     finally:
         app.config["LMS_LOGIN_ACCOUNT_LIMIT"] = "10 per 15 minutes"
     rows = _rows(app)
     assert [r.action for r in rows] == ["signin.fail", "signin.fail", "signin.fail",
-                                        "signin.lockout"]
+                                        "signin.lockout"]  # refusals while locked: not logged
     assert rows[0].target_id == district["unit_admin"] and rows[1].target_id is None
     assert rows[1].detail == {"username": "nobody"} and rows[0].actor_id is None
 

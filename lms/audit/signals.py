@@ -8,10 +8,13 @@ from lms.extensions import db
 
 
 def _sign_in_refused(_sender, *, username: str, locked: bool) -> None:
-    """Note a refused sign-in (the account tried, if it exists; the name typed, always)."""
+    """Note a failed sign-in (the account tried, if it exists; the name typed, always) and,
+    when it locked the account or the address out, the lockout."""
     user = find_user(username)
-    services.log("signin.lockout" if locked else "signin.fail", target=user, actor=None,
-                 detail={"username": username[:64]})
+    detail = {"username": username[:64]}
+    services.log("signin.fail", target=user, actor=None, detail=detail)
+    if locked:
+        services.log("signin.lockout", target=user, actor=None, detail=detail)
     db.session.commit()
 
 

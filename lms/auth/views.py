@@ -34,8 +34,6 @@ def login():
         address = request.remote_addr or "-"
         wait = throttle.retry_after(username, address)
         if wait:
-            sign_in_refused.send(current_app._get_current_object(), username=username,
-                                 locked=True)
             minutes = max(1, (wait + 59) // 60)
             flash(_("Too many failed sign-in attempts. Try again in %(m)d minutes.", m=minutes),
                   "error")
@@ -43,8 +41,10 @@ def login():
         user = services.authenticate(username, form.password.data)
         if user is None:
             throttle.record_failure(username, address)
+            # Logged once per failure, and once more when this failure locks the account or
+            # address (refusals while locked are not logged: they cannot flood the log).
             sign_in_refused.send(current_app._get_current_object(), username=username,
-                                 locked=False)
+                                 locked=bool(throttle.retry_after(username, address)))
             flash(_("Wrong username or password."), "error")
             status = 401
         else:

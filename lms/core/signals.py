@@ -12,9 +12,9 @@
 - `exam_passed(sender=app, user_id, activity_id, title, score, number, passed_on)`: an exam's
   released result is a pass; the learning record adds its certificate-style entry (once) to
   the session, and the sender commits it.
-- `sign_in_refused(sender=app, username, locked)`: a sign-in failed (wrong name or password),
-  or was refused because the account or address is locked out (`locked`); the
-  administrative audit log notes it and commits.
+- `sign_in_refused(sender=app, username, locked)`: a sign-in failed (wrong name or password);
+  `locked` when this failure locked the account or the address out. The administrative audit
+  log notes it and commits.
 """
 from __future__ import annotations
 
