@@ -101,3 +101,25 @@ def test_main_pages_have_no_accessibility_violations(app, page, live_server, sam
                  "/me/appraisals", "/me/record/claims", "/me/record/claims/new"):
         audit(path)
     assert found == {}
+
+
+def test_the_auditors_pages_have_no_accessibility_violations(app, page, live_server, district,
+                                                             make_user, client, auth):
+    make_user("aud", "auditor")
+    auth.login("ua1")  # one row in the log, so the table has content
+    client.post(f"/admin/cadres/{district['cadre_jd01']}/password")
+    page.goto(live_server + "/login")
+    page.get_by_label("账号").fill("aud")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    found = {}
+    for path in ("/audit", "/audit/settings"):
+        page.goto(live_server + path)
+        assert page.url == live_server + path  # signed in as the auditor, not sent away
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate(
+            "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']})")
+        assert result["passes"], path
+        if result["violations"]:
+            found[path] = [(v["id"], v["help"]) for v in result["violations"]]
+    assert found == {}
