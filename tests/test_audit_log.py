@@ -258,3 +258,24 @@ def test_rows_are_chained_under_a_key_outside_the_database(app, logged):
             assert audit.event_mac(rows[0], rows[0].prev_mac) != rows[0].mac
         finally:
             app.config["SECRET_KEY"] = saved
+
+
+def test_a_checkpoint_finds_rows_deleted_from_the_end(app, logged):
+    result = app.test_cli_runner().invoke(args=["records", "checkpoint"])
+    assert result.exit_code == 0, result.output
+    line = result.output.splitlines()[1].split()
+    assert line[1:4] == ["audit-log", "seq", "4"]
+    mac = line[4]
+    args = ["records", "verify", "--no-statuses", "--audit-checkpoint", mac]
+    result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 0 and "up to the checkpoint is unchanged" in result.output
+    # The newest rows and the head row rewritten together: only the checkpoint shows it.
+    _behind_the_back(app, "DELETE FROM admin_audit WHERE seq >= 3")
+    with app.app_context():
+        rows = _rows(app)
+        db.session.execute(text("UPDATE admin_audit_head SET seq = 2, mac = :mac"),
+                           {"mac": rows[-1].mac})
+        db.session.commit()
+    assert _verify(app)[0] == 0  # without the checkpoint, a shorter log looks whole
+    result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 1 and "is not in the log" in result.output

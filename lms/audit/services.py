@@ -91,6 +91,14 @@ class Report:
     head_seq: int = 0
     head_mac: str = GENESIS
     findings: list[Finding] = field(default_factory=list)
+    checkpoint_found: bool | None = None  # None when no checkpoint was given
+
+
+def head() -> tuple[int, str]:
+    """The log's last sequence number and mac, to print and keep outside the system: rows
+    deleted from the end together with the head row are only detectable against it."""
+    row = _lock_head()
+    return row.seq, row.mac
 
 
 def _rows() -> Iterator:
@@ -98,11 +106,14 @@ def _rows() -> Iterator:
     yield from db.session.execute(stmt.execution_options(yield_per=5000))
 
 
-def verify() -> Report:
+def verify(checkpoint_mac: str | None = None) -> Report:
     """Walk the log; name every row changed, deleted or inserted behind the application's
-    back (the same checks as the learning record's chain)."""
+    back (the same checks as the learning record's chain). With `checkpoint_mac` (printed
+    earlier by `records checkpoint`), also prove that the log up to it is unchanged."""
     key, report = audit_key(), Report()
     prev, expected_seq = GENESIS, 1
+    if checkpoint_mac is not None:
+        report.checkpoint_found = False
     for event in _rows():
         report.events += 1
         where = f"seq {event.seq} (id {event.id})"
@@ -119,6 +130,9 @@ def verify() -> Report:
             report.findings.append(Finding("admin_audit", where,
                                            "content does not match its mac: changed or "
                                            "inserted"))
+        elif checkpoint_mac is not None and hmac.compare_digest(event.mac, checkpoint_mac) \
+                and event.prev_mac == prev:
+            report.checkpoint_found = True
         prev, expected_seq = event.mac, max(expected_seq, event.seq + 1)
     report.head_seq, report.head_mac = expected_seq - 1, prev
     head = db.session.get(AdminChainHead, 1)
