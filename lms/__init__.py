@@ -53,9 +53,11 @@ def _init_extensions(app: Flask) -> None:
     auth_session.init_app(app)
     registry.init_app(app)
 
+    from lms.audit import signals as audit_signals
     from lms.progress import signals as progress_signals
     from lms.records import signals as record_signals
 
+    audit_signals.connect()
     progress_signals.connect()
     record_signals.connect()
 
@@ -69,6 +71,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.catalog.teach import bp as teach_bp
     from lms.catalog.views import bp as catalog_bp
     from lms.dashboard.views import bp as dashboard_bp
+    from lms.org.audit_views import bp as audit_bp
     from lms.org.views import bp as org_bp
     from lms.progress.manage import bp as tracking_bp
     from lms.progress.views import bp as progress_bp
@@ -83,7 +86,8 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, org_bp, catalog_bp, teach_bp, progress_bp, tracking_bp, records_bp,
                dashboard_bp, api_bp, assessment_bp, grading_bp, bank_bp, rules_bp, reading_bp,
-               plans_bp, record_entries_bp, record_bp, compliance_bp, record_admin_bp):
+               plans_bp, record_entries_bp, record_bp, compliance_bp, record_admin_bp,
+               audit_bp):
         app.register_blueprint(bp)
 
 

@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 from sqlalchemy import text
 
+from lms.core.chain import plain as canonical_value
 from lms.extensions import db
 from lms.records import chain
 from lms.records.models import AuditEvent, ChainHead, RecordEntry, RecordTotal
@@ -124,8 +125,8 @@ def test_a_row_rewritten_with_a_recomputed_plain_hash_is_still_named(app, record
     with app.app_context():
         entry = db.session.get(RecordEntry, record[0])
         entry_hours = 40.0
-        fields = {name: chain._plain(getattr(entry, name)) for name in chain._ENTRY_FIELDS}
-        fields["hours"] = chain._plain(entry_hours)
+        fields = {name: canonical_value(getattr(entry, name)) for name in chain._ENTRY_FIELDS}
+        fields["hours"] = canonical_value(entry_hours)
         plain = hashlib.sha256(json.dumps(fields, sort_keys=True, ensure_ascii=False,
                                           separators=(",", ":")).encode()).hexdigest()
         db.session.expunge(entry)
@@ -135,7 +136,7 @@ def test_a_row_rewritten_with_a_recomputed_plain_hash_is_still_named(app, record
     with app.app_context():
         event = db.session.scalar(db.select(AuditEvent).filter_by(entry_id=record[0]))
         event.entry_mac = plain
-        content = {name: chain._plain(getattr(event, name)) for name in chain._AUDIT_FIELDS}
+        content = {name: canonical_value(getattr(event, name)) for name in chain._AUDIT_FIELDS}
         event.mac = hashlib.sha256(event.prev_mac.encode() + json.dumps(
             content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
         ).hexdigest()

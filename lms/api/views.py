@@ -114,8 +114,9 @@ def cadres():
 @token_required
 def cadre(user_id: int):
     profile = db.session.get(CadreProfile, user_id)
-    if profile is None or not permissions.can_on_cadre("cadre.view", profile):
-        return json_error(404, "not_found")
+    if profile is None or not permissions.can_on_cadre("cadre.view", profile) or (
+            profile.user_id != current_user.id and not permissions.reaches(profile.user)):
+        return json_error(404, "not_found")  # one's own profile, or one within reach
     return jsonify(_cadre_json(profile))
 
 

@@ -38,6 +38,7 @@ from lms.assessment.models import (
     Resit,
     ResultRelease,
 )
+from lms.audit import services as admin_audit
 from lms.auth.models import User
 from lms.catalog.models import Activity
 from lms.core.markup import render_text
@@ -540,6 +541,8 @@ def release_results(activity: Activity, actor: User, now: datetime | None = None
     if released(activity.id):
         return 0
     db.session.add(ResultRelease(activity_id=activity.id, released_at=now, released_by=actor.id))
+    admin_audit.log("exam.release", actor=actor,
+                    detail={"what": "release", "activity": activity.id, "title": activity.title})
     try:
         db.session.commit()
     except IntegrityError:  # released concurrently
@@ -560,6 +563,9 @@ def grant_resit(activity: Activity, user: User, actor: User, reason: str = "") -
     row = Resit(activity_id=activity.id, user_id=user.id, granted_by=actor.id,
                 reason=reason.strip())
     db.session.add(row)
+    admin_audit.log("exam.release", actor=actor, target=user, detail={
+        "what": "resit", "activity": activity.id, "title": activity.title,
+        "reason": reason.strip()})
     db.session.commit()
     return row
 

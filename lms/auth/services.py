@@ -160,6 +160,13 @@ def revoke_token(user: User, token_id: int) -> bool:
     return True
 
 
+def revoke_all_tokens(user: User) -> None:
+    """Revoke every active API token of the account (the caller commits)."""
+    db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id,
+                                              ApiToken.revoked_at.is_(None))
+                       .values(revoked_at=utcnow()).execution_options(synchronize_session=False))
+
+
 @cache
 def _token_user():
     """The token-and-user query, built once (after every model has declared its relations:

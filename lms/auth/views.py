@@ -1,13 +1,23 @@
 """Sign in and out, the account page, password change and API tokens."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from lms.auth import services, throttle
 from lms.auth.forms import ChangePasswordForm, ConfirmForm, LoginForm, PreferencesForm, TokenForm
 from lms.auth.session import idle_message
+from lms.core.signals import sign_in_refused
 from lms.core.urls import safe_local_path
 from lms.extensions import db
 
@@ -30,6 +40,10 @@ def login():
         user = services.authenticate(username, form.password.data)
         if user is None:
             throttle.record_failure(username, address)
+            # Logged once per failure, and once more when this failure locks the account or
+            # address (refusals while locked are not logged: they cannot flood the log).
+            sign_in_refused.send(current_app._get_current_object(), username=username,
+                                 locked=bool(throttle.retry_after(username, address)))
             flash(_("Wrong username or password."), "error")
             status = 401
         else:

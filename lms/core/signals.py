@@ -12,6 +12,9 @@
 - `exam_passed(sender=app, user_id, activity_id, title, score, number, passed_on)`: an exam's
   released result is a pass; the learning record adds its certificate-style entry (once) to
   the session, and the sender commits it.
+- `sign_in_refused(sender=app, username, locked)`: a sign-in failed (wrong name or password);
+  `locked` when this failure locked the account or the address out. The administrative audit
+  log notes it and commits.
 """
 from __future__ import annotations
 
@@ -23,3 +26,4 @@ course_completed = _signals.signal("course-completed")
 cadres_changed = _signals.signal("cadres-changed")
 course_rules_changed = _signals.signal("course-rules-changed")
 exam_passed = _signals.signal("exam-passed")
+sign_in_refused = _signals.signal("sign-in-refused")

@@ -1,7 +1,7 @@
 """Home page and health check."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template, url_for
+from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import text
@@ -15,6 +15,11 @@ bp = Blueprint("dashboard", __name__)
 @bp.app_context_processor
 def _navigation():
     def nav_items() -> list[dict]:
+        audit = [{"url": url_for("audit.log"), "label": _("Audit log")},
+                 {"url": url_for("audit.settings"), "label": _("Security settings")}]
+        if permissions.can_anywhere("audit.view") and getattr(
+                current_user, "profile", None) is None:
+            return audit  # the auditor's menu shows the log and nothing else
         items = [{"url": url_for("records.learning"), "label": _("My learning")}]
         if getattr(current_user, "profile", None) is not None:  # only cadres have a record
             items.append({"url": url_for("record.mine"), "label": _("My record")})
@@ -32,6 +37,8 @@ def _navigation():
             items.append({"url": url_for("tracking.assignment_list"), "label": _("Assignments")})
         if permissions.can_anywhere("record.view"):
             items.append({"url": url_for("record_admin.home"), "label": _("Learning records")})
+        if permissions.can_anywhere("audit.view"):
+            items += audit
         return items
 
     return {"nav_items": nav_items}
@@ -41,6 +48,8 @@ def _navigation():
 @login_required
 def home():
     profile = getattr(current_user, "profile", None)
+    if permissions.can_anywhere("audit.view") and profile is None:
+        return redirect(url_for("audit.log"))  # the auditor's home is the log
     grants = sorted(current_user.grants, key=lambda g: list(labels.ROLE_LABELS).index(g.role))
     return render_template(
         "dashboard/home.html", profile=profile, grants=grants, labels=labels,
@@ -49,6 +58,7 @@ def home():
         can_import=permissions.can_anywhere("cadre.import"),
         can_assign=permissions.can_anywhere("course.assign"),
         can_records=permissions.can_anywhere("record.view"),
+        can_audit=permissions.can_anywhere("audit.view"),
     )
 
 

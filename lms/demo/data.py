@@ -40,6 +40,7 @@ POSITIONS = {
 # One account per role: (username, name, role, unit code).
 ACCOUNTS = [
     ("admin", "系统管理员", "sysadmin", None),
+    ("auditor", "审计管理员", "auditor", None),
     ("zzb_admin", "组织部管理员", "org_admin", "QU"),
     ("jd01_admin", "城关街道管理员", "unit_admin", "JD01"),
     ("lecturer", "党校教师", "lecturer", "DX"),

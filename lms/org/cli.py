@@ -42,7 +42,8 @@ def create_unit(code: str, name: str, parent_code: str | None, kind: str | None)
 @click.argument("username")
 @click.option("--password", required=True, help="Must meet the password policy.")
 @click.option("--role", type=click.Choice(ROLES), required=True)
-@click.option("--unit", "unit_code", help="Unit code (required for every role but sysadmin).")
+@click.option("--unit", "unit_code",
+              help="Unit code (required for every role but sysadmin and auditor).")
 @click.option("--name", default=None, help="Display name (default: the username).")
 def create_user(username: str, password: str, role: str, unit_code: str | None,
                 name: str | None) -> None:
@@ -59,10 +60,62 @@ def create_user(username: str, password: str, role: str, unit_code: str | None,
         unit = services.unit_by_code(unit_code)
         if unit is None:
             raise click.ClickException(f"no unit with code {unit_code!r}")
-    elif role != "sysadmin":
+    elif role not in services.GLOBAL_ROLES:
         raise click.ClickException(f"--unit is required for role {role}")
     services.add_account(username, name or username, hash_password(password), role, unit)
     click.echo(f"created user {username} ({role}{' at ' + unit.code if unit else ''})")
+
+
+def _user_or_fail(username: str) -> User:
+    user = db.session.query(User).filter_by(username=username).first()
+    if user is None:
+        raise click.ClickException(f"no user named {username!r}")
+    return user
+
+
+def _unit_or_fail(unit_code: str | None, role: str):
+    if role in services.GLOBAL_ROLES:
+        return None
+    if not unit_code:
+        raise click.ClickException(f"--unit is required for role {role}")
+    unit = services.unit_by_code(unit_code)
+    if unit is None:
+        raise click.ClickException(f"no unit with code {unit_code!r}")
+    return unit
+
+
+@users_cli.command("grant")
+@click.argument("username")
+@click.argument("role", type=click.Choice(ROLES))
+@click.option("--unit", "unit_code", help="Unit code (not for sysadmin and auditor, who hold "
+                                          "their role everywhere).")
+def grant(username: str, role: str, unit_code: str | None) -> None:
+    """Grant ROLE to USERNAME: how a deployment makes its first system administrator,
+    organisation-department administrator or security auditor. Logged in the audit log."""
+    user = _user_or_fail(username)
+    unit = _unit_or_fail(unit_code, role)
+    try:
+        services.grant_role(user, role, unit)
+    except services.OrgError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"granted {role} to {username}{' at ' + unit.code if unit else ''}")
+
+
+@users_cli.command("revoke")
+@click.argument("username")
+@click.argument("role", type=click.Choice(ROLES))
+@click.option("--unit", "unit_code", help="Unit code of the grant (not for sysadmin and "
+                                          "auditor).")
+def revoke(username: str, role: str, unit_code: str | None) -> None:
+    """Revoke ROLE from USERNAME. Logged in the audit log."""
+    user = _user_or_fail(username)
+    unit = _unit_or_fail(unit_code, role)
+    found = [g for g in user.grants
+             if g.role == role and g.unit_id == (unit.id if unit else None)]
+    if not found:
+        raise click.ClickException(f"{username} does not hold {role} there")
+    services.revoke_role(found[0])
+    click.echo(f"revoked {role} from {username}")
 
 
 @cadres_cli.command("import")

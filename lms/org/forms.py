@@ -65,6 +65,8 @@ class ImportForm(FlaskForm):
 
 
 class GrantForm(FlaskForm):
-    role = SelectField(_l("Role"))
-    unit_id = SelectField(_l("Over unit"), coerce=int)
+    """One choice of a role over a unit ("unit_admin@12"; "auditor@" for a role held
+    everywhere), grouped by role: only pairs the actor may grant are offered."""
+
+    grant = SelectField(_l("Role and unit"))
     submit = SubmitField(_l("Grant role"))

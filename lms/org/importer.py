@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import insert, select
 from sqlalchemy.orm import selectinload
 
+from lms.audit import services as audit
 from lms.auth.models import User, new_session_token
 from lms.core.timeutil import utcnow
 from lms.extensions import db
@@ -296,7 +297,7 @@ def import_cadres(data: bytes, filename: str,
             good.append(_CadreRow(number, values, category_ids))
     if result.errors:
         return result
-    _write_cadres(good, existing, result)
+    _write_cadres(good, existing, result, filename)
     return result
 
 
@@ -316,7 +317,7 @@ _PROFILE_FIELDS = ("unit_id", "gender", "rank", "position", "birth_date", "educa
 
 
 def _write_cadres(rows: list[_CadreRow], existing: dict[str, CadreProfile],
-                  result: ImportResult) -> None:
+                  result: ImportResult, filename: str) -> None:
     """Insert new cadres in bulk and update existing ones, in one transaction."""
     now = utcnow()
     new = [r for r in rows if r.values["username"] not in existing]
@@ -358,6 +359,9 @@ def _write_cadres(rows: list[_CadreRow], existing: dict[str, CadreProfile],
                         if grant.role == "learner":
                             grant.unit_id = profile.unit_id
             result.updated = len(updated)
+        audit.log("cadre.import", detail={
+            "file": filename[:200], "created": result.created, "updated": result.updated,
+            "created_usernames": [r.values["username"] for r in new][:1000]})
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -9,7 +9,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 from lms.auth.models import User
 from lms.extensions import db
 from lms.org.models import CadreProfile, Unit, cadre_categories
-from lms.org.permissions import unit_clause
+from lms.org.permissions import reach_clause, unit_clause
 
 
 @dataclass
@@ -50,14 +50,16 @@ def cadre_clauses(*, unit: Unit | None = None, category_id: int | None = None,
 
 
 def cadre_select(f: CadreFilter, action: str = "cadre.view") -> Select:
-    """Cadres the current user may see for `action`, filtered, in unit then name order."""
+    """Cadres the current user may see for `action` and reaches (never their own account,
+    nor one holding a role they could not grant: its link would answer 404), filtered, in
+    unit then name order."""
     stmt = (
         select(CadreProfile)
         .join(CadreProfile.user)
         .join(CadreProfile.unit)
         .options(contains_eager(CadreProfile.user), contains_eager(CadreProfile.unit),
                  selectinload(CadreProfile.categories))
-        .where(unit_clause(action))
+        .where(unit_clause(action), reach_clause())
     )
     unit = db.session.get(Unit, f.unit_id) if f.unit_id else None
     stmt = stmt.where(*cadre_clauses(unit=unit, category_id=f.category_id, q=f.q))

@@ -4,12 +4,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import current_app
+from flask import current_app, has_request_context
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import func, literal, select, update
 
+from lms.audit import services as audit
 from lms.auth.models import User, new_session_token
 from lms.auth.passwords import hash_password, policy_errors
+from lms.auth.services import issue_temporary_password, revoke_all_tokens
 from lms.core.signals import cadres_changed
 from lms.extensions import db
 from lms.org.models import (
@@ -21,6 +24,10 @@ from lms.org.models import (
     RoleGrant,
     Unit,
 )
+from lms.org.permissions import EXCLUSIVE_ROLES, HIERARCHY_ROLES
+
+# Roles held everywhere rather than over a unit.
+GLOBAL_ROLES = ("sysadmin", "auditor")
 
 
 class OrgError(ValueError):
@@ -127,6 +134,9 @@ def create_cadre(data: CadreData, password: str | None = None) -> User:
     _apply(profile, data)
     db.session.add(profile)
     db.session.add(RoleGrant(user=user, role="learner", unit=data.unit))
+    db.session.flush()
+    audit.log("account.create", target=user, detail={"username": user.username,
+                                                     "unit": data.unit.code})
     db.session.commit()
     announce(user_ids=[user.id])
     return user
@@ -163,19 +173,42 @@ def add_account(username: str, name: str, password_hash: str | None, role: str,
         db.session.add(CadreProfile(user=user, unit=unit, **profile))
         db.session.add(RoleGrant(user=user, role="learner", unit=unit))
     if role != "learner" or unit is None:
-        db.session.add(RoleGrant(user=user, role=role, unit=unit))
+        db.session.add(RoleGrant(user=user, role=role,
+                                 unit=None if role in EXCLUSIVE_ROLES else unit))
+    db.session.flush()
+    audit.log("account.create", target=user, detail={
+        "username": username, "role": role, "unit": unit.code if unit else None})
     db.session.commit()
     return user
 
 
+def _refuse_self(user: User) -> None:
+    """Nobody changes their own account or roles through an administrator's action."""
+    if has_request_context() and getattr(current_user, "id", None) == user.id:
+        raise OrgError(_("You cannot change your own account or roles here."))
+
+
 def set_active(user: User, active: bool) -> None:
-    """Deactivate or reactivate an account; records are never deleted."""
+    """Deactivate or reactivate an account; records are never deleted. Deactivating ends
+    the account's sessions and revokes its API tokens at once."""
+    _refuse_self(user)
     user.is_active_flag = active
     if not active:
-        user.session_token = new_session_token()  # ends the user's sessions at once
+        user.session_token = new_session_token()
+        revoke_all_tokens(user)
+    audit.log("account.activate" if active else "account.deactivate", target=user)
     db.session.commit()
     if active:
         announce(user_ids=[user.id])
+
+
+def reset_password(user: User) -> str:
+    """Give the account a one-time password (to be changed at sign-in); ends its sessions and
+    revokes its API tokens. Returns the password, to be shown once."""
+    _refuse_self(user)
+    revoke_all_tokens(user)
+    audit.log("password.reset", target=user)
+    return issue_temporary_password(user)  # commits the whole
 
 
 def announce(*, user_ids: list[int] | None = None, unit_path: str | None = None) -> None:
@@ -187,11 +220,23 @@ def announce(*, user_ids: list[int] | None = None, unit_path: str | None = None)
 # ---- roles -------------------------------------------------------------------------------
 
 def grant_role(user: User, role: str, unit: Unit | None) -> RoleGrant:
-    """Give `user` the role over `unit`'s subtree (idempotent)."""
+    """Give `user` the role over `unit`'s subtree (idempotent). The auditor's and the system
+    administrator's roles hold everywhere (their unit is ignored). The auditor role is kept
+    apart from every administrative role (三员分立)."""
     if role not in ROLES:
         raise OrgError(_("Unknown role: %(role)s", role=role))
-    if unit is None and role != "sysadmin":
+    _refuse_self(user)
+    if role in GLOBAL_ROLES:
+        unit = None
+    elif unit is None:
         raise OrgError(_("This role needs a unit."))
+    held = {grant.role for grant in user.grants}
+    if role in EXCLUSIVE_ROLES and held & set(HIERARCHY_ROLES):
+        raise OrgError(_("An auditor holds no other administrative role: revoke this "
+                         "account's administrative roles first."))
+    if role in HIERARCHY_ROLES and held & set(EXCLUSIVE_ROLES):
+        raise OrgError(_("This account is an auditor, who holds no other administrative "
+                         "role."))
     existing = db.session.scalar(select(RoleGrant).where(
         RoleGrant.user_id == user.id, RoleGrant.role == role,
         RoleGrant.unit_id == unit.id if unit else RoleGrant.unit_id.is_(None),
@@ -200,11 +245,20 @@ def grant_role(user: User, role: str, unit: Unit | None) -> RoleGrant:
         return existing
     grant = RoleGrant(user=user, role=role, unit=unit)
     db.session.add(grant)
+    audit.log("role.grant", target=user, detail=_grant_detail(role, unit))
     db.session.commit()
     return grant
 
 
+def _grant_detail(role: str, unit: Unit | None) -> dict:
+    return {"role": role, "unit": unit.code if unit else None,
+            "unit_name": unit.name if unit else None}
+
+
 def revoke_role(grant: RoleGrant) -> None:
+    """Take a role away; the account keeps everything else."""
+    _refuse_self(grant.user)
+    audit.log("role.revoke", target=grant.user_id, detail=_grant_detail(grant.role, grant.unit))
     db.session.delete(grant)
     db.session.commit()
 

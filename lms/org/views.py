@@ -15,10 +15,10 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
+from wtforms import SelectChoice
 
 from lms.auth.forms import ConfirmForm
-from lms.auth.services import issue_temporary_password
 from lms.core.forms import select_choices
 from lms.core.pagination import paginate
 from lms.extensions import db
@@ -202,37 +202,69 @@ def cadre_new():
         except services.OrgError as exc:
             form.username.errors.append(str(exc))
         else:
-            password = issue_temporary_password(user)
-            flash(_("Cadre created. One-time password: %(p)s (shown once).", p=password),
-                  "success")
-            return redirect(url_for("org.cadre_detail", user_id=user.id))
+            return _one_time_password(user, services.reset_password(user), created=True)
     return render_template("org/cadre_form.html", form=form, profile=None)
 
 
+def _one_time_password(user, password: str, *, created: bool = False) -> Response:
+    """The page answering the POST shows the one-time password once. It never travels in a
+    flash (flashes live in the session cookie, which is signed, not encrypted) and the page
+    is never stored by a browser or a proxy."""
+    response = Response(render_template("org/one_time_password.html", user=user,
+                                        password=password, created=created))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _profile_or_404(user_id: int, action: str) -> CadreProfile:
+    """The cadre, when the user may do `action` on them and the account is within the
+    user's reach (not their own, holding no role they could not grant)."""
     profile = db.session.get(CadreProfile, user_id)
-    if profile is None or not permissions.can_on_cadre(action, profile):
-        abort(404)  # the same answer whether it exists or is out of scope
+    if (profile is None or not permissions.can_on_cadre(action, profile)
+            or not permissions.reaches(profile.user)):
+        abort(404)  # the same answer whether it exists or is out of scope or reach
     return profile
+
+
+def _grant_choices() -> list[SelectChoice]:
+    """The (role, unit) pairs the user may grant, grouped by role."""
+    units = queries.tree_order(queries.visible_units("role.grant"))
+    choices: list[SelectChoice] = []
+    for role, label in labels.ROLE_LABELS.items():
+        if role in ("learner", "sysadmin"):
+            continue  # every cadre is a learner; system administrators come from the CLI
+        if role in services.GLOBAL_ROLES:
+            pairs = [(f"{role}@", _("everywhere"))] if permissions.can_grant(role, None) else []
+        else:
+            pairs = [(f"{role}@{u.id}", "\u3000" * u.depth + f"{u.name}（{u.code}）")
+                     for u in units if permissions.can_grant(role, u)]
+        choices += [SelectChoice(value, text, optgroup=str(label)) for value, text in pairs]
+    return choices
+
+
+def _grant_form() -> GrantForm | None:
+    choices = _grant_choices()
+    if not choices:
+        return None
+    form = GrantForm()
+    form.grant.choices = choices
+    return form
+
+
+def _detail_page(profile: CadreProfile, grant_form: GrantForm | None, status: int = 200):
+    revocable = {g.id for g in profile.user.grants
+                 if g.role != "learner" and permissions.can_grant(g.role, g.unit)}
+    return render_template(
+        "org/cadre_detail.html", p=profile, labels=labels, grant_form=grant_form,
+        revocable=revocable, confirm=ConfirmForm(),
+        can_manage=permissions.can_on_cadre("cadre.manage", profile),
+    ), status
 
 
 @bp.route("/cadres/<int:user_id>")
 def cadre_detail(user_id: int):
     profile = _profile_or_404(user_id, "cadre.view")
-    grant_form = None
-    grantable = permissions.grantable_roles(profile.unit)
-    if grantable:
-        grant_form = GrantForm()
-        grant_form.role.choices = select_choices(
-            (r, labels.ROLE_LABELS[r]) for r in labels.ROLE_LABELS
-            if r in grantable and r not in ("sysadmin", "learner"))
-        grant_form.unit_id.choices = select_choices(queries.unit_choices("role.grant"))
-        grant_form.unit_id.data = profile.unit_id
-    return render_template(
-        "org/cadre_detail.html", p=profile, labels=labels, grant_form=grant_form,
-        grantable=grantable, confirm=ConfirmForm(),
-        can_manage=permissions.can_on_cadre("cadre.manage", profile),
-    )
+    return _detail_page(profile, _grant_form())
 
 
 @bp.route("/cadres/<int:user_id>/edit", methods=["GET", "POST"])
@@ -259,46 +291,46 @@ def cadre_edit(user_id: int):
 def cadre_set_active(user_id: int, action: str):
     profile = _profile_or_404(user_id, "cadre.manage")
     if ConfirmForm().validate_on_submit():
-        if profile.user_id == current_user.id:
-            flash(_("You cannot deactivate yourself."), "error")
-        else:
-            services.set_active(profile.user, action == "activate")
-            flash(_("Account reactivated.") if action == "activate"
-                  else _("Account deactivated; its records are kept."), "success")
+        services.set_active(profile.user, action == "activate")
+        flash(_("Account reactivated.") if action == "activate"
+              else _("Account deactivated; its records are kept and its API tokens revoked."),
+              "success")
     return redirect(url_for("org.cadre_detail", user_id=user_id))
 
 
 @bp.route("/cadres/<int:user_id>/password", methods=["POST"])
 def cadre_reset_password(user_id: int):
     profile = _profile_or_404(user_id, "cadre.manage")
-    if ConfirmForm().validate_on_submit():
-        password = issue_temporary_password(profile.user)
-        flash(_("One-time password for %(u)s: %(p)s (shown once; it must be changed at sign-in).",
-                u=profile.user.username, p=password), "success")
-    return redirect(url_for("org.cadre_detail", user_id=user_id))
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("org.cadre_detail", user_id=user_id))
+    return _one_time_password(profile.user, services.reset_password(profile.user))
 
 
 @bp.route("/cadres/<int:user_id>/grants", methods=["POST"])
 def cadre_grant(user_id: int):
     profile = _profile_or_404(user_id, "cadre.view")
-    form = GrantForm()
-    form.role.choices = select_choices((r, r) for r in labels.ROLE_LABELS)
-    form.unit_id.choices = select_choices(queries.unit_choices("role.grant"))
+    form = _grant_form()
+    permissions.require(form is not None)
     if form.validate_on_submit():
-        unit = _unit_or_404(form.unit_id.data)
-        permissions.require(form.role.data in permissions.grantable_roles(unit)
-                            and form.role.data != "sysadmin")
-        services.grant_role(profile.user, form.role.data, unit)
-        flash(_("Role granted."), "success")
-    return redirect(url_for("org.cadre_detail", user_id=user_id))
+        role, _sep, unit_id = form.grant.data.partition("@")
+        unit = _unit_or_404(int(unit_id)) if unit_id else None
+        permissions.require(permissions.can_grant(role, unit))
+        try:
+            services.grant_role(profile.user, role, unit)
+        except services.OrgError as exc:
+            form.grant.errors.append(str(exc))
+        else:
+            flash(_("Role granted."), "success")
+            return redirect(url_for("org.cadre_detail", user_id=user_id))
+    return _detail_page(profile, form, 400)
 
 
 @bp.route("/grants/<int:grant_id>/revoke", methods=["POST"])
 def grant_revoke(grant_id: int):
     grant = db.get_or_404(RoleGrant, grant_id)
     profile = _profile_or_404(grant.user_id, "cadre.view")
-    permissions.require(grant.unit is not None
-                        and grant.role in permissions.grantable_roles(grant.unit))
+    permissions.require(grant.role != "learner"
+                        and permissions.can_grant(grant.role, grant.unit))
     if ConfirmForm().validate_on_submit():
         services.revoke_role(grant)
         flash(_("Role revoked."), "success")

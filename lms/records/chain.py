@@ -13,9 +13,7 @@ the caller's transaction, so the record and the action that produced it commit t
 """
 from __future__ import annotations
 
-import hashlib
 import hmac
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -24,6 +22,7 @@ from flask import current_app
 from sqlalchemy import case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from lms.core.chain import GENESIS, Finding, canonical, derive_key, mac
 from lms.core.timeutil import utcnow
 from lms.extensions import db
 from lms.records.models import (
@@ -34,7 +33,6 @@ from lms.records.models import (
     RecordTotal,
 )
 
-GENESIS = "0" * 64
 ENTRY_ACTIONS = ("entry.add", "entry.reverse", "entry.seal")  # events that write an entry
 _ENTRY_FIELDS = ("id", "user_id", "year", "kind", "subject_id", "title", "hours", "days",
                  "occurred_on", "started_on", "ended_on", "organiser", "result", "details",
@@ -53,37 +51,17 @@ def records_key() -> bytes:
     own = config.get("LMS_RECORDS_KEY")
     if own:
         return own.encode()
-    return hmac.new(str(config["SECRET_KEY"]).encode(), b"lms learning record chain",
-                    hashlib.sha256).digest()
-
-
-def _plain(value):
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=None).isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return repr(round(value, 6))
-    return value
-
-
-def _canonical(row, fields: tuple[str, ...]) -> bytes:
-    """The row's content as canonical JSON (sorted keys, fixed number and date forms)."""
-    data = {name: _plain(getattr(row, name)) for name in fields}
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                      default=str).encode()
+    return derive_key(b"lms learning record chain")
 
 
 def entry_mac(entry: RecordEntry, key: bytes | None = None) -> str:
     """The keyed hash of an entry's content."""
-    return hmac.new(key or records_key(), _canonical(entry, _ENTRY_FIELDS),
-                    hashlib.sha256).hexdigest()
+    return mac(key or records_key(), canonical(entry, _ENTRY_FIELDS))
 
 
 def event_mac(event: AuditEvent, prev_mac: str, key: bytes | None = None) -> str:
     """The keyed hash of an audit event chained to the one before it."""
-    return hmac.new(key or records_key(), prev_mac.encode() + _canonical(event, _AUDIT_FIELDS),
-                    hashlib.sha256).hexdigest()
+    return mac(key or records_key(), canonical(event, _AUDIT_FIELDS), prev_mac)
 
 
 def _lock_head() -> ChainHead:
@@ -237,18 +215,6 @@ def seal_unsealed() -> int:
 # ---- verification -------------------------------------------------------------------------
 
 @dataclass
-class Finding:
-    """One row that does not match the chain: what, which row, and how."""
-
-    table: str
-    row: str
-    problem: str
-
-    def __str__(self) -> str:
-        return f"{self.table} {self.row}: {self.problem}"
-
-
-@dataclass
 class Report:
     events: int = 0
     entries: int = 0
@@ -290,8 +256,8 @@ def verify(checkpoint_mac: str | None = None) -> Report:
         if event.prev_mac != prev:
             report.findings.append(Finding("record_audit", where,
                                            "does not follow the row before it"))
-        mac = event_mac(event, event.prev_mac, key)
-        if not hmac.compare_digest(mac, event.mac):
+        expected = event_mac(event, event.prev_mac, key)
+        if not hmac.compare_digest(expected, event.mac):
             report.findings.append(Finding("record_audit", where,
                                            "content does not match its mac: changed or "
                                            "inserted"))

@@ -1,5 +1,6 @@
-"""`flask records ...`: verify the learning record's chain, print a checkpoint, seal old rows,
-seed the national default rule sets and recompute requirement statuses."""
+"""`flask records ...`: verify the learning record's chain (and the administrative audit
+log's), print a checkpoint, seal old rows, seed the national default rule sets and recompute
+requirement statuses."""
 from __future__ import annotations
 
 import json
@@ -9,6 +10,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from lms.audit import services as admin_audit
 from lms.extensions import db
 from lms.records import chain, rules
 from lms.records.models import RequirementStatus
@@ -23,10 +25,20 @@ records_cli = AppGroup("records", help="The learning record (学习档案).")
 @click.option("--statuses/--no-statuses", default=True,
               help="Also recompute every requirement status from the entries (in a "
                    "transaction rolled back afterwards) and name those that differ.")
-def verify(checkpoint_mac: str | None, statuses: bool) -> None:
-    """Walk the chain; name every row changed, deleted or inserted outside the application.
-    Exits 1 when it finds one (or when the checkpoint is not in the chain)."""
+@click.option("--audit-checkpoint", "audit_checkpoint", default=None,
+              help="The audit log's head printed earlier by `records checkpoint`: prove that "
+                   "the log up to it is unchanged.")
+def verify(checkpoint_mac: str | None, statuses: bool, audit_checkpoint: str | None) -> None:
+    """Walk the chain and the administrative audit log; name every row changed, deleted or
+    inserted outside the application. Exits 1 when it finds one (or when the checkpoint is
+    not in the chain)."""
     report = chain.verify(checkpoint_mac.strip().lower() if checkpoint_mac else None)
+    admin = admin_audit.verify(audit_checkpoint.strip().lower() if audit_checkpoint else None)
+    report.findings.extend(admin.findings)
+    if admin.checkpoint_found is False:
+        report.findings.append(chain.Finding(
+            "admin_audit", "checkpoint", f"{audit_checkpoint} is not in the log: the log up "
+            "to it has been changed"))
     if statuses:
         report.findings.extend(_status_findings())
     for finding in report.findings:
@@ -36,6 +48,9 @@ def verify(checkpoint_mac: str | None, statuses: bool) -> None:
                    "to it has been changed")
     click.echo(f"records: {report.events} audit events, {report.entries} entries, head seq "
                f"{report.head_seq} {report.head_mac}")
+    click.echo(f"audit log: {admin.events} rows, head seq {admin.head_seq} {admin.head_mac}")
+    if admin.checkpoint_found:
+        click.echo("audit log: the log up to the checkpoint is unchanged")
     if report.checkpoint_found:
         click.echo("records: the history up to the checkpoint is unchanged")
     if not report.ok:
@@ -46,10 +61,13 @@ def verify(checkpoint_mac: str | None, statuses: bool) -> None:
 
 @records_cli.command("checkpoint")
 def checkpoint() -> None:
-    """Store and print the chain head with its date, to keep outside the system."""
+    """Store and print the chain head with its date, and the audit log's head, to keep
+    outside the system."""
     point = chain.checkpoint()
+    seq, mac = admin_audit.head()
     db.session.commit()
     click.echo(f"{point.created_at.isoformat()}Z seq {point.seq} {point.mac}")
+    click.echo(f"{point.created_at.isoformat()}Z audit-log seq {seq} {mac}")
 
 
 @records_cli.command("seal")

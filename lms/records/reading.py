@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, distinct, func, literal, or_, select
 from sqlalchemy.orm import aliased, lazyload
 
+from lms.audit import services as admin_audit
 from lms.auth.models import User
 from lms.core.markup import MarkupError, render_markdown, render_text
 from lms.core.timeutil import local_date, local_today, utcnow
@@ -69,7 +70,15 @@ def add_item(year: int, *, title: str, author: str = "", publisher: str = "",
                        required=required, sort_order=sort_order, published=False)
     db.session.add(item)
     db.session.flush()
+    _log("add", item)
     return item
+
+
+def _log(what: str, item: ReadingItem | None = None, **detail) -> None:
+    """Note a change of the reading list in the administrative audit log."""
+    if item is not None:
+        detail.update(year=item.year, title=item.title)
+    admin_audit.log("reading.change", detail={"what": what, **detail})
 
 
 def update_item(item: ReadingItem, **fields) -> None:
@@ -82,12 +91,14 @@ def update_item(item: ReadingItem, **fields) -> None:
     for name in ("required", "sort_order"):
         if name in fields:
             setattr(item, name, fields[name])
+    _log("edit", item, changes=sorted(fields))
 
 
 def remove_item(item: ReadingItem) -> None:
     """Remove an unpublished item (the caller commits)."""
     if item.published:
         raise ReadingError(_("A published item can no longer be removed."))
+    _log("remove", item)
     db.session.delete(item)
 
 
@@ -101,6 +112,7 @@ def publish_year(year: int, actor_id: int) -> int:
         item.published = True
     chain.audit("reading.publish", actor_id=actor_id,
                 detail={"year": year, "items": [i.id for i in items]})
+    _log("publish", year=year, titles=[i.title for i in items])
     return len(items)
 
 

@@ -71,6 +71,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
+from lms.audit import services as admin_audit
 from lms.auth.models import User
 from lms.catalog.models import Course, SubjectCategory
 from lms.core.timeutil import local_today, utcnow
@@ -767,9 +768,13 @@ def save(rule_set: RuleSet, fields: dict, *, actor_id: int | None, reason: str) 
     rule_set.updated_by_id = actor_id
     db.session.add(rule_set)
     db.session.flush()
+    after = snapshot(rule_set)
     chain.audit("rules.change", actor_id=actor_id, reason=reason,
                 detail={"rule_set_id": rule_set.id, "code": rule_set.code, "before": before,
-                        "after": snapshot(rule_set)})
+                        "after": after})
+    admin_audit.log("rules.change", actor=actor_id, detail={
+        "code": rule_set.code, "name": rule_set.name,
+        "changes": sorted(k for k in after if before is None or before[k] != after[k])})
     return recompute_rule_set(rule_set)
 
 

@@ -1,0 +1,1 @@
+"""The administrative audit log: who did what to whom, from where; append-only and chained."""
