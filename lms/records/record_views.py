@@ -89,9 +89,13 @@ def source_url(line: EntryLine, manage: bool) -> str | None:
 
 def _context(record: CadreRecord) -> dict:
     profile = record.profile
-    manage = permissions.can_on_cadre("record.manage", profile)
+    # Four eyes: an administrator manages no record they may not credit (their own, a
+    # superior's); the page says why instead of offering what would be refused.
+    in_scope = permissions.can_on_cadre("record.manage", profile)
+    manage = in_scope and permissions.may_credit(profile.user)
     return {
         "record": record, "p": profile, "manage": manage, "status": status,
+        "credit_refused": in_scope and not manage,
         "rank": labels.label(labels.RANK_LABELS, profile.rank),
         "source_url": lambda line: source_url(line, manage),
         "today": local_today(), "degree_fields": entries.DEGREE_FIELDS,
