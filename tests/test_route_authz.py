@@ -327,3 +327,36 @@ def test_every_rule_has_an_expected_answer(walk, capsys):
     with capsys.disabled():
         print(f"\nroute walk: {len(rules)} rules and methods x {len(ROLES)} roles, "
               f"{cases} requests (rule x role x target)")
+
+
+MISSING = {"username": "no-such-person", "slug": "no-such-course"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_out_of_scope_answers_as_a_missing_object(walk, role):
+    """Where another unit's (or another author's) object is refused, it is refused exactly
+    as an object that does not exist: the answer reveals nothing about it."""
+    differ = []
+    adapter = walk.app.url_map.bind("localhost")
+    for key, rule in _rules(walk.app).items():
+        method = key.split(" ", 1)[0]
+        if method != "GET" or dimension(rule) == "-":
+            continue
+        url = url_for_target(rule, walk.world, role, "out")
+        if url is None:
+            continue
+        _endpoint, values = adapter.match(url, method="GET")
+        for arg in rule.arguments:
+            if arg in MISSING:
+                values[arg] = MISSING[arg]
+            elif isinstance(values.get(arg), int) and arg not in ("year", "slot"):
+                values[arg] = 10**9
+        missing = rule.build(values, append_unknown=False)[1]
+        token = walk.world.tokens.get(ACCOUNT.get(role, ""))
+        with undone(walk.conn):
+            there = call(walk.clients[role], method, url, walk.cookies[role], token)
+        with undone(walk.conn):
+            nowhere = call(walk.clients[role], method, missing, walk.cookies[role], token)
+        if classify(there) in REFUSALS and there.status_code != nowhere.status_code:
+            differ.append(f"{url} answers {there.status_code}, {missing} {nowhere.status_code}")
+    assert not differ, f"as {role}:\n" + "\n".join(differ)
