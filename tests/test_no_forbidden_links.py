@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import deque
 from html.parser import HTMLParser
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import pytest
 
@@ -34,6 +34,7 @@ class Page(HTMLParser):
         self._form: dict | None = None
         self._select: str | None = None
         self._textarea: str | None = None
+        self._buttons: list[tuple] = []
 
     def handle_starttag(self, tag: str, attrs) -> None:
         a = dict(attrs)
@@ -58,12 +59,23 @@ class Page(HTMLParser):
         elif self._form is not None and tag == "textarea" and a.get("name"):
             self._textarea = a["name"]
             self._form["fields"][self._textarea] = ""
-        elif self._form is not None and tag == "button" and a.get("formaction"):
-            self.forms.append({**self._form, "action": a["formaction"],
-                               "fields": dict(self._form["fields"])})
+        elif self._form is not None and tag in ("button", "input") and (
+                a.get("formaction") or (a.get("name") and (a.get("type") or "submit")
+                                        .lower() == "submit")):
+            # A button that sends its own name and value, or its own action: one more way
+            # to submit the form (completed with the fields at the end of the form).
+            self._buttons.append((self._form, a.get("formaction"), a.get("name"),
+                                  a.get("value") or ""))
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "form":
+            for form, action, name, value in self._buttons:
+                fields = dict(form["fields"])
+                if name:
+                    fields[name] = value
+                self.forms.append({**form, "action": action or form["action"],
+                                   "fields": fields})
+            self._buttons = []
             self._form = None
         elif tag == "select":
             self._select = None
@@ -149,12 +161,13 @@ def test_no_page_offers_what_it_refuses(world, role):
             action = _local(url, form["action"] or url)
             if action is None:
                 continue
-            key = (form["method"], action.split("?", 1)[0], tuple(sorted(form["fields"])))
+            key = (form["method"], action.split("?", 1)[0],
+                   tuple(sorted(form["fields"].items())))
             if key in seen_forms:
                 continue
             seen_forms.add(key)
             if form["method"] == "get":
-                query = "&".join(f"{k}={v}" for k, v in form["fields"].items())
+                query = urlencode(form["fields"])
                 link = action.split("?", 1)[0] + (f"?{query}" if query else "")
                 if link not in seen_links:
                     seen_links.add(link)
