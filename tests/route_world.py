@@ -23,7 +23,7 @@ from sqlalchemy import event, select
 from sqlalchemy.engine import Connection
 
 from lms.extensions import db, limiter
-from tests.conftest import _HASH, COURSES, PASSWORD
+from tests.conftest import _HASH, COURSES, KEEP, PASSWORD
 
 # The roles a walk signs in as, and the account that holds each ("anon" signs in as nobody).
 ROLES = ("anon", "learner", "lecturer", "unit_admin", "org_admin", "sysadmin", "auditor")
@@ -105,6 +105,10 @@ def rolled_back_world(app: Flask) -> Iterator[tuple[Connection, World]]:
     finally:
         db.session = saved
         outer.rollback()
+        if not sqlite:  # sequences are not transactional: start them again, as conftest does
+            names = ", ".join(t.name for t in db.metadata.sorted_tables if t.name not in KEEP)
+            conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+            conn.commit()
         if sqlite:
             event.remove(conn, "begin", _begin)
             conn.connection.dbapi_connection.isolation_level = ""
