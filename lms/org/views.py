@@ -51,6 +51,7 @@ def units():
         "org/units.html", tree=tree, counts=queries.cadre_counts(),
         can_manage={u.id for u in tree if permissions.can("unit.manage", u)},
         can_edit={u.id for u in tree if permissions.can_edit_unit(u)},
+        can_list={u.id for u in tree if permissions.can("cadre.view", u)},
         kinds=labels.UNIT_KIND_LABELS,
     )
 

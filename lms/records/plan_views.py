@@ -14,6 +14,7 @@ from lms.org import credit, permissions
 from lms.org import queries as org_queries
 from lms.org.models import CadreProfile, Unit
 from lms.records import plans
+from lms.records.entries import FIRST_YEAR
 from lms.records.models import StudyPlan
 from lms.records.reading import render as render_markdown
 from lms.records.record_data import readable_cadre
@@ -98,7 +99,7 @@ def my_plan(year: int):
                            searched=searched, suggested_max=plans.SUGGESTED_MAX,
                            goals_html=render_markdown(plan.goals) if plan else "",
                            appraisal=plans.appraisal_for(current_user.id, year),
-                           this_year=local_today().year)
+                           this_year=local_today().year, first_year=FIRST_YEAR)
 
 
 # ---- administrators: plans -----------------------------------------------------------------
