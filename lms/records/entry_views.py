@@ -18,6 +18,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from lms.catalog import media
 from lms.core.pagination import paginate_rows
+from lms.core.params import int_arg
 from lms.core.urls import safe_local_path
 from lms.extensions import csrf, db
 from lms.org import permissions
@@ -85,7 +86,7 @@ def new(username: str):
     """Enter an entry (or, after a reversal, the corrected entry) for a cadre in scope."""
     profile = _managed_cadre(username)
     form = EntryForm()
-    corrects = _correction(profile, request.values.get("corrects", type=int))
+    corrects = _correction(profile, int_arg("corrects", args=request.values))
     corrected = entries.correction_of(corrects.id) if corrects is not None else None
     if corrects is not None:
         form.fix_kind(corrects.kind)

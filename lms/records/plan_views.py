@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from lms.auth.models import User
 from lms.core.pagination import paginate_rows
+from lms.core.params import int_arg
 from lms.core.timeutil import local_today
 from lms.extensions import db
 from lms.org import permissions
@@ -107,7 +108,7 @@ def my_plan(year: int):
 def queue():
     if not permissions.can_anywhere("record.manage"):
         abort(404)
-    year = request.args.get("year", type=int)
+    year = int_arg("year", low=1, high=9999)
     if request.args.get("year") is None:
         year = local_today().year
     status = request.args.get("status") or "submitted"
