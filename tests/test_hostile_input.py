@@ -2,13 +2,19 @@
 spreadsheets past their limits, duplicate rows, and text that would become a formula."""
 from __future__ import annotations
 
+import io
 import re
+import struct
+import zipfile
 
 import pytest
 
 from lms.auth.models import User
 from lms.auth.services import create_token
+from lms.catalog.models import Course
+from lms.catalog.package_files import PackageError
 from lms.extensions import db
+from tests.test_packages import good_files
 
 BIG = (2**31, 2**63, 10**30, 10**400)
 
@@ -108,3 +114,95 @@ def test_huge_numbers_in_json_bodies_are_refused_cleanly(app, client, district, 
     response = client.post("/api/v1/users/c1/record/entries",
                            json={**body, "hours": 1, "corrects": value}, headers=headers)
     assert response.status_code == 422
+
+
+# ---- broken zips -------------------------------------------------------------------------
+
+def _zip(files: dict[str, bytes | str], method: int = zipfile.ZIP_STORED) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", method) as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return out.getvalue()
+
+
+def _patch_central(data: bytes, name: str, **fields: int) -> bytes:
+    """Rewrite fields of `name`'s central-directory header (and, for `flag`, its local one)."""
+    offsets = {"flag": (8, "<H"), "method": (10, "<H"), "compress_size": (20, "<I"),
+               "file_size": (24, "<I")}
+    buf = bytearray(data)
+    at = 0
+    while (at := buf.find(b"PK\x01\x02", at)) >= 0:
+        name_len = struct.unpack_from("<H", buf, at + 28)[0]
+        if buf[at + 46:at + 46 + name_len] == name.encode():
+            for field, value in fields.items():
+                offset, fmt = offsets[field]
+                struct.pack_into(fmt, buf, at + offset, value)
+                if field == "flag":
+                    local = struct.unpack_from("<I", buf, at + 42)[0]
+                    struct.pack_into("<H", buf, local + 6, value)
+            return bytes(buf)
+        at += 4
+    raise AssertionError(name)
+
+
+LESSON = "lessons/01.md"
+
+
+def _broken_zips() -> dict[str, tuple[bytes, str]]:
+    """Each kind of broken package, with a word its refusal must contain."""
+    good = good_files()
+    stored = _zip(good)
+    lesson = good[LESSON].encode()
+    deflated = _zip(good, zipfile.ZIP_DEFLATED)
+    real_size = len(lesson)
+    many = {f"lessons/{n}.md": "x" for n in range(2100)}
+    bomb = good_files(**{"lessons/zeros.md": b"\0" * (30 * 1024 * 1024)})
+    small_bomb = _zip(good_files(**{"lessons/zeros.md": b"\0" * (3 * 1024 * 1024)}),
+                      zipfile.ZIP_DEFLATED)
+    return {
+        "bad crc": (stored.replace(lesson, lesson.replace("正文".encode(), "伪文".encode())),
+                    LESSON),
+        "encrypted": (_patch_central(stored, LESSON, flag=1), "encrypted"),
+        "size declared smaller": (_patch_central(deflated, LESSON, file_size=real_size // 2),
+                                  LESSON),
+        "size declared larger": (_patch_central(deflated, LESSON, file_size=real_size * 50),
+                                 LESSON),
+        "unknown compression": (_patch_central(stored, LESSON, method=99), LESSON),
+        "bomb": (_zip(bomb, zipfile.ZIP_DEFLATED), "lessons/zeros.md"),
+        "bomb under a lying header": (_patch_central(small_bomb, "lessons/zeros.md",
+                                                     file_size=1000), "lessons/zeros.md"),
+        "too many entries": (_zip({**good, **many}), "500"),
+        "absolute path": (_zip({**good, "/etc/cron.d/x": "x"}), "/etc/cron.d/x"),
+        "dot-dot path": (_zip({**good, "lessons/../../x": "x"}), "../../x"),
+        "truncated": (stored[:len(stored) // 2], "zip"),
+        "not a zip": (b"this is not a zip at all" * 10, "zip"),
+    }
+
+
+BROKEN = _broken_zips()
+
+
+@pytest.mark.parametrize("kind", sorted(BROKEN))
+def test_broken_zips_are_refused_as_package_problems(app, make_unit, make_user, import_course,
+                                                     kind):
+    make_unit("QU", kind="district")
+    make_user("lecturer", "lecturer", "QU")
+    data, word = BROKEN[kind]
+    with pytest.raises(PackageError) as caught:
+        import_course(data)
+    assert word in str(caught.value), (kind, str(caught.value))
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(Course)) == 0
+
+
+@pytest.mark.parametrize("kind", ["bad crc", "encrypted", "bomb", "truncated"])
+def test_broken_zip_upload_is_a_400_listing_the_problem(client, auth, make_unit, make_user,
+                                                       kind):
+    make_unit("QU", kind="district")
+    make_user("lect", "lecturer", "QU")
+    auth.login("lect")
+    data, word = BROKEN[kind]
+    response = client.post("/teach/packages", data={"pkg-file": (io.BytesIO(data), "p.zip")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 400 and word in response.get_data(as_text=True)
