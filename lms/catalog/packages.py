@@ -57,13 +57,17 @@ class PackageContext:
             self.problem(_("File not found in the package: %(p)s", p=path), file=origin)
             return None
         try:
-            return self.files.read(clean).decode("utf-8-sig")
+            text = self.files.read(clean).decode("utf-8-sig")
         except UnicodeDecodeError:
             self.problem(_("The file is not UTF-8 text."), file=clean)
             return None
         except PackageError as exc:
             self.problems.extend(Problem(p.message, clean) for p in exc.problems)
             return None
+        if "\x00" in text:  # no database stores a NUL in text
+            self.problem(_("The file contains a NUL character; remove it."), file=clean)
+            return None
+        return text
 
     def _kind(self, clean: str) -> str | None:
         if clean not in self.mimes:
