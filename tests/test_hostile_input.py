@@ -8,12 +8,22 @@ import struct
 import zipfile
 
 import pytest
+from openpyxl import load_workbook
 
+from lms.assessment.importer import QuestionImportError, import_file
 from lms.auth.models import User
 from lms.auth.services import create_token
 from lms.catalog.models import Course
 from lms.catalog.package_files import PackageError
+from lms.core import xlsx_stream
 from lms.extensions import db
+from lms.org import tabular
+from lms.org.importer import import_cadres, import_units
+from lms.org.models import CadreProfile, Unit
+from lms.org.tabular import TableError, read_rows
+from tests.test_import import HEADERS, good_row
+from tests.test_import import upload as import_upload
+from tests.test_import import xlsx as import_xlsx
 from tests.test_packages import good_files
 
 BIG = (2**31, 2**63, 10**30, 10**400)
@@ -206,3 +216,191 @@ def test_broken_zip_upload_is_a_400_listing_the_problem(client, auth, make_unit,
     response = client.post("/teach/packages", data={"pkg-file": (io.BytesIO(data), "p.zip")},
                            content_type="multipart/form-data")
     assert response.status_code == 400 and word in response.get_data(as_text=True)
+
+
+# ---- spreadsheets past their limits ------------------------------------------------------
+
+def _xlsx(rows, headers=HEADERS) -> bytes:
+    return import_xlsx(rows, headers)
+
+
+def _rewrite_part(data: bytes, part: str, change) -> bytes:
+    """The workbook with one part's XML changed by `change(text) -> text`."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename == part:
+                body = change(body.decode()).encode()
+            dst.writestr(info, body)
+    return out.getvalue()
+
+
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+def _declaring(ref: str) -> bytes:
+    data = _xlsx([good_row(i) for i in range(3)])
+    return _rewrite_part(data, SHEET, lambda x: re.sub(r'<dimension ref="[^"]*"',
+                                                       f'<dimension ref="{ref}"', x))
+
+
+def _without_dimension(rows) -> bytes:
+    return _rewrite_part(_xlsx(rows), SHEET, lambda x: re.sub(r"<dimension [^>]*/>", "", x))
+
+
+def _read(data: bytes, name: str = "c.xlsx") -> str:
+    with pytest.raises(TableError) as caught:
+        read_rows(data, name)
+    return str(caught.value)
+
+
+def test_declared_dimensions_past_the_limits_are_refused_before_any_cell(app):
+    with app.test_request_context("/?lang=en"):
+        assert "more than 50000 rows" in _read(_declaring("A1:K60000"))
+        assert "more than 200 columns" in _read(_declaring("A1:XFD4"))
+
+
+def test_rows_and_columns_past_the_limits_are_refused_without_a_dimension(app, monkeypatch):
+    monkeypatch.setattr(tabular, "MAX_ROWS", 10)
+    monkeypatch.setattr(tabular, "MAX_COLUMNS", 12)
+    with app.test_request_context("/?lang=en"):
+        assert "more than 10 rows" in _read(_without_dimension([good_row(i) for i in range(12)]))
+        wide = _without_dimension([good_row(1) + ["x"] * 5])
+        assert "Row 2 has more than 12 columns" in _read(wide)
+        assert len(read_rows(_without_dimension([good_row(i) for i in range(5)]), "c.xlsx")) == 6
+
+
+def test_parts_that_unpack_past_the_limit_are_refused_before_reading(app, monkeypatch):
+    with app.test_request_context("/?lang=en"):
+        lying = _patch_central(_xlsx([good_row(1)]), SHEET, file_size=2**31)
+        assert "unpacks to more than" in _read(lying)
+        monkeypatch.setattr(tabular, "MAX_PART_BYTES", 50_000)
+        big = _xlsx([good_row(i) for i in range(400)])
+        assert "sheet1.xml" in _read(big)
+
+
+def test_broken_workbooks_are_not_valid_workbooks(app):
+    good = _xlsx([good_row(1)])
+    with app.test_request_context("/?lang=en"):
+        for data in (_patch_central(good, SHEET, flag=1), good[:len(good) // 2],
+                     _patch_central(good, SHEET, method=99),
+                     _rewrite_part(good, SHEET, lambda x: x[:len(x) // 2])):
+            assert "not a valid .xlsx workbook" in _read(data)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("账号,姓名,单位代码\n" + "a,b,JD01\n" * 12, "more than 10 rows"),
+    ("账号,姓名,单位代码\n" + "x" * (70 * 1024) + "\n", "Line 2 of the CSV file is longer"),
+    ("账号,姓名,单位代码\n" + "," * 300 + "\n", "Row 2 has more than 200 columns"),
+    ('账号,姓名,单位代码\na,"' + ("y" * 60_000 + "\n") * 4 + '",JD01\n', "cannot be read"),
+])
+def test_csv_past_its_limits_is_refused(app, monkeypatch, text, word):
+    monkeypatch.setattr(tabular, "MAX_ROWS", 10)
+    with app.test_request_context("/?lang=en"):
+        assert word in _read(text.encode(), "c.csv")
+
+
+def test_a_sheet_past_its_limits_is_a_clear_message_on_each_import_page(app, client, auth,
+                                                                        district):
+    auth.login("org")
+    data = _declaring("A1:K60000")
+    for kind in ("cadres", "units"):
+        response = import_upload(client, data, "c.xlsx", kind)
+        assert response.status_code == 200 and "50000" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(CadreProfile)) == 7
+    with app.test_request_context(), pytest.raises(QuestionImportError) as caught:
+        import_file(data, "q.xlsx", "xlsx", None)
+    assert "50000" in str(caught.value.problems)
+
+
+# ---- duplicate and clashing rows ---------------------------------------------------------
+
+def _cadre_errors(app, rows) -> set[tuple[int, str]]:
+    with app.test_request_context():
+        result = import_cadres(_xlsx(rows), "c.xlsx")
+    assert result.created == result.updated == 0
+    return {(e.row, e.field) for e in result.errors}
+
+
+def test_duplicate_and_clashing_cadre_rows_are_row_errors(app, client, auth, district):
+    # the same username twice; an account that exists without a cadre profile (a system
+    # administrator); a valid row, which is not imported either
+    taken = good_row(3)
+    taken[0] = "sys"
+    assert _cadre_errors(app, [good_row(1), good_row(1), taken, good_row(4)]) == {
+        (3, "username"), (4, "username")}
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 8
+    auth.login("org")
+    html = import_upload(client, _xlsx([taken])).get_data(as_text=True)
+    assert "<td>2</td><td>账号</td><td>账号 sys 已被使用。</td>" in html
+
+
+def _unit_errors(app, rows) -> set[tuple[int, str]]:
+    with app.test_request_context():
+        result = import_units(_xlsx(rows, ["单位代码", "单位名称", "单位类型", "上级单位代码"]),
+                              "u.xlsx")
+    assert result.created == 0
+    return {(e.row, e.field) for e in result.errors}
+
+
+def test_duplicate_and_clashing_unit_rows_are_row_errors(app, district):
+    rows = [["SQ9", "新社区", "社区", "JD01"], ["SQ9", "又一个", "社区", "JD01"],
+            ["JD02", "重名", "街道", "QU"], ["C" * 33, "长代码", "社区", "JD01"],
+            ["SQ8", "名" * 129, "社区", "JD01"], ["SQ7", "自己", "社区", "SQ7"]]
+    assert _unit_errors(app, rows) == {(3, "code"), (4, "code"), (5, "code"), (6, "name")}
+    assert _unit_errors(app, rows[-1:]) == {(2, "parent")}
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(Unit)) == 4
+
+
+def test_question_values_the_database_cannot_hold_are_named_by_line(app):
+    gift = ("$CATEGORY: " + "类" * 300 + "\n\n::一::问题{=甲 ~乙}\n\n"
+            "// [id:" + "9" * 120 + "]\n::二::问题{T}\n\n::三::有\0空字符{T}\n")
+    with app.test_request_context("/?lang=en"), pytest.raises(QuestionImportError) as caught:
+        import_file(gift.encode(), "q.gift", "gift", None)
+    messages = " ".join(m for _line, m in caught.value.problems)
+    assert "category path" in messages and "ID number" in messages and "NUL" in messages
+
+
+# ---- text never becomes a formula --------------------------------------------------------
+
+FORMULAS = ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1",
+            "=1+1"]
+
+
+def _text_cells(data: bytes) -> list:
+    book = load_workbook(io.BytesIO(data))
+    return [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row
+            if isinstance(cell.value, str) and cell.value.lstrip()[:1] in ("=", "+", "-", "@")]
+
+
+def _assert_inert(data: bytes, at_least: int) -> None:
+    cells = _text_cells(data)
+    assert len(cells) >= at_least
+    for cell in cells:
+        assert cell.data_type == "s", (cell.coordinate, cell.value, cell.data_type)
+
+
+def test_both_xlsx_writers_store_formula_like_text_as_text(app):
+    with app.test_request_context():
+        _assert_inert(tabular.xlsx_bytes(FORMULAS, [FORMULAS, [1, "=x", None]], [["=n"]]), 16)
+    _assert_inert(xlsx_stream.xlsx_bytes(FORMULAS, [FORMULAS, [1, "=x", None]]), 15)
+    csv_text = tabular.csv_bytes(["=h"], [["+1"], ["ok"], [-3]]).decode("utf-8-sig")
+    assert csv_text.splitlines() == ["'=h", "'+1", "ok", "-3"]
+
+
+def test_cadre_export_keeps_formula_like_names_as_text(app, client, auth, district):
+    with app.app_context():
+        for i, text in enumerate(FORMULAS[:4]):
+            user = db.session.get(User, district["cadre_jd01"] if i == 0 else
+                                  district["cadre_jd02"])
+            user.name = text if i < 2 else user.name
+            user.profile.position = FORMULAS[i + 2]
+        db.session.commit()
+    auth.login("org")
+    response = client.get("/admin/cadres/export.xlsx")
+    assert response.status_code == 200
+    _assert_inert(response.data, 3)
