@@ -24,7 +24,7 @@ from lms.org.tabular import TableError, read_rows
 from tests.test_import import HEADERS, good_row
 from tests.test_import import upload as import_upload
 from tests.test_import import xlsx as import_xlsx
-from tests.test_packages import good_files
+from tests.test_packages import MANIFEST, good_files
 
 BIG = (2**31, 2**63, 10**30, 10**400)
 
@@ -173,7 +173,7 @@ def _broken_zips() -> dict[str, tuple[bytes, str]]:
     return {
         "bad crc": (stored.replace(lesson, lesson.replace("正文".encode(), "伪文".encode())),
                     LESSON),
-        "encrypted": (_patch_central(stored, LESSON, flag=1), "encrypted"),
+        "encrypted": (_patch_central(stored, LESSON, flag=1), LESSON),
         "size declared smaller": (_patch_central(deflated, LESSON, file_size=real_size // 2),
                                   LESSON),
         "size declared larger": (_patch_central(deflated, LESSON, file_size=real_size * 50),
@@ -204,6 +204,18 @@ def test_broken_zips_are_refused_as_package_problems(app, make_unit, make_user, 
     assert word in str(caught.value), (kind, str(caught.value))
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(Course)) == 0
+
+
+def test_nul_characters_in_a_package_are_problems_not_database_errors(app, make_unit,
+                                                                     make_user, import_course):
+    make_unit("QU", kind="district")
+    make_user("lecturer", "lecturer", "QU")
+    manifest = MANIFEST.replace('title = "测试课程"', 'title = "测试\\u0000课程"')
+    for files, where in ((good_files(**{"course.toml": manifest}), "course.toml"),
+                         (good_files(**{LESSON: "# 第一讲\n\n正\0文\n"}), LESSON)):
+        with pytest.raises(PackageError) as caught:
+            import_course(_zip(files))
+        assert where in {p.file for p in caught.value.problems}
 
 
 @pytest.mark.parametrize("kind", ["bad crc", "encrypted", "bomb", "truncated"])

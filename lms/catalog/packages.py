@@ -155,6 +155,16 @@ def _number(value: Any, ctx: PackageContext, origin: str, name: str) -> float:
     return float(value)
 
 
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def import_package(files: PackageFiles, *, actor: User | None = None,
                    new_status: str = "published", may_update=None) -> ImportResult:
     """Validate the whole package, then create or update its course. PackageError on problems.
@@ -174,6 +184,9 @@ def import_package(files: PackageFiles, *, actor: User | None = None,
         line = re.search(r"line (\d+)", str(exc))
         raise PackageError([Problem(str(exc).split(" (at")[0], MANIFEST,
                                     int(line.group(1)) if line else None)]) from exc
+    if _has_nul(manifest):  # TOML may escape one (\u0000); no database stores it in text
+        raise PackageError([Problem(_("The file contains a NUL character; remove it."),
+                                    MANIFEST)])
     info = manifest.get("course")
     if not isinstance(info, dict):
         raise PackageError([Problem(_("course.toml needs a [course] table."), MANIFEST)])
