@@ -416,3 +416,36 @@ def test_cadre_export_keeps_formula_like_names_as_text(app, client, auth, distri
     response = client.get("/admin/cadres/export.xlsx")
     assert response.status_code == 200
     _assert_inert(response.data, 3)
+
+
+# ---- numbers in forms and answers --------------------------------------------------------
+
+HOSTILE_IDS = ["²", "٣", "9" * 30, str(2**31), "0", "-1", "x"]
+
+
+def test_checkbox_ids_past_any_range_are_dropped_not_a_500(app, client, auth, district,
+                                                           make_user, import_course):
+    from lms.catalog.models import Activity
+    from tests.conftest import COURSES
+
+    make_user("lecturer", "lecturer", "QU")
+    import_course(COURSES / "tufa-shijian-yingji")
+    with app.app_context():
+        session_id = db.session.scalar(db.select(Activity.id).filter_by(key="tuiyan"))
+    auth.login("lecturer")
+    response = client.post(f"/admin/activities/{session_id}/attendance",
+                           data={"attended": HOSTILE_IDS})
+    assert response.status_code == 302
+    auth.logout()
+    auth.login("learn")
+    response = client.post("/me/plan/2026", data={"goals": "x", "course_ids": HOSTILE_IDS,
+                                                  "save": "1"})
+    assert response.status_code in (200, 302)
+
+
+def test_numeric_answers_too_large_for_a_float_score_nothing():
+    from lms.assessment.scoring import grade
+
+    body = {"answers": [{"text": "3", "fraction": 1.0, "tolerance": 0.0}]}
+    for response in (10**400, -(10**400), "1e999", float("nan")):
+        assert grade("numerical", body, response) == 0.0

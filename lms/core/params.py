@@ -57,6 +57,13 @@ def int_arg(name: str, default: int | None = None, low: int = 1, high: int = DB_
     return number
 
 
+def id_list(values: list[str]) -> list[int]:
+    """The row ids among form values (a list of checkboxes): plain ASCII digits within the
+    database's range; anything else is dropped, as a box that names no row would be."""
+    return [int(v) for v in values
+            if v.isascii() and v.isdigit() and len(v) <= MAX_DIGITS and 1 <= int(v) <= DB_INT_MAX]
+
+
 def is_db_id(value: Any) -> bool:
     """Whether a value from a JSON body can be a row id: an int (not a bool), 1..DB_INT_MAX."""
     return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= DB_INT_MAX

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from lms.auth.models import User
 from lms.core.pagination import paginate_rows
-from lms.core.params import int_arg
+from lms.core.params import id_list, int_arg
 from lms.core.timeutil import local_today
 from lms.extensions import db
 from lms.org import permissions
@@ -48,7 +48,7 @@ def _course_choices(form: PlanForm, plan: StudyPlan | None, year: int) -> list[t
     plan and those ticked, suggestions, and what a search found."""
     kept = [int(i) for i in (plan.course_ids if plan else None) or []]
     if request.method == "POST":
-        ticked = [int(v) for v in request.form.getlist("course_ids") if v.isdigit()]
+        ticked = id_list(request.form.getlist("course_ids"))
         ticked = ticked[:plans.MAX_COURSES + 1]  # more are refused anyway
     else:
         ticked = kept
