@@ -449,3 +449,21 @@ def test_numeric_answers_too_large_for_a_float_score_nothing():
     body = {"answers": [{"text": "3", "fraction": 1.0, "tolerance": 0.0}]}
     for response in (10**400, -(10**400), "1e999", float("nan")):
         assert grade("numerical", body, response) == 0.0
+
+
+@pytest.mark.parametrize("value", ["sNaN", "NaN", "Infinity", "-Infinity", "1e999999"])
+def test_decimal_fields_refuse_what_is_not_a_number(app, make_unit, make_user, value):
+    from tests.test_teach import as_user, new_course, subject_id
+
+    make_unit("QU", kind="district")
+    make_user("lect", "lecturer", "QU")
+    lect = as_user(app, "lect")
+    course_id = new_course(app, lect)
+    response = lect.post(f"/teach/courses/{course_id}/activities/new/lecture",
+                         data={"title": "讲", "hours": value, "body": "正文"})
+    assert response.status_code == 200
+    response = lect.post("/teach/courses/new", data={
+        "slug": "another", "title": "课", "category_id": subject_id(app), "hours": value})
+    assert response.status_code == 200
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(Course)) == 1
