@@ -3,6 +3,7 @@ examples, a fresh random seed each run (or SEED=n), then a megabyte of each path
 
     .venv/bin/python bench/fuzz_importers.py              # 1,000 examples per importer
     EXAMPLES=5000 .venv/bin/python bench/fuzz_importers.py
+    ONLY="course package" SEED=1 .venv/bin/python bench/fuzz_importers.py
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench_fuzz \
         .venv/bin/python bench/fuzz_importers.py          # on PostgreSQL (a scratch database)
 
@@ -92,9 +93,19 @@ def _run(app, name: str, strategy, target, examples: int, seed: int) -> dict:
     except BaseException as exc:  # noqa: BLE001 - every finding is reported, then the next
         if isinstance(exc, KeyboardInterrupt):
             raise
-        stats["findings"].append("".join(traceback.format_exception(exc))[-3000:])
+        stats["findings"].append(_describe(exc))
     stats["seconds"] = time.perf_counter() - start
     return stats
+
+
+def _describe(exc: BaseException) -> str:
+    """What was raised and where (the last frames), and the start of the failing case."""
+    parts = []
+    for one in getattr(exc, "exceptions", None) or [exc]:
+        frames = traceback.format_tb(one.__traceback__)[-3:]
+        notes = "\n".join(getattr(one, "__notes__", []))[:600]
+        parts.append(f"{type(one).__name__}: {one}\n" + "".join(frames) + notes)
+    return "\n".join(parts)
 
 
 def main() -> int:
@@ -106,7 +117,10 @@ def main() -> int:
         app = _app(workdir)
         with app.app_context():
             fuzzing.warm_up()
+            only = os.environ.get("ONLY")  # one importer, by name
             for name, (strategy, target) in fuzzing.targets().items():
+                if only and name != only:
+                    continue
                 s = _run(app, name, strategy, target, examples, seed)
                 ratio, secs, size = s["slowest"] or (0, 0, 0)
                 print(f"{name:15} {s['cases']:6d} cases, {s['refused']:6d} refused cleanly, "

@@ -218,6 +218,17 @@ def test_nul_characters_in_a_package_are_problems_not_database_errors(app, make_
         assert where in {p.file for p in caught.value.problems}
 
 
+@pytest.mark.parametrize("lecturers", ["5", '"lecturer"', "{ a = 1 }", "true"])
+def test_a_manifest_field_of_the_wrong_type_is_a_problem(app, make_unit, make_user,
+                                                         import_course, lecturers):
+    make_unit("QU", kind="district")
+    make_user("lecturer", "lecturer", "QU")
+    manifest = MANIFEST.replace("hours = 1.0\n", f"hours = 1.0\nlecturers = {lecturers}\n", 1)
+    with pytest.raises(PackageError) as caught:
+        import_course(_zip(good_files(**{"course.toml": manifest})))
+    assert "lecturers" in str(caught.value)
+
+
 @pytest.mark.parametrize("kind", ["bad crc", "encrypted", "bomb", "truncated"])
 def test_broken_zip_upload_is_a_400_listing_the_problem(client, auth, make_unit, make_user,
                                                        kind):

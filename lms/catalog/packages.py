@@ -216,7 +216,11 @@ def import_package(files: PackageFiles, *, actor: User | None = None,
     cover = ctx.media(str(info["cover"]), {"image"}, origin=MANIFEST) if info.get(
         "cover") else None
     lecturers = []
-    for username in info.get("lecturers") or []:
+    names = info.get("lecturers") or []
+    if not isinstance(names, list):
+        ctx.problem(_("lecturers must be a list of usernames."), file=MANIFEST)
+        names = []
+    for username in names:
         user = db.session.scalar(select(User).where(User.username == str(username)))
         if user is None:
             ctx.problem(_("No user named %(u)s (lecturers).", u=username), file=MANIFEST)
