@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flask_babel import gettext as _
 from wtforms import DecimalField as _DecimalField
 from wtforms import SelectChoice
 
@@ -15,7 +16,7 @@ class DecimalField(_DecimalField):
         super().process_formdata(valuelist)
         if self.data is not None and not self.data.is_finite():
             self.data = None
-            raise ValueError(self.gettext("Not a valid decimal value."))
+            raise ValueError(_("Enter a number."))
 
 
 def select_choices(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
