@@ -72,6 +72,18 @@ def test_ids_past_the_database_range_answer_404_on_every_route(app, client, auth
                 assert response.status_code == 404, (method, url, response.status_code)
 
 
+def test_every_integer_query_argument_goes_through_int_arg():
+    """`request.args.get(..., type=int)` turns a number past any range into an overflow in the
+    database; `lms.core.params.int_arg` is the one parser."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "lms"
+    found = [f"{p.relative_to(root)}:{n}" for p in sorted(root.rglob("*.py"))
+             for n, line in enumerate(p.read_text("utf-8").splitlines(), start=1)
+             if re.search(r"(args|values|form)\.get\([^)]*type=(int|float)", line)]
+    assert found == []
+
+
 PAGED = ["/admin/cadres", "/courses", "/admin/records/claims", "/cadres/learn/record",
          "/cadres/learn/record/xapi.json", "/admin/records/compliance"]
 
