@@ -292,7 +292,7 @@ def _read(data: bytes, name: str = "c.xlsx") -> str:
 
 def test_declared_dimensions_past_the_limits_are_refused_before_any_cell(app):
     with app.test_request_context("/?lang=en"):
-        assert "more than 50000 rows" in _read(_declaring("A1:K60000"))
+        assert "more than 100000 rows" in _read(_declaring("A1:K200000"))
         assert "more than 200 columns" in _read(_declaring("A1:XFD4"))
 
 
@@ -339,15 +339,15 @@ def test_csv_past_its_limits_is_refused(app, monkeypatch, text, word):
 def test_a_sheet_past_its_limits_is_a_clear_message_on_each_import_page(app, client, auth,
                                                                         district):
     auth.login("org")
-    data = _declaring("A1:K60000")
+    data = _declaring("A1:K200000")
     for kind in ("cadres", "units"):
         response = import_upload(client, data, "c.xlsx", kind)
-        assert response.status_code == 200 and "50000" in response.get_data(as_text=True)
+        assert response.status_code == 200 and "100000" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(CadreProfile)) == 7
     with app.test_request_context(), pytest.raises(QuestionImportError) as caught:
         import_file(data, "q.xlsx", "xlsx", None)
-    assert "50000" in str(caught.value.problems)
+    assert "100000" in str(caught.value.problems)
 
 
 # ---- duplicate and clashing rows ---------------------------------------------------------

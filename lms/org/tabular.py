@@ -18,7 +18,7 @@ from lms.core.cells import cell_value, csv_text
 
 # Limits checked before a cell is read: what an import of a whole district's cadres, units or
 # question bank needs, with room to spare, and far below what would exhaust a worker.
-MAX_ROWS = 50_000  # rows of the first sheet or lines of a CSV file, header included
+MAX_ROWS = 100_000  # rows of the first sheet or lines of a CSV file, header included
 MAX_COLUMNS = 200
 MAX_LINE = 64 * 1024  # characters in one line of a CSV file
 MAX_PARTS = 1_000  # entries in the .xlsx zip
