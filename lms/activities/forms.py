@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DecimalField, StringField, SubmitField
+from wtforms import BooleanField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange
+
+from lms.core.forms import DecimalField
 
 COMMON_FIELDS = ("title", "hours", "optional", "submit", "preview", "csrf_token")
 

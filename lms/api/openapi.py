@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 _ERROR = {"$ref": "#/components/responses/Error"}
-_PAGE_PARAMS = [
-    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-    {"name": "per_page", "in": "query", "schema": {"type": "integer", "maximum": 200}},
+_PAGE_PARAMS = [  # past these bounds: a 400 naming the parameter (lms.core.params)
+    {"name": "page", "in": "query",
+     "schema": {"type": "integer", "minimum": 1, "maximum": 1_000_000}},
+    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 0,
+                                                   "maximum": 200}},
 ]
 
 

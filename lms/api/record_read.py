@@ -13,6 +13,7 @@ from lms.api.auth import token_required
 from lms.api.record_json import ENTRY_SCHEMA, entry_json
 from lms.api.views import bp
 from lms.core.errors import json_error
+from lms.core.params import MAX_PAGE, int_arg
 from lms.core.timeutil import local_today
 from lms.org import labels
 from lms.records import status
@@ -74,7 +75,7 @@ def _requested_record(username: str) -> tuple[CadreRecord | None, tuple | None]:
     year, error = _year()
     if error:
         return None, error
-    return gather(profile, year, page=request.args.get("page", 1, type=int),
+    return gather(profile, year, page=int_arg("page", 1, high=MAX_PAGE),
                   per_page=EXPORT_SIZE, extras=False), None
 
 

@@ -36,6 +36,7 @@ from lms.catalog.models import Course
 from lms.core.forms import select_choices
 from lms.core.markup import render_text
 from lms.core.pagination import paginate
+from lms.core.params import int_arg
 from lms.core.urls import safe_local_path
 from lms.extensions import db
 from lms.org import permissions
@@ -196,7 +197,7 @@ class Filters:
 
 def _filters() -> Filters:
     qtype = request.args.get("type", "")
-    return Filters(category_id=request.args.get("category", type=int),
+    return Filters(category_id=int_arg("category"),
                    qtype=qtype if qtype in TYPE_LABELS else "",
                    tag=request.args.get("tag", "").strip()[:64],
                    q=request.args.get("q", "").strip()[:200])

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import ColumnElement, select, true
-from wtforms import DecimalField, StringField, TextAreaField
+from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.assessment import attempts as engine
@@ -18,6 +18,7 @@ from lms.assessment.statistics import AttemptScores, summarise
 from lms.auth.models import User
 from lms.catalog.models import Activity, Course
 from lms.catalog.queries import taught_by
+from lms.core.forms import DecimalField
 from lms.core.pagination import paginate_rows
 from lms.extensions import db
 from lms.org import credit, permissions

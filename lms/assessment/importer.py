@@ -85,7 +85,11 @@ def import_file(data: bytes, filename: str, fmt: str, course_id: int | None,
 def save_questions(questions: list[ParsedQuestion], course_id: int | None,
                    actor_id: int | None = None, source: str = "gift") -> int:
     """Write parsed questions and their categories (created when missing) into a course's
-    bank (None: the shared bank) in one transaction; `source` is the format they came in."""
+    bank (None: the shared bank) in one transaction; `source` is the format they came in.
+    Values the database cannot hold are a QuestionImportError naming the question's line."""
+    problems = [p for q in questions for p in _storable(q)]
+    if problems:
+        raise QuestionImportError(problems)
     paths = {q.category or DEFAULT_CATEGORY for q in questions}
     try:
         existing = dict(db.session.execute(
@@ -110,6 +114,31 @@ def save_questions(questions: list[ParsedQuestion], course_id: int | None,
         db.session.rollback()
         raise
     return len(questions)
+
+
+def _strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list | tuple):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def _storable(q: ParsedQuestion) -> list[tuple[int | None, str]]:
+    """Why the question cannot be stored as it is (too long a category path or ID number, a
+    NUL character, which PostgreSQL refuses in text), as (line, message) pairs."""
+    line = q.line or None
+    problems = []
+    if len(q.category or "") > 255:
+        problems.append((line, _("The category path is longer than %(n)d characters.", n=255)))
+    if len(q.idnumber or "") > 100:
+        problems.append((line, _("The ID number is longer than %(n)d characters.", n=100)))
+    texts = [q.name, q.text, q.category, q.idnumber, *q.tags, *_strings(_body(q))]
+    if any("\x00" in t for t in texts if t):
+        problems.append((line, _("The question contains a NUL character; remove it.")))
+    return problems
 
 
 def _body(q: ParsedQuestion) -> dict:

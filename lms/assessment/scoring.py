@@ -23,6 +23,8 @@ import math
 import unicodedata
 from typing import Any
 
+from lms.core.params import finite_number
+
 MANUAL = frozenset({"essay"})
 UNSCORED = frozenset({"description"})
 
@@ -47,8 +49,8 @@ def _number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        number = float(value)
-    elif isinstance(value, str):
+        return finite_number(value)  # an int too large for a float is no answer either
+    if isinstance(value, str):
         text = normalise(value).replace(",", "")
         try:
             number = float(text)

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import hashlib
+import lzma
 import os
 import posixpath
 import stat
+import struct
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +24,12 @@ MAX_MEDIA_FILE = 1024 * 1024 * 1024
 MAX_TOTAL = 2 * 1024 * 1024 * 1024
 STREAM_SUFFIXES = (".mp4", ".webm", ".mp3", ".m4a", ".ogg", ".wav")
 CHUNK = 1024 * 1024
+MAX_RATIO = 100  # a file that unpacks to more than 100 times its packed size is a bomb
+RATIO_FLOOR = 1024 * 1024  # ... once it unpacks to more than this (tiny files pack oddly)
+MAX_DIRECTORY = 16 * 1024 * 1024  # bytes of the zip's central directory, read before a check
+# What a damaged, crafted or unsupported zip raises from zipfile and its decompressors.
+ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, OSError,
+              NotImplementedError, RuntimeError, ValueError, struct.error, OverflowError)
 
 
 class PackageError(ValueError):
@@ -67,14 +76,23 @@ class PackageFiles:
         return sorted(self.entries)
 
     def chunks(self, path: str) -> Iterator[bytes]:
-        """The file's bytes in chunks; stops with PackageError beyond the file's limit."""
+        """The file's bytes in chunks; stops with PackageError beyond the file's limit, or
+        when the zip entry is damaged (a bad checksum, a size its header does not declare)."""
         limit, total = size_limit(path), 0
-        with self._open(path) as fh:
-            while block := fh.read(CHUNK):
-                total += len(block)
-                if total > limit:
-                    raise PackageError([_("%(file)s is larger than allowed.", file=path)])
-                yield block
+        try:
+            with self._open(path) as fh:
+                while block := fh.read(CHUNK):
+                    total += len(block)
+                    if total > limit:
+                        raise PackageError([_("%(file)s is larger than allowed.", file=path)])
+                    yield block
+            entry = self.entries[path]
+            if entry.zip_name is not None and total != entry.size:
+                raise _damaged(path)  # the header declared another size
+        except PackageError:
+            raise
+        except ZIP_ERRORS as exc:
+            raise _damaged(path) from exc
 
     def digest(self) -> str:
         """A SHA-256 over every path and content: equal digests mean an unchanged package."""
@@ -90,8 +108,11 @@ class PackageFiles:
         return b"".join(self.chunks(path))
 
     def head(self, path: str, size: int = 32) -> bytes:
-        with self._open(path) as fh:
-            return fh.read(size)
+        try:
+            with self._open(path) as fh:
+                return fh.read(size)
+        except ZIP_ERRORS as exc:
+            raise _damaged(path) from exc
 
     def _open(self, path: str) -> BinaryIO:
         entry = self.entries[path]
@@ -108,6 +129,30 @@ class PackageFiles:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _damaged(path: str) -> PackageError:
+    return PackageError([_("%(file)s is damaged in the zip (its checksum or size does not "
+                           "match); zip the package again.", file=path)])
+
+
+def _declared_directory(source) -> None:
+    """Refuse a zip whose end record declares more entries or a larger central directory than
+    a package may have, before zipfile reads (and keeps in memory) that directory."""
+    fp = open(source, "rb") if isinstance(source, str | os.PathLike) else source  # noqa: SIM115
+    try:
+        start = fp.tell()
+        end = zipfile._EndRecData(fp)  # the end record only: a few bytes from the end
+        fp.seek(start)
+    except ZIP_ERRORS as exc:
+        raise PackageError([_("The file is not a valid zip archive.")]) from exc
+    finally:
+        if fp is not source:
+            fp.close()
+    if end is None:
+        raise PackageError([_("The file is not a valid zip archive.")])
+    if end[zipfile._ECD_ENTRIES_TOTAL] > 4 * MAX_FILES or end[zipfile._ECD_SIZE] > MAX_DIRECTORY:
+        raise PackageError([_("The package has more than %(n)d files.", n=MAX_FILES)])
 
 
 def _check_totals(entries: dict[str, _Entry], problems: list[str]) -> None:
@@ -142,15 +187,27 @@ def open_folder(folder: Path) -> PackageFiles:
 
 
 def open_zip(source) -> PackageFiles:
-    """A zipped package (a path or a binary file object). Unsafe entries refuse the package."""
+    """A zipped package (a path or a binary file object). Unsafe entries refuse the package:
+    links, paths outside it, encrypted entries, too many entries, and entries that unpack to
+    far more than they pack (compression bombs)."""
+    _declared_directory(source)
     try:
         zf = zipfile.ZipFile(source)
-    except (zipfile.BadZipFile, OSError) as exc:
+    except ZIP_ERRORS as exc:
         raise PackageError([_("The file is not a valid zip archive.")]) from exc
     problems: list[str] = []
     entries: dict[str, _Entry] = {}
     for info in zf.infolist():
         mode = info.external_attr >> 16
+        if info.flag_bits & 0x1:
+            problems.append(_("%(file)s is encrypted; packages cannot carry passwords.",
+                              file=info.filename))
+            continue
+        if info.file_size > RATIO_FLOOR and \
+                info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            problems.append(_("%(file)s unpacks to more than %(n)d times its packed size.",
+                              file=info.filename, n=MAX_RATIO))
+            continue
         if stat.S_ISLNK(mode):
             problems.append(_("%(file)s is a link; links are not allowed.", file=info.filename))
             continue

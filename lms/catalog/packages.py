@@ -57,13 +57,17 @@ class PackageContext:
             self.problem(_("File not found in the package: %(p)s", p=path), file=origin)
             return None
         try:
-            return self.files.read(clean).decode("utf-8-sig")
+            text = self.files.read(clean).decode("utf-8-sig")
         except UnicodeDecodeError:
             self.problem(_("The file is not UTF-8 text."), file=clean)
             return None
         except PackageError as exc:
             self.problems.extend(Problem(p.message, clean) for p in exc.problems)
             return None
+        if "\x00" in text:  # no database stores a NUL in text
+            self.problem(_("The file contains a NUL character; remove it."), file=clean)
+            return None
+        return text
 
     def _kind(self, clean: str) -> str | None:
         if clean not in self.mimes:
@@ -151,6 +155,16 @@ def _number(value: Any, ctx: PackageContext, origin: str, name: str) -> float:
     return float(value)
 
 
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def import_package(files: PackageFiles, *, actor: User | None = None,
                    new_status: str = "published", may_update=None,
                    may_write=None) -> ImportResult:
@@ -172,6 +186,9 @@ def import_package(files: PackageFiles, *, actor: User | None = None,
         line = re.search(r"line (\d+)", str(exc))
         raise PackageError([Problem(str(exc).split(" (at")[0], MANIFEST,
                                     int(line.group(1)) if line else None)]) from exc
+    if _has_nul(manifest):  # TOML may escape one (\u0000); no database stores it in text
+        raise PackageError([Problem(_("The file contains a NUL character; remove it."),
+                                    MANIFEST)])
     info = manifest.get("course")
     if not isinstance(info, dict):
         raise PackageError([Problem(_("course.toml needs a [course] table."), MANIFEST)])
@@ -201,7 +218,11 @@ def import_package(files: PackageFiles, *, actor: User | None = None,
     cover = ctx.media(str(info["cover"]), {"image"}, origin=MANIFEST) if info.get(
         "cover") else None
     lecturers = []
-    for username in info.get("lecturers") or []:
+    names = info.get("lecturers") or []
+    if not isinstance(names, list):
+        ctx.problem(_("lecturers must be a list of usernames."), file=MANIFEST)
+        names = []
+    for username in names:
         user = db.session.scalar(select(User).where(User.username == str(username)))
         if user is None:
             ctx.problem(_("No user named %(u)s (lecturers).", u=username), file=MANIFEST)

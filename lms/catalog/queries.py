@@ -7,6 +7,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, select
 
 from lms.catalog.models import Activity, ActivityState, Course, SubjectCategory
 from lms.catalog.search import query_words
+from lms.core.params import int_arg
 from lms.extensions import db
 
 
@@ -26,7 +27,7 @@ class CourseFilter:
     @classmethod
     def from_args(cls, args) -> CourseFilter:
         req = args.get("required")
-        return cls(category_id=args.get("category", type=int),
+        return cls(category_id=int_arg("category", args=args),
                    required={"1": True, "true": True, "0": False, "false": False}.get(req or ""),
                    q=(args.get("q") or "").strip()[:100] or None)
 

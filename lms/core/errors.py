@@ -6,6 +6,8 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from lms.core.params import BadParameter
+
 
 def _messages() -> dict[int, str]:
     return {
@@ -33,6 +35,12 @@ def wants_json() -> bool:
 
 def _handle(exc: HTTPException):
     status = exc.code or 500
+    if isinstance(exc, BadParameter):  # the message names the parameter: show it
+        if wants_json():
+            body, status = json_error(status, "invalid_parameter", exc.description,
+                                      field=exc.field)
+            return body, status
+        return render_template("errors/error.html", status=status, message=exc.description), status
     if wants_json():
         code = (exc.name or "error").lower().replace(" ", "_")
         body, status = json_error(status, code)

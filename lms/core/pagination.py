@@ -1,10 +1,11 @@
 """Pagination of SQLAlchemy selects."""
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app
 from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from sqlalchemy import Select
 
+from lms.core.params import MAX_PAGE, int_arg
 from lms.extensions import db
 
 MAX_PER_PAGE = 200
@@ -25,15 +26,18 @@ class RowPagination(SelectPagination):
 
 
 def _page_args() -> dict:
-    size = request.args.get("per_page", type=int) or current_app.config["LMS_PAGE_SIZE"]
-    return {"page": request.args.get("page", 1, type=int),
+    """`page` (1 to MAX_PAGE) and `per_page` (asked for up to MAX_PER_PAGE); a value that is
+    not such a number is a 400 naming it."""
+    size = int_arg("per_page", low=0, high=10**6) or current_app.config["LMS_PAGE_SIZE"]
+    return {"page": int_arg("page", 1, high=MAX_PAGE),
             "per_page": max(1, min(size, MAX_PER_PAGE))}
 
 
 def paginate(stmt: Select) -> Pagination:
     """Paginate `stmt` by the `page` and `per_page` query arguments (at most 200 a page).
 
-    A bad page number gives an empty page, never an error.
+    A page past the last gives an empty page; a page number that is not a whole number from 1
+    to MAX_PAGE is a 400 naming `page`.
     """
     return db.paginate(stmt, error_out=False, **_page_args())
 

@@ -12,6 +12,8 @@ import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 
+from lms.core.cells import cell_value
+
 _ESCAPE = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}  # other matches are dropped
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -96,8 +98,7 @@ def _row(number: int, values: Sequence[object], letters: list[str], style: str =
         if i >= len(letters):
             letters.extend(_column(n) for n in range(len(letters), i + 1))
         ref = f"{letters[i]}{number}"
-        if isinstance(value, bool):
-            value = str(value)
+        value = cell_value(value)  # text is always an inline string: never a formula
         if isinstance(value, int | float):
             cells.append(f'<c r="{ref}"{style}><v>{value!r}</v></c>')
             continue

@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from lms.audit import services as audit
@@ -132,6 +133,11 @@ class _Coder:
         return self.maps[key].get(text)
 
 
+def _clashed() -> str:
+    return _("The file clashes with a change made meanwhile; nothing was imported. Import it "
+             "again.")
+
+
 # ---- units -------------------------------------------------------------------------------
 
 def import_units(data: bytes, filename: str,
@@ -155,11 +161,15 @@ def import_units(data: bytes, filename: str,
             kind = coder.code("kind", rec.get("kind"))
             if not code:
                 result.errors.append(RowError(number, "code", _("This field is required.")))
+            elif len(code) > 32:
+                result.errors.append(RowError(number, "code", _("Too long.")))
             elif code in existing or code in pending:
                 result.errors.append(RowError(number, "code",
                                               _("The code %(code)s already exists.", code=code)))
             if not name:
                 result.errors.append(RowError(number, "name", _("This field is required.")))
+            elif len(name) > 128:
+                result.errors.append(RowError(number, "name", _("Too long.")))
             if kind is None:
                 result.errors.append(RowError(number, "kind", _("Unknown unit kind: %(kind)s",
                                                                  kind=cell_text(rec.get("kind")))))
@@ -200,6 +210,10 @@ def import_units(data: bytes, filename: str,
     except OrgError as exc:
         db.session.rollback()
         result.errors.append(RowError(0, "", str(exc)))
+    except IntegrityError:  # another change landed meanwhile: still all or nothing
+        db.session.rollback()
+        result.created = 0
+        result.errors.append(RowError(0, "", _clashed()))
     return result
 
 
@@ -235,6 +249,7 @@ def import_cadres(data: bytes, filename: str,
         return result
     usernames = [cell_text(r.get("username")) for _n, r in parsed]
     existing = _existing_profiles([u for u in usernames if u])
+    accounts = _accounts_without_profile([u for u in usernames if u and u not in existing])
     seen: dict[str, int] = {}
     good: list[_CadreRow] = []
     for number, rec in parsed:
@@ -263,7 +278,8 @@ def import_cadres(data: bytes, filename: str,
         elif may_import and not may_import(unit):
             bad("unit", _("You may not manage cadres of %(code)s.", code=unit.code))
         old = existing.get(username)
-        if old is not None and may_import and not may_import(old.unit):
+        if (old is not None and may_import and not may_import(old.unit)) \
+                or username in accounts:  # an account that is no cadre is not for import
             bad("username", _("The username %(u)s is taken.", u=username))
         values: dict = {"username": username, "name": name, "unit_id": unit.id if unit else None,
                         "position": cell_text(rec.get("position"))[:128] or None}
@@ -309,6 +325,17 @@ def _existing_profiles(usernames: list[str]) -> dict[str, CadreProfile]:
                 .options(selectinload(CadreProfile.categories)))
         for profile in db.session.scalars(stmt).unique():
             found[profile.user.username] = profile
+    return found
+
+
+def _accounts_without_profile(usernames: list[str]) -> set[str]:
+    """Which of these usernames belong to an account that has no cadre profile."""
+    found: set[str] = set()
+    for start in range(0, len(usernames), 500):
+        chunk = usernames[start:start + 500]
+        found.update(db.session.scalars(
+            select(User.username).outerjoin(CadreProfile, CadreProfile.user_id == User.id)
+            .where(User.username.in_(chunk), CadreProfile.user_id.is_(None))))
     return found
 
 
@@ -363,6 +390,11 @@ def _write_cadres(rows: list[_CadreRow], existing: dict[str, CadreProfile],
             "file": filename[:200], "created": result.created, "updated": result.updated,
             "created_usernames": [r.values["username"] for r in new][:1000]})
         db.session.commit()
+    except IntegrityError:  # another change landed meanwhile: still all or nothing
+        db.session.rollback()
+        result.created = result.updated = 0
+        result.errors.append(RowError(0, "", _clashed()))
+        return
     except Exception:
         db.session.rollback()
         raise

@@ -7,6 +7,7 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from lms.auth.models import User
+from lms.core.params import int_arg
 from lms.extensions import db
 from lms.org.models import CadreProfile, Unit, cadre_categories
 from lms.org.permissions import reach_clause, unit_clause
@@ -25,8 +26,8 @@ class CadreFilter:
     @classmethod
     def from_args(cls, args) -> CadreFilter:
         return cls(
-            unit_id=args.get("unit", type=int),
-            category_id=args.get("category", type=int),
+            unit_id=int_arg("unit", args=args),
+            category_id=int_arg("category", args=args),
             rank=args.get("rank") or None,
             q=(args.get("q") or "").strip() or None,
             status=args.get("status") if args.get("status") in ("inactive", "all") else "active",

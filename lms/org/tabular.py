@@ -3,13 +3,27 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+import posixpath
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from flask import Response
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+
+from lms.core.cells import cell_value, csv_text
+
+# Limits checked before a cell is read: what an import of a whole district's cadres, units or
+# question bank needs, with room to spare, and far below what would exhaust a worker.
+MAX_ROWS = 100_000  # rows of the first sheet or lines of a CSV file, header included
+MAX_COLUMNS = 200
+MAX_LINE = 64 * 1024  # characters in one line of a CSV file
+MAX_PARTS = 1_000  # entries in the .xlsx zip
+MAX_PART_BYTES = 64 * 1024 * 1024  # unpacked size of one part (a sheet's XML, shared strings)
+MAX_UNPACKED = 256 * 1024 * 1024  # unpacked size of the whole workbook
 
 from lms.core.downloads import content_disposition
 
@@ -60,35 +74,123 @@ def read_upload(field, limit: int) -> tuple[bytes | None, str]:
 
 def _cell(value) -> object:
     if isinstance(value, str):
-        value = value.strip()
+        value = value.replace("\x00", "").strip()  # no database stores a NUL in text
         return value or None
     return value
 
 
+def _too_many_rows() -> TableError:
+    return TableError(_("The file has more than %(n)d rows; split it into smaller files.",
+                        n=MAX_ROWS))
+
+
+def _too_many_columns(number: int) -> TableError:
+    return TableError(_("Row %(row)d has more than %(n)d columns.", row=number, n=MAX_COLUMNS))
+
+
+def _check_parts(data: bytes) -> None:
+    """Refuse a workbook whose zip is encrypted, has too many parts, or declares parts that
+    unpack past the limits, before openpyxl unpacks anything. zipfile never unpacks more than
+    a part declares, so a part that lies about its size fails its checksum instead."""
+    bad = TableError(_("The file is not a valid .xlsx workbook."))
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            parts = zf.infolist()
+    except Exception as exc:  # noqa: BLE001 - zipfile raises many types on crafted files
+        raise bad from exc
+    if len(parts) > MAX_PARTS or any(p.flag_bits & 0x1 for p in parts):
+        raise bad
+    too_big = [p for p in parts if p.file_size > MAX_PART_BYTES]
+    if too_big or sum(p.file_size for p in parts) > MAX_UNPACKED:
+        raise TableError(_("The workbook unpacks to more than %(mb)d MB (%(part)s); keep only "
+                           "the data to import.", mb=MAX_PART_BYTES // 2**20,
+                           part=posixpath.basename(too_big[0].filename) if too_big
+                           else "xlsx"))
+
+
+def _xlsx_rows(data: bytes) -> list[list[object]]:
+    """The first sheet's rows, streamed; its declared dimensions are checked first, and the
+    rows and columns again as they come (a sheet may declare no or false dimensions)."""
+    if not data.startswith(b"PK"):
+        raise TableError(_("The file is not a valid .xlsx workbook."))
+    _check_parts(data)
+    wb = None
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = wb.worksheets[0]
+        if (sheet.max_row or 0) > MAX_ROWS:
+            raise _too_many_rows()
+        if (sheet.max_column or 0) > MAX_COLUMNS:
+            raise _too_many_columns(1)
+        rows: list[list[object]] = []
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if number > MAX_ROWS:
+                raise _too_many_rows()
+            row = _trimmed(row)
+            if len(row) > MAX_COLUMNS:
+                raise _too_many_columns(number)
+            rows.append([_cell(v) for v in row])
+        return rows
+    except TableError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types on bad files
+        raise TableError(_("The file is not a valid .xlsx workbook.")) from exc
+    finally:
+        if wb is not None:
+            wb.close()
+
+
+def _trimmed(row: Sequence[object]) -> Sequence[object]:
+    """The row without its empty cells at the end (a sheet may be padded to a wide range)."""
+    end = len(row)
+    while end and row[end - 1] in (None, ""):
+        end -= 1
+    return row[:end]
+
+
+def _csv_lines(text: str) -> Iterator[str]:
+    for number, line in enumerate(io.StringIO(text, newline=""), start=1):
+        if number > MAX_ROWS:
+            raise _too_many_rows()
+        if len(line) > MAX_LINE:
+            raise TableError(_("Line %(line)d of the CSV file is longer than %(n)d characters.",
+                               line=number, n=MAX_LINE))
+        yield line
+
+
+def _csv_rows(data: bytes) -> list[list[object]]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise TableError(_("The CSV file must be encoded in UTF-8 or GB18030."))
+    rows: list[list[object]] = []
+    reader = csv.reader(_csv_lines(text))
+    try:
+        for row in reader:
+            if len(row) > MAX_COLUMNS:
+                raise _too_many_columns(len(rows) + 1)
+            rows.append([_cell(v) for v in row])
+    except csv.Error as exc:
+        raise TableError(_("Line %(line)d of the CSV file cannot be read: %(why)s",
+                           line=reader.line_num, why=str(exc))) from exc
+    return rows
+
+
 def read_rows(data: bytes, filename: str) -> list[list[object]]:
-    """All rows of the first sheet (xlsx) or of the CSV file, header row included."""
+    """All rows of the first sheet (xlsx) or of the CSV file, header row included.
+
+    Past `MAX_ROWS` rows, `MAX_COLUMNS` columns, `MAX_LINE` characters on a CSV line, or a
+    workbook that unpacks past its limits: `TableError`, before or as the rows are read.
+    """
     name = filename.lower()
     if name.endswith(".xlsx"):
-        if not data.startswith(b"PK"):
-            raise TableError(_("The file is not a valid .xlsx workbook."))
-        try:
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # noqa: BLE001 - openpyxl raises many types on bad files
-            raise TableError(_("The file is not a valid .xlsx workbook.")) from exc
-        sheet = wb.worksheets[0]
-        rows = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        wb.close()
-        return rows
+        return _xlsx_rows(data)
     if name.endswith(".csv"):
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise TableError(_("The CSV file must be encoded in UTF-8 or GB18030."))
-        return [[_cell(v) for v in row] for row in csv.reader(io.StringIO(text))]
+        return _csv_rows(data)
     raise TableError(_("Only .xlsx and .csv files can be imported."))
 
 
@@ -120,18 +222,32 @@ def records(rows: list[list[object]], columns: Sequence[Column]):
         yield number, {k: (row[i] if i < len(row) else None) for k, i in positions.items()}
 
 
+def _cells(sheet, values: Iterable[object]) -> list[object]:
+    """A row for openpyxl's write-only sheet: text as typed string cells, which openpyxl would
+    otherwise turn into formulas when they begin with "="."""
+    out: list[object] = []
+    for value in values:
+        value = cell_value(value)
+        if isinstance(value, str):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"
+            value = cell
+        out.append(value)
+    return out
+
+
 def xlsx_bytes(headers: Sequence[str], rows: Iterable[Sequence[object]],
                notes: Sequence[Sequence[str]] | None = None) -> bytes:
     """A workbook with one data sheet (and optionally a notes sheet), as bytes."""
     wb = Workbook(write_only=True)
     sheet = wb.create_sheet("data")
-    sheet.append(list(headers))
+    sheet.append(_cells(sheet, headers))
     for row in rows:
-        sheet.append(list(row))
+        sheet.append(_cells(sheet, row))
     if notes:
         info = wb.create_sheet(_("Notes"))
         for line in notes:
-            info.append(list(line))
+            info.append(_cells(info, line))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -141,8 +257,8 @@ def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes
     """UTF-8 CSV with a byte-order mark so that spreadsheet programs read the Chinese."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(headers)
-    writer.writerows(rows)
+    writer.writerow([csv_text(v) for v in headers])
+    writer.writerows([csv_text(v) for v in row] for row in rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

@@ -21,6 +21,7 @@ from wtforms import SelectChoice
 from lms.auth.forms import ConfirmForm
 from lms.core.forms import select_choices
 from lms.core.pagination import paginate
+from lms.core.params import int_arg
 from lms.extensions import db
 from lms.org import importer, labels, permissions, queries, services
 from lms.org.forms import CadreForm, GrantForm, ImportForm, UnitForm
@@ -62,8 +63,8 @@ def unit_new():
         abort(403)
     form = UnitForm()
     form.parent_id.choices = select_choices(queries.unit_choices("unit.manage"))
-    if request.method == "GET" and request.args.get("parent", type=int):
-        form.parent_id.data = request.args.get("parent", type=int)
+    if request.method == "GET" and int_arg("parent"):
+        form.parent_id.data = int_arg("parent")
     if form.validate_on_submit():
         parent = _unit_or_404(form.parent_id.data)
         permissions.require(permissions.can("unit.manage", parent))

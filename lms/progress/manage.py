@@ -21,6 +21,7 @@ from lms.catalog import queries as catalog_queries
 from lms.catalog.models import Activity, ActivityState, Course
 from lms.core.forms import select_choices
 from lms.core.pagination import paginate, paginate_rows
+from lms.core.params import id_list, int_arg
 from lms.core.timeutil import local_day, local_today
 from lms.extensions import db
 from lms.org import credit, permissions
@@ -117,8 +118,8 @@ def _report_context(slug: str):
     if course is None:
         abort(404)
     assignment = None
-    if request.args.get("assignment", type=int):
-        assignment = db.session.get(Assignment, request.args.get("assignment", type=int))
+    if int_arg("assignment"):
+        assignment = db.session.get(Assignment, int_arg("assignment"))
         if assignment is None or assignment.course_id != course.id \
                 or not permissions.overlaps("completion.view", assignment.unit):
             abort(404)
@@ -199,7 +200,7 @@ def attendance(activity_id: int):
     if not everyone:
         stmt = stmt.where(permissions.unit_clause("completion.view"))
     if request.method == "POST":
-        wanted = {int(v) for v in request.form.getlist("attended") if v.isdigit()}
+        wanted = set(id_list(request.form.getlist("attended")))
         allowed = set(db.session.scalars(
             stmt.with_only_columns(User.id).where(User.id.in_(wanted)))) if wanted else set()
         try:

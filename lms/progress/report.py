@@ -12,6 +12,7 @@ from sqlalchemy import Select, and_, case, func, literal, or_, select
 from lms.auth.models import User
 from lms.catalog.models import Activity, ActivityState, Course
 from lms.catalog.queries import activity_counts
+from lms.core.params import int_arg
 from lms.extensions import db
 from lms.org import permissions
 from lms.org.models import CadreProfile, Unit
@@ -44,7 +45,7 @@ class ReportFilter:
             if unit is None and code.isdigit():
                 unit = db.session.get(Unit, int(code))
         status = args.get("status") if args.get("status") in STATUSES else "all"
-        return cls(unit=unit, category_id=args.get("category", type=int), status=status,
+        return cls(unit=unit, category_id=int_arg("category", args=args), status=status,
                    q=(args.get("q") or "").strip() or None)
 
 

@@ -13,6 +13,7 @@ from lms.activities.registry import registry
 from lms.auth.session import passive
 from lms.catalog.models import Activity, Course
 from lms.catalog.queries import course_by_slug
+from lms.core.params import finite_number
 from lms.extensions import db
 from lms.org import permissions
 from lms.progress import services
@@ -82,7 +83,7 @@ MAX_SEQ = 2**31 - 1  # sequence numbers are stored as 32-bit integers
 
 
 def _number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    return finite_number(value) is not None
 
 
 def beat_from_json(activity_id: int):

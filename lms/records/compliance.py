@@ -39,6 +39,7 @@ from sqlalchemy import (
 
 from lms.auth.models import User
 from lms.core.pagination import paginate_rows
+from lms.core.params import int_arg
 from lms.core.timeutil import local_today
 from lms.extensions import db
 from lms.org import permissions
@@ -78,10 +79,10 @@ class ComplianceFilter:
 
     @classmethod
     def from_args(cls, args) -> ComplianceFilter:
-        year = args.get("year", type=int)
+        year = int_arg("year", low=1, high=9999, args=args)
         if year is None or not FIRST_YEAR <= year <= LAST_YEAR:
             year = local_today().year
-        f = cls(year=year, category_id=args.get("category", type=int),
+        f = cls(year=year, category_id=int_arg("category", args=args),
                 rank=args.get("rank") if args.get("rank") in RANKS else None,
                 status=args.get("status") if args.get("status") in STATUSES else "all",
                 q=(args.get("q") or "").strip()[:100] or None)

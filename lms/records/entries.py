@@ -26,6 +26,7 @@ from sqlalchemy import select
 from lms.auth.models import User
 from lms.catalog import media
 from lms.catalog.models import SubjectCategory
+from lms.core.params import is_db_id
 from lms.core.timeutil import local_today, utcnow
 from lms.extensions import db
 from lms.org import credit
@@ -146,7 +147,7 @@ def _number(data: Mapping, name: str, high: float, problems: dict) -> float:
         if isinstance(value, bool):
             raise ValueError(value)
         number = float(value.strip() if isinstance(value, str) else value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         problems[name] = _("%(field)s must be a number.", field=label(name))
         return 0.0
     if not math.isfinite(number) or not 0 <= number <= high:
@@ -367,7 +368,7 @@ def correction_target(user_id: int, entry_id: Any) -> RecordEntry:
     reversal. Raises `Invalid` (no such entry of theirs) or `EntryError`. Whether it is
     corrected already is decided when the corrected entry is appended (`add_entry`)."""
     entry = None
-    if isinstance(entry_id, int) and not isinstance(entry_id, bool) and entry_id > 0:
+    if is_db_id(entry_id):
         entry = db.session.get(RecordEntry, entry_id)
     if entry is None or entry.user_id != user_id:
         raise Invalid({"corrects": _("%(field)s: no such entry in this cadre's record.",

@@ -19,6 +19,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from lms.catalog import media
 from lms.core import downloads
 from lms.core.pagination import paginate_rows
+from lms.core.params import int_arg
 from lms.core.urls import safe_local_path
 from lms.extensions import csrf, db
 from lms.org import credit, permissions
@@ -84,7 +85,7 @@ def new(username: str):
                                refused=refused, corrects=None, corrected=None,
                                record_url=record_url(username), recent=[], **_context()), 403
     form = EntryForm()
-    corrects = _correction(profile, request.values.get("corrects", type=int))
+    corrects = _correction(profile, int_arg("corrects", args=request.values))
     corrected = entries.correction_of(corrects.id) if corrects is not None else None
     if corrects is not None:
         form.fix_kind(corrects.kind)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from lms.auth.models import User
 from lms.core.pagination import paginate_rows
+from lms.core.params import id_list, int_arg
 from lms.core.timeutil import local_today
 from lms.extensions import db
 from lms.org import credit, permissions
@@ -48,7 +49,7 @@ def _course_choices(form: PlanForm, plan: StudyPlan | None, year: int) -> list[t
     plan and those ticked, suggestions, and what a search found."""
     kept = [int(i) for i in (plan.course_ids if plan else None) or []]
     if request.method == "POST":
-        ticked = [int(v) for v in request.form.getlist("course_ids") if v.isdigit()]
+        ticked = id_list(request.form.getlist("course_ids"))
         ticked = ticked[:plans.MAX_COURSES + 1]  # more are refused anyway
     else:
         ticked = kept
@@ -108,7 +109,7 @@ def my_plan(year: int):
 def queue():
     if not permissions.can_anywhere("record.manage"):
         abort(404)
-    year = request.args.get("year", type=int)
+    year = int_arg("year", low=1, high=9999)
     if request.args.get("year") is None:
         year = local_today().year
     status = request.args.get("status") or "submitted"

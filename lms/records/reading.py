@@ -26,6 +26,7 @@ from sqlalchemy.orm import aliased, lazyload
 from lms.audit import services as admin_audit
 from lms.auth.models import User
 from lms.core.markup import MarkupError, render_markdown, render_text
+from lms.core.params import int_arg
 from lms.core.timeutil import local_date, local_today, utcnow
 from lms.extensions import db
 from lms.org import credit, permissions
@@ -369,7 +370,8 @@ class QueueFilter:
         unit = db.session.scalar(select(Unit).where(Unit.code == code)) if code else None
         status = args.get("status") or "submitted"
         return cls(unit=unit, status=status if status in QUEUE_STATUSES else "submitted",
-                   item_id=args.get("item", type=int), year=args.get("year", type=int),
+                   item_id=int_arg("item", args=args),
+                   year=int_arg("year", low=1, high=9999, args=args),
                    q=(args.get("q") or "").strip()[:64] or None)
 
 

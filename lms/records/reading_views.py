@@ -9,6 +9,7 @@ from sqlalchemy import select
 from lms.auth.models import User
 from lms.core.forms import select_choices
 from lms.core.pagination import paginate_rows
+from lms.core.params import int_arg
 from lms.core.timeutil import local_today
 from lms.extensions import db
 from lms.org import credit, permissions
@@ -205,7 +206,7 @@ def call_new():
     form.item_id.choices = select_choices(
         [(0, _("The whole list"))] + [(i.id, f"{i.year} · {i.title}") for i in items])
     if request.method == "GET":
-        form.year.data = request.args.get("year", type=int) or (years[0] if years else None)
+        form.year.data = int_arg("year", low=1, high=9999) or (years[0] if years else None)
     if not years:
         flash(_("There is no published reading list yet."), "info")
     elif form.validate_on_submit():

@@ -22,6 +22,7 @@ from flask import (
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from lms.core.params import MAX_PAGE, int_arg
 from lms.core.timeutil import local_today
 from lms.org import credit, labels, permissions
 from lms.org.models import CadreProfile
@@ -114,7 +115,7 @@ def mine():
 @bp.route("/cadres/<username>/record")
 def cadre(username: str):
     profile = _cadre_or_404(username)
-    record = gather(profile, _year(), page=request.args.get("page", 1, type=int),
+    record = gather(profile, _year(), page=int_arg("page", 1, high=MAX_PAGE),
                     per_page=record_data.PAGE_SIZE)
     return render_template("records/record/page.html", **_context(record))
 
@@ -153,7 +154,7 @@ def xapi_response(record: CadreRecord, more: str) -> Response:
 @bp.route("/cadres/<username>/record/xapi.json", endpoint="xapi")
 def xapi_json(username: str):
     profile = _cadre_or_404(username)
-    page = request.args.get("page", 1, type=int)
+    page = int_arg("page", 1, high=MAX_PAGE)
     record = gather(profile, _year(), page=page, per_page=EXPORT_SIZE, extras=False)
     return xapi_response(record, url_for("record.xapi", username=username, year=record.year,
                                          page=record.page + 1))

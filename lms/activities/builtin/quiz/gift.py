@@ -17,6 +17,7 @@ from decimal import Decimal
 QTYPES = ("multichoice", "multiresponse", "truefalse", "shortanswer", "numerical", "matching",
           "essay", "description")
 FORMATS = ("moodle", "html", "plain", "markdown")
+MAX_ANSWERS = 100  # answers (or matching pairs) of one question
 
 
 class GiftError(ValueError):
@@ -283,6 +284,8 @@ def _answers(block: _Block, q: Question, section: str, offset: int) -> None:
     """Detect the type from the answer section and fill in the answers."""
     body = section.strip()
     offset += len(section) - len(section.lstrip())
+    if body.count("~") + body.count("=") > MAX_ANSWERS:  # no question needs more; parse none
+        raise GiftError(block.line(offset), f"more than {MAX_ANSWERS} answers in one question")
     head = body.split("#", 1)[0].strip()
     if not body:
         q.qtype = "essay"
