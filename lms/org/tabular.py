@@ -15,6 +15,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 
 from lms.core.cells import cell_value, csv_text
+from lms.core.downloads import content_disposition
 
 # Limits checked before a cell is read: what an import of a whole district's cadres, units or
 # question bank needs, with room to spare, and far below what would exhaust a worker.
@@ -24,8 +25,6 @@ MAX_LINE = 64 * 1024  # characters in one line of a CSV file
 MAX_PARTS = 1_000  # entries in the .xlsx zip
 MAX_PART_BYTES = 64 * 1024 * 1024  # unpacked size of one part (a sheet's XML, shared strings)
 MAX_UNPACKED = 256 * 1024 * 1024  # unpacked size of the whole workbook
-
-from lms.core.downloads import content_disposition
 
 
 class TableError(ValueError):
