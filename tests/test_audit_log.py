@@ -81,8 +81,10 @@ def test_the_auditor_reads_and_filters_the_log(client, auth, auditor, logged):
         f"/audit?until={today - timedelta(days=1)}").get_data(as_text=True)
     paged = client.get("/audit?per_page=1&page=2").get_data(as_text=True)
     assert "第 2 页，共 4 页" in paged
-    # Nonsense in the filters is ignored, never an error.
-    assert client.get("/audit?since=yesterday&action=drop&page=x").status_code == 200
+    # Nonsense in the filters is ignored; a page that is no number is a 400 naming it.
+    assert client.get("/audit?since=yesterday&action=drop").status_code == 200
+    refused = client.get("/audit?page=x")
+    assert refused.status_code == 400 and "page" in refused.get_data(as_text=True)
 
 
 def test_the_auditor_exports_the_log_with_text_kept_as_text(client, auth, auditor, logged):
