@@ -283,3 +283,44 @@ def test_a_status_changed_in_the_database_is_named(app, record, district):
     app.test_cli_runner().invoke(args=["records", "recompute"])
     code, output = _verify(app)
     assert code == 0, output
+
+
+def test_a_multi_year_window_gives_no_other_rule_set_a_window(app, record, district):
+    """A five-year window that began three years ago gives the yearly rule sets no window of
+    that year to compare (a fresh demo, with the national division-level window from 2023,
+    verified with a false finding for every yearly status of 2023); a status changed or
+    deleted under either kind of window is still named."""
+    from sqlalchemy import select
+
+    from lms.records import rules
+    from lms.records.models import RequirementStatus, RuleSet
+
+    learner = district["learner"]
+    with app.app_context():
+        year = rules.this_year()
+        rules.seed_defaults()
+        rules.save(RuleSet(), {"code": "five", "name": "five", "window_years": 5,
+                               "anchor_year": year - 3, "config": {"min_hours": 100}},
+                   actor_id=None, reason="test")
+        db.session.commit()
+        five = db.session.scalar(select(RuleSet.id).where(RuleSet.code == "five"))
+        online = db.session.scalar(select(RuleSet.id).where(RuleSet.code == "online-yearly"))
+        held = set(db.session.execute(select(RequirementStatus.rule_set_id,
+                                             RequirementStatus.window_start).distinct()))
+    assert (five, year - 3) in held and (online, year - 3) not in held
+    code, output = _verify(app)
+    assert code == 0, output
+    assert "TAMPERED" not in output
+
+    _sql(app, "UPDATE record_statuses SET met = :yes, ratio = 1 WHERE user_id = :u AND "
+              "rule_set_id = :r", yes=True, u=learner, r=five)
+    _sql(app, "DELETE FROM record_statuses WHERE user_id = :u AND rule_set_id = :r AND "
+              "window_start = :s", u=learner, r=online, s=year)
+    code, output = _verify(app)
+    assert code == 1
+    assert f"record_statuses user {learner} rule set {five} window {year - 3}:" in output
+    assert f"record_statuses user {learner} rule set {online} window {year}:" in output
+    assert output.count("TAMPERED") == 2, output
+    app.test_cli_runner().invoke(args=["records", "recompute"])
+    code, output = _verify(app)
+    assert code == 0, output

@@ -122,7 +122,7 @@ def _status_findings() -> list[chain.Finding]:
     kept = _statuses()
     savepoint = db.session.begin_nested()
     try:
-        rules.recompute_all({start for _u, _r, start in kept} or None)
+        rules.recompute_held()
         fresh = _statuses()
     finally:
         savepoint.rollback()
