@@ -209,10 +209,10 @@ EXPECTED: dict[str, str] = {
     # form, and the service refuses the grade (tests/test_four_eyes.py).
     "GET /teach/grading/<int:attempt_id>": "-LLL N N N 22-2 -2-- -NNN",
     "POST /teach/grading/<int:attempt_id>/<int:slot>": "-LLL N N N RR-R -R-- -NNN",
-    # The walk's activity is a practice quiz, which its authors may try; a sealed exam's
-    # authors are refused with 409 "author" (item 3, tests/test_exam_authors.py). The
-    # lecturer owns tufa (their "own" course); xinxi is a draft.
-    "POST /api/v1/quizzes/<int:activity_id>/attempts": "-L-L -2-N 22-N -2-N -2-C -2-C -2-N",
+    # Whoever authors an exam cannot sit it (item 3): 409 "author". The lecturer owns tufa,
+    # their "own" course, whose sealed exam the walk starts; the other courses have no exam,
+    # so their practice quiz is started instead; xinxi is a draft.
+    "POST /api/v1/quizzes/<int:activity_id>/attempts": "-L-L -2-N C2-N -2-N -2-C -2-C -2-N",
     # The audit log is the auditor's alone; the system administrator does not read it (三员分立).
     "GET /audit": "L F F F F F 2",
     "GET /audit/export.xlsx": "L F F F F F 2",
