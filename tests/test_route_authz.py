@@ -374,3 +374,16 @@ def test_out_of_scope_answers_as_a_missing_object(walk, role):
         if classify(there) in REFUSALS and there.status_code != nowhere.status_code:
             differ.append(f"{url} answers {there.status_code}, {missing} {nowhere.status_code}")
     assert not differ, f"as {role}:\n" + "\n".join(differ)
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if r != "anon"])
+def test_a_walked_sign_out_leaves_the_next_request_signed_in(walk, role):
+    """Signing out ends the session's row; the walk rolls that back and restores the cookie,
+    so a sign-out walked earlier never turns later answers into requests to sign in."""
+    token = walk.world.tokens.get(ACCOUNT[role])
+    with undone(walk.conn), writes_on(walk.conn) as writes:
+        out = call(walk.clients[role], "POST", "/logout", walk.cookies[role], token)
+    assert classify(out) == "L" and any("user_sessions" in w for w in writes), writes
+    with undone(walk.conn):
+        after = call(walk.clients[role], "GET", "/me/appraisals", walk.cookies[role], token)
+    assert classify(after) == "2", after.status_code
