@@ -11,10 +11,13 @@ something (an allowed deactivation, a sign-out) never changes what the next one 
 from __future__ import annotations
 
 import io
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -52,8 +55,8 @@ UNITS = {
     "sysadmin": {"own": None, "in": "JD01", "above": None, "out": None},
     "auditor": {"own": None, "in": "JD01", "above": "QU", "out": "JD02"},
 }
-# Courses: the lecturer's own published course (tufa, with an offline session), another
-# author's published course (gongwen) and another lecturer's draft (xinxi).
+# Courses: the lecturer's own published course (tufa, with an offline session and a sealed
+# exam), another author's published course (gongwen) and another lecturer's draft (xinxi).
 COURSES_OF = {role: {"own": "tufa" if role == "lecturer" else None, "in": "gongwen",
                      "above": None, "out": "xinxi"} for role in ROLES}
 
@@ -181,7 +184,8 @@ def build(app: Flask) -> World:
     for key, folder, owner, status in (("gongwen", "gongwen-xiezuo", "org", "published"),
                                        ("tufa", "tufa-shijian-yingji", "lect", "published"),
                                        ("xinxi", "xinxi-baosong", "lect2", "draft")):
-        with open_package(COURSES / folder) as files:
+        with _with_exam(COURSES / folder) if key == "tufa" else open_package(
+                COURSES / folder) as files:
             course = import_package(files, actor=user[owner], new_status=status).course
         course.owner_id = user[owner].id
         db.session.commit()
@@ -275,6 +279,34 @@ _PNG = bytes.fromhex(
     "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
 
 
+@contextmanager
+def _with_exam(folder: Path):
+    """The course package in `folder` with a sealed exam, open now, on its quiz's questions
+    (its authors, the course's owner and lecturers, may not sit it)."""
+    from lms.catalog.package_files import open_package
+    from lms.core.timeutil import utcnow
+
+    now = utcnow() + timedelta(hours=8)  # the window is written in local (Shanghai) time
+    opens = (now - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M")
+    closes = (now + timedelta(hours=2)).strftime("%Y-%m-%d %H:%M")
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / folder.name
+        shutil.copytree(folder, copy)
+        with (copy / "course.toml").open("a", encoding="utf-8") as toml:
+            toml.write(f"""
+[[activities]]
+key = "kaoshi"
+type = "exam"
+title = "结业考试"
+questions = "quiz/ceyan.gift"
+duration_minutes = 60
+opens_at = "{opens}"
+closes_at = "{closes}"
+""")
+        with open_package(copy) as files:
+            yield files
+
+
 def signed_in(app: Flask, role: str) -> FlaskClient:
     """A test client signed in as the role's account (anonymous for "anon")."""
     client = app.test_client()
@@ -298,7 +330,8 @@ COURSE_ARGS = {"course_id", "slug", "activity_id", "question_id", "media_id"}
 FIXED = {"action": {"org.cadre_set_active": "deactivate", "teach.activity_action": "up"},
          "fmt": "xlsx", "type_key": "lecture", "slot": 1, "filename": "favicon.svg"}
 # Which activity an endpoint is about (default: the course's quiz).
-ACTIVITY_TYPE = {"tracking.attendance": "offline", "catalog.activity": "lecture",
+ACTIVITY_TYPE = {"api.start_attempt": "exam", "assessment.start": "exam",
+                 "tracking.attendance": "offline", "catalog.activity": "lecture",
                  "progress.beat": "lecture", "progress.presence": "lecture",
                  "api.heartbeat": "lecture", "api.presence": "lecture"}
 

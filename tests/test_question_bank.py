@@ -212,15 +212,19 @@ def test_export_reads_back_as_the_same_questions(app, client, auth, bank):
     assert by_name(parse_gift(response.get_data(as_text=True))) == by_name(parse_gift(GIFT))
 
 
-def test_the_shared_bank(app, client, auth, sample_courses):
+def test_the_shared_bank(app, client, auth, sample_courses, bank):
     with app.test_request_context():
         import_questions(GIFT, "gift", None)
     auth.login("lecturer")  # exams draw from it: lecturers neither browse nor export it
     assert client.get("/teach/questions/shared").status_code == 404
     assert "/teach/questions/shared" not in client.get("/teach/courses").get_data(as_text=True)
+    page = client.get(bank)  # their course's own bank does not offer it either
+    assert page.status_code == 200
+    assert "/teach/questions/shared" not in page.get_data(as_text=True)
     assert _upload(client, "/teach/questions/shared", GIFT.encode(), "x.gift").status_code == 404
     with app.app_context():
-        question_id = db.session.scalar(db.select(Question.id).filter_by(name="种类"))
+        question_id = db.session.scalar(db.select(Question.id)
+                                        .filter_by(name="种类", course_id=None))
     assert client.post(f"/teach/questions/{question_id}/delete").status_code == 404
     assert client.get("/teach/questions/shared/export.gift").status_code == 404
     auth.logout()
