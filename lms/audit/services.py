@@ -6,9 +6,8 @@ together or not at all. The key is never stored: it is derived from `LMS_RECORDS
 """
 from __future__ import annotations
 
-import hmac
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from flask import current_app, has_request_context, request
@@ -19,7 +18,15 @@ from sqlalchemy.orm import aliased
 
 from lms.audit.models import AdminChainHead, AdminEvent
 from lms.auth.models import User
-from lms.core.chain import GENESIS, Finding, canonical, derive_key, mac
+from lms.core.chain import (
+    GENESIS,
+    Report,
+    canonical,
+    check_head,
+    derive_key,
+    mac,
+    walk,
+)
 from lms.core.timeutil import end_of_local_day, from_local, utcnow
 from lms.extensions import db
 
@@ -85,15 +92,6 @@ def log(action: str, *, target: User | int | None = None, detail: dict | None = 
 
 # ---- verification -------------------------------------------------------------------------
 
-@dataclass
-class Report:
-    events: int = 0
-    head_seq: int = 0
-    head_mac: str = GENESIS
-    findings: list[Finding] = field(default_factory=list)
-    checkpoint_found: bool | None = None  # None when no checkpoint was given
-
-
 def head() -> tuple[int, str]:
     """The log's last sequence number and mac, to print and keep outside the system: rows
     deleted from the end together with the head row are only detectable against it."""
@@ -111,35 +109,10 @@ def verify(checkpoint_mac: str | None = None) -> Report:
     back (the same checks as the learning record's chain). With `checkpoint_mac` (printed
     earlier by `records checkpoint`), also prove that the log up to it is unchanged."""
     key, report = audit_key(), Report()
-    prev, expected_seq = GENESIS, 1
-    if checkpoint_mac is not None:
-        report.checkpoint_found = False
-    for event in _rows():
-        report.events += 1
-        where = f"seq {event.seq} (id {event.id})"
-        while expected_seq < event.seq:
-            report.findings.append(Finding("admin_audit", f"seq {expected_seq}",
-                                           "missing: deleted"))
-            expected_seq += 1
-        if event.seq < expected_seq:
-            report.findings.append(Finding("admin_audit", where, "out of order: inserted"))
-        if event.prev_mac != prev:
-            report.findings.append(Finding("admin_audit", where,
-                                           "does not follow the row before it"))
-        if not hmac.compare_digest(event_mac(event, event.prev_mac, key), event.mac):
-            report.findings.append(Finding("admin_audit", where,
-                                           "content does not match its mac: changed or "
-                                           "inserted"))
-        elif checkpoint_mac is not None and hmac.compare_digest(event.mac, checkpoint_mac) \
-                and event.prev_mac == prev:
-            report.checkpoint_found = True
-        prev, expected_seq = event.mac, max(expected_seq, event.seq + 1)
-    report.head_seq, report.head_mac = expected_seq - 1, prev
-    head = db.session.get(AdminChainHead, 1)
-    if head is not None and (head.seq != report.head_seq or head.mac != prev):
-        report.findings.append(Finding("admin_audit_head", "1",
-                                       f"says seq {head.seq}, the log ends at "
-                                       f"{report.head_seq}: rows deleted at the end"))
+    for _event in walk(_rows(), "admin_audit", lambda e, prev: event_mac(e, prev, key), report,
+                       checkpoint_mac):
+        pass
+    check_head(report, db.session.get(AdminChainHead, 1), "admin_audit_head")
     return report
 
 

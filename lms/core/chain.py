@@ -9,7 +9,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import current_app
@@ -57,3 +58,56 @@ class Finding:
 
     def __str__(self) -> str:
         return f"{self.table} {self.row}: {self.problem}"
+
+
+@dataclass
+class Report:
+    """What a walk of one chain found: rows read, the head it reached, and the findings."""
+
+    events: int = 0
+    head_seq: int = 0
+    head_mac: str = GENESIS
+    findings: list[Finding] = field(default_factory=list)
+    checkpoint_found: bool | None = None  # None when no checkpoint was given
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings and self.checkpoint_found is not False
+
+
+def walk(rows: Iterable, table: str, mac_of: Callable[[object, str], str], report: Report,
+         checkpoint_mac: str | None = None) -> Iterator:
+    """Check each row of a chain in `seq` order and yield it: no gap in `seq` (a deleted
+    row), none out of order (an inserted one), each linked to the row before it and matching
+    its mac (`mac_of(row, prev_mac)`). With `checkpoint_mac`, note whether some row at a
+    valid position carries it. The report's head is set once the rows are exhausted."""
+    prev, expected_seq = GENESIS, 1
+    if checkpoint_mac is not None:
+        report.checkpoint_found = False
+    for event in rows:
+        report.events += 1
+        where = f"seq {event.seq} (id {event.id})"
+        while expected_seq < event.seq:
+            report.findings.append(Finding(table, f"seq {expected_seq}", "missing: deleted"))
+            expected_seq += 1
+        if event.seq < expected_seq:
+            report.findings.append(Finding(table, where, "out of order: inserted"))
+        if event.prev_mac != prev:
+            report.findings.append(Finding(table, where, "does not follow the row before it"))
+        if not hmac.compare_digest(mac_of(event, event.prev_mac), event.mac):
+            report.findings.append(Finding(table, where, "content does not match its mac: "
+                                                         "changed or inserted"))
+        elif checkpoint_mac is not None and hmac.compare_digest(event.mac, checkpoint_mac) \
+                and event.prev_mac == prev:
+            report.checkpoint_found = True
+        yield event
+        prev, expected_seq = event.mac, max(expected_seq, event.seq + 1)
+    report.head_seq, report.head_mac = expected_seq - 1, prev
+
+
+def check_head(report: Report, head, table: str) -> None:
+    """Name a head row that disagrees with where the walk ended: rows deleted at the end."""
+    if head is not None and (head.seq != report.head_seq or head.mac != report.head_mac):
+        report.findings.append(Finding(table, "1", f"says seq {head.seq}, the chain ends at "
+                                                   f"{report.head_seq}: rows deleted at the "
+                                                   "end"))

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app
 from sqlalchemy import case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from lms.core import chain as chains
 from lms.core.chain import GENESIS, Finding, canonical, derive_key, mac
 from lms.core.timeutil import utcnow
 from lms.extensions import db
@@ -215,17 +216,8 @@ def seal_unsealed() -> int:
 # ---- verification -------------------------------------------------------------------------
 
 @dataclass
-class Report:
-    events: int = 0
+class Report(chains.Report):
     entries: int = 0
-    head_seq: int = 0
-    head_mac: str = GENESIS
-    findings: list[Finding] = field(default_factory=list)
-    checkpoint_found: bool | None = None  # None when no checkpoint was given
-
-    @property
-    def ok(self) -> bool:
-        return not self.findings and self.checkpoint_found is not False
 
 
 def _rows(model, order_by, size: int = 5000) -> Iterator:
@@ -241,38 +233,12 @@ def verify(checkpoint_mac: str | None = None) -> Report:
     key = records_key()
     report = Report()
     added: dict[int, str] = {}  # entry id -> mac recorded by its "entry.add" event
-    prev, expected_seq = GENESIS, 1
-    if checkpoint_mac is not None:
-        report.checkpoint_found = False
-    for event in _rows(AuditEvent, AuditEvent.seq):
-        report.events += 1
-        where = f"seq {event.seq} (id {event.id})"
-        while expected_seq < event.seq:
-            report.findings.append(Finding("record_audit", f"seq {expected_seq}",
-                                           "missing: deleted"))
-            expected_seq += 1
-        if event.seq < expected_seq:
-            report.findings.append(Finding("record_audit", where, "out of order: inserted"))
-        if event.prev_mac != prev:
-            report.findings.append(Finding("record_audit", where,
-                                           "does not follow the row before it"))
-        expected = event_mac(event, event.prev_mac, key)
-        if not hmac.compare_digest(expected, event.mac):
-            report.findings.append(Finding("record_audit", where,
-                                           "content does not match its mac: changed or "
-                                           "inserted"))
-        elif checkpoint_mac is not None and hmac.compare_digest(event.mac, checkpoint_mac) \
-                and event.prev_mac == prev:
-            report.checkpoint_found = True
+    events = _rows(AuditEvent, AuditEvent.seq)
+    for event in chains.walk(events, "record_audit", lambda e, prev: event_mac(e, prev, key),
+                            report, checkpoint_mac):
         if event.action in ENTRY_ACTIONS and event.entry_id is not None:
             added[event.entry_id] = event.entry_mac or ""
-        prev, expected_seq = event.mac, max(expected_seq, event.seq + 1)
-    report.head_seq, report.head_mac = expected_seq - 1, prev
-    head = db.session.get(ChainHead, 1)
-    if head is not None and (head.seq != report.head_seq or head.mac != prev):
-        report.findings.append(Finding("record_chain_head", "1",
-                                       f"says seq {head.seq}, the chain ends at "
-                                       f"{report.head_seq}: rows deleted at the end"))
+    chains.check_head(report, db.session.get(ChainHead, 1), "record_chain_head")
     seen: set[int] = set()
     for entry in _rows(RecordEntry, RecordEntry.id):
         report.entries += 1
