@@ -80,6 +80,14 @@ def app(db_url, tmp_path_factory) -> Iterator[Flask]:
         db.engine.dispose()  # close pooled connections before the interpreter exits
 
 
+# The sequences behind the id columns of the given tables, back to 1.
+_RESTART_SEQUENCES = text(
+    "SELECT setval(s.oid, 1, false) FROM pg_class s"
+    " JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i')"
+    " JOIN pg_class t ON t.oid = d.refobjid"
+    " WHERE s.relkind = 'S' AND t.relname = ANY(:names)")
+
+
 @pytest.fixture(autouse=True)
 def _clean(app) -> Iterator[None]:
     """Every test starts with empty tables (reference data kept) and no login failures."""
@@ -87,12 +95,10 @@ def _clean(app) -> Iterator[None]:
     with app.app_context():
         db.session.rollback()
         tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEEP]
-        if db.engine.dialect.name == "postgresql":
-            names = ", ".join(t.name for t in tables)
-            db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                db.session.execute(table.delete())
+        for table in tables:  # DELETE, not TRUNCATE: on PostgreSQL that costs ~0.5 s a test
+            db.session.execute(table.delete())
+        if db.engine.dialect.name == "postgresql":  # ids start again at 1, as on SQLite
+            db.session.execute(_RESTART_SEQUENCES, {"names": [t.name for t in tables]})
         db.session.commit()
         limiter.reset()
     from lms.catalog import outline, views
