@@ -57,12 +57,16 @@ node_modules/.installed: package.json
 lint: dev
 	$(VENV)/bin/ruff check .
 
-# The suite on SQLite; then again on TEST_DATABASE_URL (PostgreSQL) when it is set.
+# The suite on SQLite; then again on TEST_DATABASE_URL (PostgreSQL) when it is set. Each pass
+# runs on WORKERS processes (pytest-xdist, a database of its own per worker: `<db>_gw0`, ...)
+# and lists its slowest tests.
+WORKERS ?= 2
+PYTEST  := $(PY) -m pytest -q -n $(WORKERS) --dist worksteal --durations=15
 test: dev translations chromium pdf-libs node_modules/.installed lint
-	TEST_DATABASE_URL= $(PY) -m pytest -q
+	TEST_DATABASE_URL= $(PYTEST)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on $$TEST_DATABASE_URL (browser tests excluded) =="; \
-		$(PY) -m pytest -q -m "not browser"; fi
+		$(PYTEST) -m "not browser"; fi
 
 # After changing user-facing strings: refresh the catalogue, then translate the new entries.
 messages: install

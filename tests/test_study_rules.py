@@ -25,7 +25,8 @@ def beat(app, sample_courses):
              position=None):
         with app.app_context():
             user = db.session.scalar(db.select(User).filter_by(username="learn"))
-            activity = db.session.scalar(db.select(Activity).filter_by(key=key))
+            activity = db.session.scalar(db.select(Activity).filter_by(key=key)  # keys repeat
+                                         .where(Activity.course.has(slug="gongwen-xiezuo")))
             return services.heartbeat(user, activity, seq=seq, visible=visible,
                                       position=position, age=age,
                                       now=start + timedelta(seconds=at))
@@ -225,7 +226,8 @@ def test_a_beat_read_before_the_clock_moved_earns_nothing(app, beat):
     with app.app_context():
         user = db.session.scalar(db.select(User).filter_by(username="learn"))
         gaishu = db.session.scalar(db.select(Activity.id).filter_by(key="gaishu"))
-        geshi = db.session.scalar(db.select(Activity.id).filter_by(key="geshi"))
+        geshi = db.session.scalar(db.select(Activity.id).filter_by(key="geshi")
+                                  .where(Activity.course.has(slug="gongwen-xiezuo")))
         seen = services.studied_before(user, gaishu)
         assert seen.holder_id == gaishu
         from lms.progress.models import StudyClock

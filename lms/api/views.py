@@ -78,7 +78,7 @@ def my_learning():
     def item(p):
         return {"course": p.course.slug, "title": p.course.title, "required": p.course.required,
                 "done": p.done, "total": p.total, "percent": p.percent,
-                "enrolled_at": p.enrolment.enrolled_at.isoformat(),
+                "enrolled_at": _iso(p.enrolment.enrolled_at),
                 "completed_at": _iso(p.enrolment.completed_at),
                 "due_at": _iso(p.enrolment.due_at), "overdue": p.overdue,
                 "hours": p.enrolment.hours}
@@ -190,8 +190,7 @@ def enrolment(slug: str):
     except progress_services.ProgressError:
         return json_error(409, "not_open", _("This course is not open for enrolment."))
     return jsonify({"course": course.slug, "source": row.source,
-                    "enrolled_at": row.enrolled_at.isoformat(),
-                    "completed_at": row.completed_at.isoformat() if row.completed_at else None})
+                    "enrolled_at": _iso(row.enrolled_at), "completed_at": _iso(row.completed_at)})
 
 
 @bp.route("/courses/<slug>/completion")

@@ -42,7 +42,7 @@ class ReportFilter:
         unit, code = None, (args.get("unit") or "").strip()
         if code:  # a unit code (the page and the API); a bare id is still understood
             unit = db.session.scalar(select(Unit).where(Unit.code == code))
-            if unit is None and code.isdigit():
+            if unit is None and code.isdecimal():
                 unit = db.session.get(Unit, int(code))
         status = args.get("status") if args.get("status") in STATUSES else "all"
         return cls(unit=unit, category_id=int_arg("category", args=args), status=status,

@@ -94,7 +94,7 @@ class ComplianceFilter:
         rule = (args.get("rule") or "").strip()
         if rule:
             f.rule = db.session.scalar(select(RuleSet).where(RuleSet.code == rule))
-            if f.rule is None and rule.isdigit():
+            if f.rule is None and rule.isdecimal():
                 f.rule = db.session.get(RuleSet, int(rule))
             if f.rule is None:
                 f.unknown = f.unknown or "rule"

@@ -21,9 +21,13 @@ def test_login_shows_the_chinese_home_page(page: Page, live_server, district):
     _sign_in(page, live_server, "org")
     expect(page.get_by_role("heading", level=1)).to_have_text("欢迎，org")
     expect(page.get_by_role("navigation", name="主导航")).to_contain_text("干部")
+    # Every asset of the page in, before leaving it: a request cut short by the next
+    # navigation would count as failed on a slow machine.
+    page.wait_for_load_state()
     nav = page.get_by_role("navigation", name="主导航")
     nav.get_by_role("link", name="干部", exact=True).click()
     expect(page.get_by_text("共 6 名干部")).to_be_visible()  # not one's own account
+    page.wait_for_load_state()
     assert problems == []  # no CSP violation, no missing asset
 
 

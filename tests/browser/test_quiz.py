@@ -27,6 +27,9 @@ def test_timed_quiz_resume_submit_and_graded_essay(app, sign_in, live_server,
     learner.get_by_role("button", name="开始测验").click()
     timer = learner.locator("[data-timer]")
     expect(timer).to_have_text(re.compile(r"^(19|20):\d\d$"))
+    # The timer is drawn by the server; the deferred script that saves answers may not have
+    # run yet on a busy machine, and a change made before it would never be sent.
+    learner.wait_for_load_state()
     learner.get_by_label("十五种").check()
     learner.get_by_label("正确").check()
     learner.locator("textarea").fill("提高站位，规范格式，严格审核。")
