@@ -40,7 +40,18 @@ def openapi_document() -> dict:
     document = _core_document()
     for module in (record_entries, record_read, compliance):
         document["paths"].update(module.PATHS)
+    _integer_arguments_answer_400(document)
     return document
+
+
+def _integer_arguments_answer_400(document: dict) -> None:
+    """Every integer query argument is parsed by `lms.core.params.int_arg`, which answers a
+    400 naming it when the value is no number or past its bounds: say so once, here."""
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            if any(p.get("in") == "query" and p.get("schema", {}).get("type") == "integer"
+                   for p in operation.get("parameters", [])):
+                operation["responses"].setdefault("400", _ERROR)
 
 
 def _core_document() -> dict:
