@@ -490,3 +490,17 @@ def test_decimal_fields_refuse_what_is_not_a_number(app, make_unit, make_user, v
     assert response.status_code == 200
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(Course)) == 1
+
+
+def test_superscript_and_endless_digits_in_a_quiz_answer_are_no_answer(app):
+    """`'²'.isdigit()` is true but `int('²')` fails, as does `int` of thousands of digits: a
+    form value that is no option's index reads as no answer, never a server error."""
+    from werkzeug.datastructures import MultiDict
+
+    from lms.assessment.present import responses_from_form
+
+    class Attempt:
+        slots = [{"slot": 1, "qtype": "multichoice"}, {"slot": 2, "qtype": "multiresponse"}]
+
+    form = MultiDict([("q1", "²"), ("q2", "9" * 5000), ("q2", "1"), ("q2", "³")])
+    assert responses_from_form(Attempt(), form) == {1: None, 2: [1]}

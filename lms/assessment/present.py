@@ -57,13 +57,19 @@ def attempt_view(attempt: Attempt, now: datetime | None = None) -> dict[str, Any
     return body
 
 
+def _option(value: str) -> bool:
+    """Whether a form value can be an option's index: a few plain ASCII digits (`int` also
+    reads '²'-like digits and would fail on them, or on thousands of digits)."""
+    return value.isascii() and value.isdigit() and len(value) < 6
+
+
 def responses_from_form(attempt: Attempt, form: MultiDict) -> dict[int, Any]:
     """The responses an attempt page's form holds (`q<slot>` fields), typed as the API's."""
     responses: dict[int, Any] = {}
     for slot in attempt.slots:
         n, qtype, name = slot["slot"], slot["qtype"], f"q{slot['slot']}"
         if qtype == "multiresponse":
-            values = [v for v in form.getlist(name) if v.isdigit()]
+            values = [v for v in form.getlist(name) if _option(v)]
             if values or f"{name}-present" in form:
                 responses[n] = [int(v) for v in values]
         elif qtype == "matching":
@@ -75,7 +81,7 @@ def responses_from_form(attempt: Attempt, form: MultiDict) -> dict[int, Any]:
             continue
         elif qtype == "multichoice":
             value = form.get(name, "")
-            responses[n] = int(value) if value.isdigit() else None
+            responses[n] = int(value) if _option(value) else None
         elif qtype == "truefalse":
             responses[n] = {"true": True, "false": False}.get(form.get(name, ""))
         elif qtype in ("shortanswer", "numerical", "essay"):

@@ -73,7 +73,8 @@ def resume_session(alt_id: str, idle_minutes: float, *, activity: bool = True) -
     grace, so nobody is signed out before their time.
     """
     parts = alt_id.split(":")
-    if len(parts) != 3 or not parts[0].isdigit() or len(parts[0]) > 12 or not parts[2]:
+    if (len(parts) != 3 or not (parts[0].isascii() and parts[0].isdigit())
+            or len(parts[0]) > 12 or not parts[2]):
         return Resumed(None)
     user_id, token, key = int(parts[0]), parts[1], parts[2]
     row = db.session.execute(

@@ -158,7 +158,8 @@ def normalise(config: dict | None) -> dict:
                               if k in KINDS and (_num(v) or 0) > 0},
         "min_hours_by_subject": {str(int(k)): float(v)
                                  for k, v in (c.get("min_hours_by_subject") or {}).items()
-                                 if str(k).isdigit() and (_num(v) or 0) > 0},
+                                 if str(k).isascii() and str(k).isdigit()
+                                 and len(str(k)) < 10 and (_num(v) or 0) > 0},
         "share": share,
         "required_courses": _ints(c.get("required_courses")),
         "required_reading": _ints(c.get("required_reading")),
