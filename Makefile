@@ -70,5 +70,5 @@ test: dev translations chromium pdf-libs node_modules/.installed lint
 
 # After changing user-facing strings: refresh the catalogue, then translate the new entries.
 messages: install
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l --no-location -o /tmp/lms-messages.pot .
-	$(VENV)/bin/pybabel update -i /tmp/lms-messages.pot -d translations --no-fuzzy-matching
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l --no-location -w 100 -o /tmp/lms-messages.pot .
+	$(VENV)/bin/pybabel update -i /tmp/lms-messages.pot -d translations --no-fuzzy-matching -w 100
