@@ -1,22 +1,33 @@
 """Configuration read from environment variables (see the README's table)."""
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 
 def _instance_secret_key(instance_path: str) -> str:
-    """Return the secret key kept in `instance/secret_key`, creating it once."""
+    """Return the secret key kept in `instance/secret_key`, creating it once.
+
+    Several processes may start at once (gunicorn workers, parallel tests): the key is written
+    to a file of its own and linked into place, so the file appears whole or not at all, and
+    whoever links second reads the first one's key.
+    """
     path = Path(instance_path) / "secret_key"
     if path.exists():
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(key)
-    return key
+    fd, draft = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")
+    try:
+        with os.fdopen(fd, "w") as fh:  # mkstemp creates it readable by its owner only
+            fh.write(secrets.token_hex(32))
+        with contextlib.suppress(FileExistsError):  # another process linked its key first
+            os.link(draft, path)
+    finally:
+        os.unlink(draft)
+    return path.read_text().strip()
 
 
 def _bool(name: str, default: bool) -> bool:
