@@ -504,3 +504,24 @@ def test_superscript_and_endless_digits_in_a_quiz_answer_are_no_answer(app):
 
     form = MultiDict([("q1", "²"), ("q2", "9" * 5000), ("q2", "1"), ("q2", "³")])
     assert responses_from_form(Attempt(), form) == {1: None, 2: [1]}
+
+
+@pytest.mark.parametrize("value", ["9" * 30, "9" * 5000, "²", "0"])
+def test_a_bare_id_past_any_row_in_a_filter_or_body_is_no_row(app, client, auth, district,
+                                                               value):
+    """Filters that take a code or a bare id, and an entry's subject, read an impossible id as
+    no row: the page answers, the API names the field; never a server error."""
+    from lms.auth.services import create_token
+
+    auth.login("org")
+    assert client.get(f"/admin/records/compliance?rule={value}").status_code == 404  # no rule
+    with app.app_context():
+        token = create_token(db.session.get(User, district["org_admin"]), "t")
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get(f"/api/v1/reports/compliance?rule={value}",
+                      headers=headers).status_code < 500
+    subject = int(value) if value.isascii() and len(value) < 100 else value
+    answer = client.post("/api/v1/users/learn/record/entries", headers=headers, json={
+        "kind": "self_study", "subject_id": subject, "title": "t", "ended_on": "2026-01-05",
+        "hours": 1})
+    assert answer.status_code == 422 and "subject_id" in answer.get_json()["fields"]

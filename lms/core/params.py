@@ -64,6 +64,12 @@ def id_list(values: list[str]) -> list[int]:
             if v.isascii() and v.isdigit() and len(v) <= MAX_DIGITS and 1 <= int(v) <= DB_INT_MAX]
 
 
+def text_id(text: str) -> int | None:
+    """A row id written as text (a bare id in a filter), or None when it cannot be one."""
+    ids = id_list([text.strip()])
+    return ids[0] if ids else None
+
+
 def is_db_id(value: Any) -> bool:
     """Whether a value from a JSON body can be a row id: an int (not a bool), 1..DB_INT_MAX."""
     return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= DB_INT_MAX

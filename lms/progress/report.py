@@ -12,7 +12,7 @@ from sqlalchemy import Select, and_, case, func, literal, or_, select
 from lms.auth.models import User
 from lms.catalog.models import Activity, ActivityState, Course
 from lms.catalog.queries import activity_counts
-from lms.core.params import int_arg
+from lms.core.params import int_arg, text_id
 from lms.extensions import db
 from lms.org import permissions
 from lms.org.models import CadreProfile, Unit
@@ -42,8 +42,8 @@ class ReportFilter:
         unit, code = None, (args.get("unit") or "").strip()
         if code:  # a unit code (the page and the API); a bare id is still understood
             unit = db.session.scalar(select(Unit).where(Unit.code == code))
-            if unit is None and code.isdecimal():
-                unit = db.session.get(Unit, int(code))
+            if unit is None and text_id(code) is not None:
+                unit = db.session.get(Unit, text_id(code))
         status = args.get("status") if args.get("status") in STATUSES else "all"
         return cls(unit=unit, category_id=int_arg("category", args=args), status=status,
                    q=(args.get("q") or "").strip() or None)

@@ -39,7 +39,7 @@ from sqlalchemy import (
 
 from lms.auth.models import User
 from lms.core.pagination import paginate_rows
-from lms.core.params import int_arg
+from lms.core.params import int_arg, text_id
 from lms.core.timeutil import local_today
 from lms.extensions import db
 from lms.org import permissions
@@ -94,8 +94,8 @@ class ComplianceFilter:
         rule = (args.get("rule") or "").strip()
         if rule:
             f.rule = db.session.scalar(select(RuleSet).where(RuleSet.code == rule))
-            if f.rule is None and rule.isdecimal():
-                f.rule = db.session.get(RuleSet, int(rule))
+            if f.rule is None and text_id(rule) is not None:
+                f.rule = db.session.get(RuleSet, text_id(rule))
             if f.rule is None:
                 f.unknown = f.unknown or "rule"
         return f

@@ -222,7 +222,7 @@ def _subject(data: Mapping, problems: dict) -> int:
         subject_id = int(value.strip() if isinstance(value, str) else value)
     except (TypeError, ValueError):
         subject_id = 0
-    if subject_id <= 0 or db.session.get(SubjectCategory, subject_id) is None:
+    if not is_db_id(subject_id) or db.session.get(SubjectCategory, subject_id) is None:
         problems["subject_id"] = _("%(field)s: no such subject category.",
                                    field=label("subject_id"))
     return subject_id
