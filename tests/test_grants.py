@@ -7,6 +7,7 @@ import re
 
 import pytest
 from flask_login import login_user
+from sqlalchemy import select
 
 from lms.audit.models import AdminEvent
 from lms.auth.models import ApiToken, User
@@ -234,3 +235,26 @@ def test_the_command_line_makes_the_first_administrators(app, make_unit, make_us
     result = runner.invoke(args=["users", "revoke", "boss", "org_admin", "--unit", "QU"])
     assert result.exit_code == 0, result.output
     assert _events(app)[-1].action == "role.revoke"
+
+
+def test_an_import_cannot_rewrite_an_account_out_of_reach(app, client, auth, district,
+                                                           make_user):
+    """A spreadsheet row naming one's own account or a peer administrator's is refused as a
+    taken username, exactly as an account out of scope is; a cadre in reach is updated."""
+    from tests.test_import import good_row, upload, xlsx
+
+    make_user("ua1b", "unit_admin", "JD01")  # a peer administrator of the same street
+    auth.login("ua1")
+    for username in ("ua1", "ua1b", "org"):
+        row = good_row(1)
+        row[0], row[1] = username, "改名"
+        page = upload(client, xlsx([row])).get_data(as_text=True)
+        assert f"账号 {username} 已被使用" in page
+        with app.app_context():
+            assert db.session.scalar(select(User.name).where(User.username == username)) \
+                != "改名"
+    row = good_row(1)
+    row[0], row[1] = "c1", "改名"
+    assert upload(client, xlsx([row])).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(User.name).where(User.username == "c1")) == "改名"

@@ -227,10 +227,13 @@ class _CadreRow:
 
 
 def import_cadres(data: bytes, filename: str,
-                  may_import: Callable[[Unit], bool] | None = None) -> ImportResult:
+                  may_import: Callable[[Unit], bool] | None = None,
+                  may_update: Callable[[User], bool] | None = None) -> ImportResult:
     """Create or update cadres from a sheet, in one transaction; nothing on any bad row.
 
-    Rows whose username exists update that cadre (when the actor may manage its unit).
+    Rows whose username exists update that cadre when the actor may manage its unit and
+    reaches the account (`may_update`: never their own, nor one holding a role above theirs);
+    any other existing username reads as taken, as it would if it were out of scope.
     New accounts have no password until an administrator issues one.
     """
     result = ImportResult()
@@ -278,7 +281,8 @@ def import_cadres(data: bytes, filename: str,
         elif may_import and not may_import(unit):
             bad("unit", _("You may not manage cadres of %(code)s.", code=unit.code))
         old = existing.get(username)
-        if (old is not None and may_import and not may_import(old.unit)) \
+        if (old is not None and ((may_import and not may_import(old.unit))
+                                 or (may_update and not may_update(old.user)))) \
                 or username in accounts:  # an account that is no cadre is not for import
             bad("username", _("The username %(u)s is taken.", u=username))
         values: dict = {"username": username, "name": name, "unit_id": unit.id if unit else None,

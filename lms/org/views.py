@@ -349,7 +349,8 @@ def cadres_import():
         data, name = _read_upload(form)
         if data is not None:
             result = importer.import_cadres(
-                data, name, may_import=lambda u: permissions.can("cadre.import", u))
+                data, name, may_import=lambda u: permissions.can("cadre.import", u),
+                may_update=permissions.reaches)
             if result.ok:
                 flash(_("Import finished: %(c)d created, %(u)d updated.",
                         c=result.created, u=result.updated), "success")
