@@ -64,7 +64,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from lms.api.views import bp as api_bp
+    from lms.api import bp as api_bp
     from lms.assessment.bank import bp as bank_bp
     from lms.assessment.grading import bp as grading_bp
     from lms.assessment.views import bp as assessment_bp

@@ -1,1 +1,5 @@
 """The JSON API under /api/v1, authenticated with bearer tokens."""
+from lms.api import compliance, record_entries, record_read, views  # noqa: F401 - routes
+from lms.api.blueprint import bp
+
+__all__ = ["bp"]

@@ -5,7 +5,7 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 
 from lms.api.auth import token_required
-from lms.api.views import _page_json, bp  # routes are added to the one API blueprint
+from lms.api.blueprint import bp, page_json
 from lms.core.errors import json_error
 from lms.org import permissions
 from lms.records import compliance
@@ -42,7 +42,7 @@ def compliance_report():
         return json_error(404, "not_found", _("No such requirement."))
     report = compliance.Compliance(f)
     page = report.page()
-    body = _page_json(page, [row_json(r) for r in report.rows(page.items)])
+    body = page_json(page, [row_json(r) for r in report.rows(page.items)])
     body.update({
         "year": f.year, "counts": report.counts(),
         "rule_sets": [{"code": w.code, "name": w.name, "window_start": w.start,

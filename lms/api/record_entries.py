@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.api.auth import token_required
+from lms.api.blueprint import bp
 from lms.api.record_json import ENTRY_SCHEMA, entry_json
-from lms.api.views import bp
 from lms.core.errors import json_error
 from lms.extensions import db
 from lms.records import entries

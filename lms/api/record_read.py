@@ -10,23 +10,23 @@ from flask import jsonify, request, url_for
 from flask_babel import gettext as _
 
 from lms.api.auth import token_required
+from lms.api.blueprint import bp
 from lms.api.record_json import ENTRY_SCHEMA, entry_json
-from lms.api.views import bp
 from lms.core.errors import json_error
 from lms.core.params import MAX_PAGE, int_arg
 from lms.core.timeutil import local_today
 from lms.org import labels
 from lms.records import status
+from lms.records.entries import FIRST_YEAR
 from lms.records.record_data import (
     EXPORT_SIZE,
-    FIRST_YEAR,
     CadreRecord,
     Total,
     gather,
-    parse_year,
     readable_cadre,
 )
 from lms.records.record_views import xapi_response
+from lms.records.workflow import parse_year
 
 
 def _year() -> tuple[int | None, tuple | None]:

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from flask import Blueprint, jsonify, request
+from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.activities.registry import registry
 from lms.api.auth import token_required
+from lms.api.blueprint import bp, page_json
 from lms.api.openapi import openapi_document
 from lms.assessment import attempts as attempt_engine
 from lms.assessment.models import Attempt
@@ -26,7 +27,6 @@ from lms.progress import services as progress_services
 from lms.progress.views import beat_from_json, presence_from_request
 from lms.records import queries as records_queries
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # bearer tokens, no cookies: nothing for CSRF to forge
 
 
@@ -51,11 +51,6 @@ def _cadre_json(p: CadreProfile) -> dict:
 def _iso(moment) -> str | None:
     """A stored (naive UTC) time as RFC 3339."""
     return moment.isoformat() + "Z" if moment else None
-
-
-def _page_json(page, items: list) -> dict:
-    return {"items": items, "page": page.page, "per_page": page.per_page, "total": page.total,
-            "pages": page.pages}
 
 
 @bp.route("/me")
@@ -100,14 +95,14 @@ def my_learning():
 def units():
     stmt = queries.select_units("unit.view")
     page = paginate(stmt)
-    return jsonify(_page_json(page, [_unit_json(u) for u in page.items]))
+    return jsonify(page_json(page, [_unit_json(u) for u in page.items]))
 
 
 @bp.route("/cadres")
 @token_required
 def cadres():
     page = paginate(queries.cadre_select(queries.CadreFilter.from_args(request.args)))
-    return jsonify(_page_json(page, [_cadre_json(p) for p in page.items]))
+    return jsonify(page_json(page, [_cadre_json(p) for p in page.items]))
 
 
 @bp.route("/cadres/<int:user_id>")
@@ -142,7 +137,7 @@ def courses():
     f = catalog_queries.CourseFilter.from_args(request.args)
     page = paginate(catalog_queries.catalogue_select(f))
     counts = catalog_queries.activity_counts([c.id for c in page.items])
-    return jsonify(_page_json(page, [_course_json(c, counts.get(c.id, 0)) for c in page.items]))
+    return jsonify(page_json(page, [_course_json(c, counts.get(c.id, 0)) for c in page.items]))
 
 
 @bp.route("/courses/<slug>")
@@ -208,7 +203,7 @@ def completion(slug: str):
         return json_error(404, "not_found", _("No such unit in your scope."))
     total = progress_report.live_count(course.id)
     page = paginate_rows(progress_report.report_select(course, f))
-    return jsonify(_page_json(page, [{
+    return jsonify(page_json(page, [{
         "username": r.username, "name": r.name,
         "unit": {"code": r.unit_code, "name": r.unit_name},
         "enrolled_at": _iso(r.enrolled_at), "progress": r.percent,
@@ -291,7 +286,3 @@ def submit_attempt(attempt_id: int):
 @bp.route("/openapi.json")
 def openapi():
     return jsonify(openapi_document())
-
-
-# The learning record's routes live in their own modules on this blueprint.
-from lms.api import compliance, record_entries, record_read  # noqa: E402, F401

@@ -16,26 +16,15 @@ from sqlalchemy.orm import contains_eager
 from lms.activities.builtin.quiz.gift import Answer, GiftErrors, dump_gift, parse_gift
 from lms.activities.builtin.quiz.gift import Question as ParsedQuestion
 from lms.assessment.aiken import parse_aiken
+from lms.assessment.import_errors import QuestionImportError
 from lms.assessment.models import Question, QuestionCategory
+from lms.assessment.xlsx import parse_sheet
 from lms.core.timeutil import utcnow
 from lms.extensions import db
 
 FORMATS = ("gift", "aiken", "xlsx")  # xlsx: a spreadsheet, .xlsx or .csv
 DEFAULT_CATEGORY = "默认"
 _SUFFIXES = {".gift": "gift", ".aiken": "aiken", ".xlsx": "xlsx", ".csv": "xlsx"}
-
-
-class QuestionImportError(ValueError):
-    """A refused import: `problems` are (line or None, message) pairs."""
-
-    def __init__(self, problems: list[tuple[int | None, str]]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(f"line {n}: {m}" if n else m for n, m in problems))
-
-    @property
-    def rows(self) -> list[tuple[int | None, str, str]]:
-        """Every problem as (line, column, message); a text file has no columns."""
-        return [(line, "", message) for line, message in self.problems]
 
 
 def format_for(filename: str, chosen: str | None = None) -> str:
@@ -72,8 +61,6 @@ def import_file(data: bytes, filename: str, fmt: str, course_id: int | None,
     """Import an uploaded file in any format: a spreadsheet (.xlsx or .csv) for xlsx, UTF-8
     text otherwise. All or nothing; QuestionImportError with every problem."""
     if fmt == "xlsx":
-        from lms.assessment.xlsx import parse_sheet
-
         return save_questions(parse_sheet(data, filename), course_id, actor_id, source="xlsx")
     try:
         text = data.decode("utf-8")

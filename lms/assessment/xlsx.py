@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from lms.activities.builtin.quiz.gift import Answer
 from lms.activities.builtin.quiz.gift import Question as ParsedQuestion
 from lms.assessment.aiken import default_name
-from lms.assessment.importer import QuestionImportError
+from lms.assessment.import_errors import QuestionImportError
 from lms.org.tabular import (
     Column,
     TableError,

@@ -39,7 +39,7 @@ MAX_DAYS = 366.0
 MAX_TEXT = 200  # title, organiser, result and the degree's facts (their columns' length)
 MAX_NOTE = 2000  # a note or a reason
 MAX_EVIDENCE_FILES = 10
-# The record's first year: no entry, claim or year shown before it (`record_data.parse_year`).
+# The record's first year: no entry, claim or year shown before it (`workflow.parse_year`).
 FIRST_YEAR = 2000
 EARLIEST = date(FIRST_YEAR, 1, 1)
 # Evidence may be a PDF or a picture, detected from the content (never the name).

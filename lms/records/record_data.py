@@ -20,7 +20,6 @@ from lms.extensions import db
 from lms.org import permissions
 from lms.org.models import CadreProfile
 from lms.records import plans, reading, status
-from lms.records.entries import FIRST_YEAR
 from lms.records.models import (
     Appraisal,
     Claim,
@@ -167,16 +166,6 @@ def readable_cadre(username: str, action: str = "record.view") -> CadreProfile |
     if profile is None or not permissions.can_on_cadre(action, profile):
         return None
     return profile
-
-
-def parse_year(value: str | int | None) -> int | None:
-    """A year from a query argument, `FIRST_YEAR` to next year; None when absent or not such
-    a year. The one year parser of the record's pages and API."""
-    try:
-        year = int(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return year if FIRST_YEAR <= year <= local_today().year + 1 else None
 
 
 def gather(profile: CadreProfile, year: int, *, page: int = 1, per_page: int = PAGE_SIZE,

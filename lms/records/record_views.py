@@ -33,9 +33,9 @@ from lms.records.record_data import (
     CadreRecord,
     EntryLine,
     gather,
-    parse_year,
     readable_cadre,
 )
+from lms.records.workflow import parse_year
 
 bp = Blueprint("record", __name__)
 

@@ -11,8 +11,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from lms.core.timeutil import local_today
 from lms.extensions import db
 from lms.org.models import CadreProfile
+from lms.records.entries import FIRST_YEAR
 
 EDITABLE = ("draft", "returned")  # the statuses in which a cadre may still change their text
 
@@ -35,10 +37,18 @@ def lock_cadre(user_id: int) -> None:
                        .with_for_update())
 
 
-def year_or_404(value: str | int | None) -> int:
-    """A year from a URL, or 404 when it is not a plausible one (`record_data.parse_year`)."""
-    from lms.records.record_data import parse_year  # it reads notes and plans: import late
+def parse_year(value: str | int | None) -> int | None:
+    """A year from a query argument, `FIRST_YEAR` to next year; None when absent or not such
+    a year. The one year parser of the record's pages and API."""
+    try:
+        year = int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return year if FIRST_YEAR <= year <= local_today().year + 1 else None
 
+
+def year_or_404(value: str | int | None) -> int:
+    """A year from a URL, or 404 when it is not a plausible one (`parse_year`)."""
     year = parse_year(value)
     if year is None:
         abort(404)
