@@ -371,3 +371,37 @@ def test_a_package_writes_an_exam_only_for_its_course_s_lecturers(app, client, a
     accepted = client.post("/teach/packages", data={"pkg-file": (io.BytesIO(data.getvalue()),
                                                                  "exam.zip")})
     assert accepted.status_code == 302
+
+
+def test_an_exam_s_lecturer_stays_one_and_never_sits_it(app, client, auth, exam, tmp_path):
+    """Leaving a course's lecturers after reading its exam would let one sit it: neither the
+    course form nor a package takes an exam's lecturer off the list."""
+    activity_id = exam(draws=False, new_status="draft")
+    course_id = _course_id(app, activity_id)
+    with app.app_context():
+        course = db.session.get(Activity, activity_id).course
+        form = {"slug": course.slug, "title": course.title, "category_id": course.category_id,
+                "hours": "0", "cover_media_id": "0", "lecturer_ids": [_user("teacher").id]}
+    auth.login("writer")
+    refused = client.post(f"/teach/courses/{course_id}", data=form)
+    assert refused.status_code == 200
+    assert "命题教师编写或能够查阅本课程的考试试题" in refused.get_data(as_text=True)
+    manifest = tmp_path / "exam-course" / "course.toml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(
+        'lecturers = ["writer"]', 'lecturers = ["teacher"]'), encoding="utf-8")
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w") as archive:
+        for path in (tmp_path / "exam-course").rglob("*"):
+            if path.is_file():
+                archive.write(path, path.relative_to(tmp_path / "exam-course").as_posix())
+    upload = client.post("/teach/packages", data={"pkg-file": (io.BytesIO(data.getvalue()),
+                                                               "exam.zip")})
+    assert upload.status_code == 400
+    assert "命题教师编写或能够查阅本课程的考试试题" in upload.get_data(as_text=True)
+    auth.logout()
+    with app.app_context():
+        course = db.session.get(Activity, activity_id).course
+        assert [u.username for u in course.lecturers] == ["writer"]
+        course.status = "published"
+        db.session.commit()
+    assert not _starts(app, client, auth, "writer", activity_id)

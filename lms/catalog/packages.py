@@ -17,7 +17,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from lms.activities.base import ActivityType, Problem
+from lms.activities.base import SEALED, ActivityType, Problem
 from lms.activities.registry import registry
 from lms.auth.models import User
 from lms.catalog import media as media_store
@@ -243,6 +243,9 @@ def import_package(files: PackageFiles, *, actor: User | None = None,
                 if not may_write(existing, plan.kind):
                     ctx.problem(_("Activity %(k)s is an exam: only the course's owner and "
                                   "lecturers write it.", k=plan.key), file=MANIFEST)
+        dropped = dropped_authors(existing, lecturers) if lecturers else None
+        if dropped:
+            ctx.problem(dropped, file=MANIFEST)
         old_types = {a.key: a.type_key for a in existing.activities}
         for plan in planned:
             if plan.key in old_types and old_types[plan.key] != plan.kind.key:
@@ -325,6 +328,21 @@ def _plan_activities(manifest: dict, text: str, ctx: PackageContext) -> list[_Pl
                                                           "hours"), config,
                                 raw.get("optional") is True))
     return planned
+
+
+def dropped_authors(course: Course, lecturers: list[User]) -> str | None:
+    """Why `lecturers` may not replace the course's lecturers, or None: while the course has
+    an exam, whoever lectures it wrote or could read its questions (`permissions.authors_exam`),
+    so stays one of its lecturers and never sits it (leaving the list would let them)."""
+    if not any((kind := registry().get(a.type_key)) is not None and kind.supports(SEALED)
+               for a in course.activities):
+        return None
+    kept = {u.id for u in lecturers}
+    left = [u.name for u in course.lecturers if u.id not in kept]
+    if not left:
+        return None
+    return _("%(names)s wrote or could read this course's exam questions, so they stay its "
+             "lecturers and never sit the exam.", names="、".join(left))
 
 
 def completion_count_problem(count: int | None, live: int) -> str | None:
