@@ -405,3 +405,26 @@ def test_an_exam_s_lecturer_stays_one_and_never_sits_it(app, client, auth, exam,
         course.status = "published"
         db.session.commit()
     assert not _starts(app, client, auth, "writer", activity_id)
+
+
+def test_a_package_names_only_course_authors_its_lecturers(app, client, auth, exam, tmp_path):
+    """Being a course's lecturer reads its exam questions, grades its essays and marks its
+    attendance: a package, like the course form, names no learner a lecturer."""
+    activity_id = exam(draws=False, new_status="draft")
+    manifest = tmp_path / "exam-course" / "course.toml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(
+        'lecturers = ["writer"]', 'lecturers = ["writer", "young"]'), encoding="utf-8")
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w") as archive:
+        for path in (tmp_path / "exam-course").rglob("*"):
+            if path.is_file():
+                archive.write(path, path.relative_to(tmp_path / "exam-course").as_posix())
+    auth.login("writer")
+    upload = client.post("/teach/packages", data={"pkg-file": (io.BytesIO(data.getvalue()),
+                                                               "exam.zip")})
+    auth.logout()
+    assert upload.status_code == 400
+    assert "young 不能担任课程的主讲教师" in upload.get_data(as_text=True)
+    with app.app_context():
+        course = db.session.get(Activity, activity_id).course
+        assert [u.username for u in course.lecturers] == ["writer"]

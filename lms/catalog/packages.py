@@ -29,6 +29,7 @@ from lms.core.markup import MarkupError, MediaRef, render_markdown
 from lms.core.signals import course_rules_changed
 from lms.core.timeutil import utcnow
 from lms.extensions import db
+from lms.org import permissions
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
 KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
@@ -226,6 +227,10 @@ def import_package(files: PackageFiles, *, actor: User | None = None,
         user = db.session.scalar(select(User).where(User.username == str(username)))
         if user is None:
             ctx.problem(_("No user named %(u)s (lecturers).", u=username), file=MANIFEST)
+        elif not _may_lecture(user, slug):
+            ctx.problem(_("%(u)s cannot be a course's lecturer (lecturers): the account is "
+                          "inactive or holds no role that authors courses.", u=username),
+                        file=MANIFEST)
         else:
             lecturers.append(user)
 
@@ -328,6 +333,16 @@ def _plan_activities(manifest: dict, text: str, ctx: PackageContext) -> list[_Pl
                                                           "hours"), config,
                                 raw.get("optional") is True))
     return planned
+
+
+def _may_lecture(user: User, slug: str | None) -> bool:
+    """Whether a package may name `user` a lecturer of the course `slug`: an active account
+    that may author courses (as the course form offers), or one lecturing it already. Being
+    named reads the course's exam questions, grades its essays and marks its attendance."""
+    if user.is_active_flag and permissions.can_anywhere("course.author", user):
+        return True
+    return slug is not None and db.session.scalar(select(Course.id).where(
+        Course.slug == slug, Course.lecturers.any(User.id == user.id))) is not None
 
 
 def dropped_authors(course: Course, lecturers: list[User]) -> str | None:
