@@ -428,3 +428,24 @@ def test_a_package_names_only_course_authors_its_lecturers(app, client, auth, ex
     with app.app_context():
         course = db.session.get(Activity, activity_id).course
         assert [u.username for u in course.lecturers] == ["writer"]
+
+
+def test_a_lecturer_without_the_role_stays_offered_on_the_course_form(app, client, auth, exam):
+    """An exam's lecturer who holds no lecturer role (an owner from the organisation
+    department, an account since deactivated) is still offered, so the form can be saved."""
+    activity_id = exam(draws=False, new_status="draft")
+    course_id = _course_id(app, activity_id)
+    with app.app_context():
+        course = db.session.get(Activity, activity_id).course
+        course.lecturers.append(_user("org"))
+        db.session.commit()
+        form = {"slug": course.slug, "title": "任职资格考试（修订）",
+                "category_id": course.category_id, "hours": "0", "cover_media_id": "0",
+                "lecturer_ids": [_user("writer").id, _user("org").id]}
+    auth.login("writer")
+    assert client.post(f"/teach/courses/{course_id}", data=form).status_code == 302
+    auth.logout()
+    with app.app_context():
+        course = db.session.get(Activity, activity_id).course
+        assert course.title == "任职资格考试（修订）"
+        assert {u.username for u in course.lecturers} == {"writer", "org"}
