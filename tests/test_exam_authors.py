@@ -371,3 +371,81 @@ def test_a_package_writes_an_exam_only_for_its_course_s_lecturers(app, client, a
     accepted = client.post("/teach/packages", data={"pkg-file": (io.BytesIO(data.getvalue()),
                                                                  "exam.zip")})
     assert accepted.status_code == 302
+
+
+def test_an_exam_s_lecturer_stays_one_and_never_sits_it(app, client, auth, exam, tmp_path):
+    """Leaving a course's lecturers after reading its exam would let one sit it: neither the
+    course form nor a package takes an exam's lecturer off the list."""
+    activity_id = exam(draws=False, new_status="draft")
+    course_id = _course_id(app, activity_id)
+    with app.app_context():
+        course = db.session.get(Activity, activity_id).course
+        form = {"slug": course.slug, "title": course.title, "category_id": course.category_id,
+                "hours": "0", "cover_media_id": "0", "lecturer_ids": [_user("teacher").id]}
+    auth.login("writer")
+    refused = client.post(f"/teach/courses/{course_id}", data=form)
+    assert refused.status_code == 200
+    assert "命题教师编写或能够查阅本课程的考试试题" in refused.get_data(as_text=True)
+    manifest = tmp_path / "exam-course" / "course.toml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(
+        'lecturers = ["writer"]', 'lecturers = ["teacher"]'), encoding="utf-8")
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w") as archive:
+        for path in (tmp_path / "exam-course").rglob("*"):
+            if path.is_file():
+                archive.write(path, path.relative_to(tmp_path / "exam-course").as_posix())
+    upload = client.post("/teach/packages", data={"pkg-file": (io.BytesIO(data.getvalue()),
+                                                               "exam.zip")})
+    assert upload.status_code == 400
+    assert "命题教师编写或能够查阅本课程的考试试题" in upload.get_data(as_text=True)
+    auth.logout()
+    with app.app_context():
+        course = db.session.get(Activity, activity_id).course
+        assert [u.username for u in course.lecturers] == ["writer"]
+        course.status = "published"
+        db.session.commit()
+    assert not _starts(app, client, auth, "writer", activity_id)
+
+
+def test_a_package_names_only_course_authors_its_lecturers(app, client, auth, exam, tmp_path):
+    """Being a course's lecturer reads its exam questions, grades its essays and marks its
+    attendance: a package, like the course form, names no learner a lecturer."""
+    activity_id = exam(draws=False, new_status="draft")
+    manifest = tmp_path / "exam-course" / "course.toml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(
+        'lecturers = ["writer"]', 'lecturers = ["writer", "young"]'), encoding="utf-8")
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w") as archive:
+        for path in (tmp_path / "exam-course").rglob("*"):
+            if path.is_file():
+                archive.write(path, path.relative_to(tmp_path / "exam-course").as_posix())
+    auth.login("writer")
+    upload = client.post("/teach/packages", data={"pkg-file": (io.BytesIO(data.getvalue()),
+                                                               "exam.zip")})
+    auth.logout()
+    assert upload.status_code == 400
+    assert "young 不能担任课程的主讲教师" in upload.get_data(as_text=True)
+    with app.app_context():
+        course = db.session.get(Activity, activity_id).course
+        assert [u.username for u in course.lecturers] == ["writer"]
+
+
+def test_a_lecturer_without_the_role_stays_offered_on_the_course_form(app, client, auth, exam):
+    """An exam's lecturer who holds no lecturer role (an owner from the organisation
+    department, an account since deactivated) is still offered, so the form can be saved."""
+    activity_id = exam(draws=False, new_status="draft")
+    course_id = _course_id(app, activity_id)
+    with app.app_context():
+        course = db.session.get(Activity, activity_id).course
+        course.lecturers.append(_user("org"))
+        db.session.commit()
+        form = {"slug": course.slug, "title": "任职资格考试（修订）",
+                "category_id": course.category_id, "hours": "0", "cover_media_id": "0",
+                "lecturer_ids": [_user("writer").id, _user("org").id]}
+    auth.login("writer")
+    assert client.post(f"/teach/courses/{course_id}", data=form).status_code == 302
+    auth.logout()
+    with app.app_context():
+        course = db.session.get(Activity, activity_id).course
+        assert course.title == "任职资格考试（修订）"
+        assert {u.username for u in course.lecturers} == {"writer", "org"}

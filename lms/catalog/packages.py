@@ -17,7 +17,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from lms.activities.base import ActivityType, Problem
+from lms.activities.base import SEALED, ActivityType, Problem
 from lms.activities.registry import registry
 from lms.auth.models import User
 from lms.catalog import media as media_store
@@ -29,6 +29,7 @@ from lms.core.markup import MarkupError, MediaRef, render_markdown
 from lms.core.signals import course_rules_changed
 from lms.core.timeutil import utcnow
 from lms.extensions import db
+from lms.org import permissions
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
 KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
@@ -226,6 +227,10 @@ def import_package(files: PackageFiles, *, actor: User | None = None,
         user = db.session.scalar(select(User).where(User.username == str(username)))
         if user is None:
             ctx.problem(_("No user named %(u)s (lecturers).", u=username), file=MANIFEST)
+        elif not _may_lecture(user, slug):
+            ctx.problem(_("%(u)s cannot be a course's lecturer (lecturers): the account is "
+                          "inactive or holds no role that authors courses.", u=username),
+                        file=MANIFEST)
         else:
             lecturers.append(user)
 
@@ -243,6 +248,9 @@ def import_package(files: PackageFiles, *, actor: User | None = None,
                 if not may_write(existing, plan.kind):
                     ctx.problem(_("Activity %(k)s is an exam: only the course's owner and "
                                   "lecturers write it.", k=plan.key), file=MANIFEST)
+        dropped = dropped_authors(existing, lecturers) if lecturers else None
+        if dropped:
+            ctx.problem(dropped, file=MANIFEST)
         old_types = {a.key: a.type_key for a in existing.activities}
         for plan in planned:
             if plan.key in old_types and old_types[plan.key] != plan.kind.key:
@@ -325,6 +333,31 @@ def _plan_activities(manifest: dict, text: str, ctx: PackageContext) -> list[_Pl
                                                           "hours"), config,
                                 raw.get("optional") is True))
     return planned
+
+
+def _may_lecture(user: User, slug: str | None) -> bool:
+    """Whether a package may name `user` a lecturer of the course `slug`: an active account
+    that may author courses (as the course form offers), or one lecturing it already. Being
+    named reads the course's exam questions, grades its essays and marks its attendance."""
+    if user.is_active_flag and permissions.can_anywhere("course.author", user):
+        return True
+    return slug is not None and db.session.scalar(select(Course.id).where(
+        Course.slug == slug, Course.lecturers.any(User.id == user.id))) is not None
+
+
+def dropped_authors(course: Course, lecturers: list[User]) -> str | None:
+    """Why `lecturers` may not replace the course's lecturers, or None: while the course has
+    an exam, whoever lectures it wrote or could read its questions (`permissions.authors_exam`),
+    so stays one of its lecturers and never sits it (leaving the list would let them)."""
+    if not any((kind := registry().get(a.type_key)) is not None and kind.supports(SEALED)
+               for a in course.activities):
+        return None
+    kept = {u.id for u in lecturers}
+    left = [u.name for u in course.lecturers if u.id not in kept]
+    if not left:
+        return None
+    return _("%(names)s wrote or could read this course's exam questions, so they stay its "
+             "lecturers and never sit the exam.", names="、".join(left))
 
 
 def completion_count_problem(count: int | None, live: int) -> str | None:

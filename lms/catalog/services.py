@@ -13,7 +13,7 @@ from lms.auth.models import User
 from lms.catalog import media as media_store
 from lms.catalog.models import Activity, Course, CourseReview, MediaFile, SubjectCategory
 from lms.catalog.package_files import MAX_FILE, MAX_MEDIA_FILE, clean_path
-from lms.catalog.packages import SLUG_RE, completion_count_problem
+from lms.catalog.packages import SLUG_RE, completion_count_problem, dropped_authors
 from lms.catalog.queries import activity_counts
 from lms.catalog.search import search_text
 from lms.core.markup import MarkupError, MediaRef, render_markdown
@@ -99,6 +99,8 @@ def save_course(course: Course | None, *, slug: str, title: str, summary: str,
     problem = completion_count_problem(
         completion_count, activity_counts([course.id]).get(course.id, 0)
         if completion_count else 0)
+    if not problem and lecturers is not None:
+        problem = dropped_authors(course, lecturers)
     if problem:
         db.session.rollback()
         raise CourseError([problem])

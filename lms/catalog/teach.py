@@ -54,8 +54,13 @@ def _course_form(course: Course | None = None) -> CourseForm:
     images = [] if course is None else db.session.scalars(select(MediaFile).where(
         MediaFile.course_id == course.id, MediaFile.kind == "image").order_by(MediaFile.path))
     form.cover_media_id.choices = select_choices([(0, "—")] + [(m.id, m.path) for m in images])
+    # The course's own lecturers stay offered (an owner without the lecturer role, an account
+    # since deactivated): an exam's lecturers cannot be left out (`dropped_authors`).
+    people = {u.id: u for u in services.lecturer_choices()}
+    if course is not None:
+        people.update((u.id, u) for u in course.lecturers if u.id not in people)
     form.lecturer_ids.choices = select_choices(
-        (u.id, f"{u.name}（{u.username}）") for u in services.lecturer_choices())
+        (u.id, f"{u.name}（{u.username}）") for u in people.values())
     if course is not None and request.method == "GET":
         form.lecturer_ids.data = [u.id for u in course.lecturers]
     if course is not None:
