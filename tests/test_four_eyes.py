@@ -115,9 +115,12 @@ def test_the_sentence_says_why_and_who_decides(app, people):
         # The organisation department's own learning is left to a system administrator.
         assert "a system administrator" in credit.refusal(get("org"), get("org"))
         assert credit.refusal(get("org"), get("sys")) is None
-        # A lecturer holds no administrative role: only their own learning is refused.
+        # A lecturer's own learning is refused; so is the learning of an administrator who
+        # could manage the lecturer's account (the street's, for a lecturer of the street),
+        # not that of one who could not (another street's).
         assert credit.refusal(get("lect"), get("lect"), own="自己") == "自己"
-        assert credit.refusal(get("boss"), get("lect")) is None
+        assert credit.refusal(get("boss"), get("lect")) == ABOVE
+        assert credit.refusal(get("ua2"), get("lect")) is None
         ids = [people[n] for n in ("boss", "learn", "ua1", "sqa", "c1")]
         assert credit.refusals(ids, get("ua1")) == {people["boss"]: ABOVE,
                                                     people["ua1"]: OWN}
@@ -525,6 +528,33 @@ def test_attendance_is_marked_only_from_above(app, english, auth, people, offlin
     assert box in _as(auth, "org", lambda: english.get(url).get_data(as_text=True))
     _as(auth, "org", lambda: english.post(url, data={"attended": [people["boss"]]}))
     assert _attended(app, offline) == {people["boss"]}
+
+
+def test_a_lecturer_appointed_by_an_administrator_cannot_mark_their_attendance(
+        app, english, auth, people, offline, make_user):
+    """Must show: the street administrator appoints a cadre lecturer (through the grant form)
+    and has them lecture the course; the appointee marks the others, never the boss."""
+    appointee = make_user("appointee", "learner", "JD01-SQ01", name="新讲师")
+    with app.app_context():
+        jd01 = unit_by_code("JD01").id
+    _as(auth, "boss", lambda: english.post(f"/admin/cadres/{appointee}/grants",
+                                           data={"grant": f"lecturer@{jd01}"}))
+    with app.app_context():
+        assert db.session.scalar(select(RoleGrant.id).filter_by(user_id=appointee,
+                                                                 role="lecturer"))
+        course = db.session.get(Activity, offline).course
+        course.lecturers.append(db.session.get(User, appointee))
+        db.session.commit()
+    url = f"/admin/activities/{offline}/attendance"
+    box = f'name="attended" value="{people["boss"]}"'
+
+    def mark():
+        page = english.get(url).get_data(as_text=True)
+        assert ABOVE in page and box not in page
+        english.post(url, data={"attended": [people["boss"]]})
+        english.post(url, data={"attended": [people["learn"]]})
+    _as(auth, "appointee", mark)
+    assert _attended(app, offline) == {people["learn"]}
 
 
 def test_a_lecturer_cannot_mark_their_own_attendance(app, english, auth, people, offline):

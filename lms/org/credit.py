@@ -71,8 +71,8 @@ def refusals(user_ids: Iterable[int], user=None, *, own: str | None = None) -> d
     ids = set(user_ids)
     targets = [user] if user.id in ids else []
     others = ids - {user.id}
-    if others and any(s.role in permissions.HIERARCHY_ROLES for s in permissions.scopes(user)):
-        # Only an account holding an administrative role can be out of another's reach.
+    if others:
+        # Only an account holding an administrative role can stand above another.
         targets += db.session.scalars(select(User).where(
             User.id.in_(others), exists().where(
                 RoleGrant.user_id == User.id,

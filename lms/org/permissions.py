@@ -184,10 +184,14 @@ def reach_clause(user=None) -> ColumnElement[bool]:
 def may_credit(target, user=None) -> bool:
     """Four eyes on every credit: nobody credits (enters, verifies, marks, approves, grades)
     learning of their own, nor of anyone whose administrative scope holds one of their own
-    administrative roles (a subordinate or a peer never credits a superior). `target` is a
-    User; `can`/`can_on_cadre` still decide whether the user may act on them at all."""
+    administrative roles (a subordinate or a peer never credits a superior), nor of anyone
+    who could manage their account (a lecturer the target appointed: whoever can reset an
+    account's password can act through it). `target` is a User; `can`/`can_on_cadre` still
+    decide whether the user may act on them at all."""
     user = user or current_user
     if target.id == getattr(user, "id", None):
+        return False
+    if reaches(user, target):
         return False
     mine = [s.path for s in scopes(user) if s.role in HIERARCHY_ROLES]
     if not mine:
