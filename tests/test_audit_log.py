@@ -184,6 +184,29 @@ def test_exam_release_and_resits_are_logged(app, client, auth, exam):  # noqa: F
     assert rows[0].target_id == young and rows[0].detail["reason"] == "病假"
 
 
+def test_completion_rule_changes_of_a_published_course_are_logged(app, sample_courses):
+    """Lowering a published course's completion count or hours, or retiring an activity,
+    recomputes every enrolment (its editor's included): each change leaves a row."""
+    from lms.catalog import services as catalog
+    from lms.catalog.models import Course
+
+    with app.test_request_context():
+        course = db.session.scalar(db.select(Course).filter_by(slug=sample_courses[0]))
+        org = db.session.scalar(db.select(User).filter_by(username="org"))
+        catalog.save_course(course, slug=course.slug, title=course.title,
+                            summary=course.summary, category=course.category,
+                            required=course.required, hours=course.hours, owner=org,
+                            completion_count=course.completion_count)  # nothing changes
+        catalog.save_course(course, slug=course.slug, title=course.title,
+                            summary=course.summary, category=course.category,
+                            required=course.required, hours=course.hours + 1, owner=org,
+                            completion_count=1)
+        catalog.retire_activity(course.activities[-1])
+    rows = _rows(app, "course.change")
+    assert len(rows) == 2 and all(r.detail["code"] == sample_courses[0] for r in rows)
+    assert "hours" in rows[0].detail["changes"] and "retired" in rows[1].detail["changes"]
+
+
 # ---- append-only and tamper-evident --------------------------------------------------------
 
 def _postgres() -> bool:

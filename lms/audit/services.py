@@ -35,7 +35,7 @@ _FIELDS = ("seq", "at", "actor_id", "target_id", "action", "detail", "address")
 ACTIONS = (
     "account.create", "cadre.import", "account.activate", "account.deactivate",
     "password.reset", "role.grant", "role.revoke", "rules.change", "reading.change",
-    "exam.release", "signin.fail", "signin.lockout",
+    "exam.release", "course.change", "signin.fail", "signin.lockout",
 )
 
 

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from lms.activities.base import ActivityType, Problem
+from lms.audit import services as audit
 from lms.auth.models import User
 from lms.catalog import media as media_store
 from lms.catalog.models import Activity, Course, CourseReview, MediaFile, SubjectCategory
@@ -76,6 +77,18 @@ def category_choices() -> list[SubjectCategory]:
                                                                     SubjectCategory.id)))
 
 
+def _log_rule_change(course: Course, before: tuple) -> None:
+    """Audit a change of a published course's hours, completion count or required flag: it
+    recomputes every enrolment's completion, its editor's included."""
+    after = (course.hours, course.completion_count, course.required)
+    if course.status != "published" or after == before:
+        return
+    names = ("hours", "completion_count", "required")
+    changes = ", ".join(f"{n}: {b} → {a}" for n, b, a in zip(names, before, after, strict=True)
+                        if a != b)
+    audit.log("course.change", detail={"code": course.slug, "changes": changes})
+
+
 def save_course(course: Course | None, *, slug: str, title: str, summary: str,
                 category: SubjectCategory, required: bool, hours: float,
                 owner: User, cover_media_id: int | None = None,
@@ -104,9 +117,11 @@ def save_course(course: Course | None, *, slug: str, title: str, summary: str,
     if problem:
         db.session.rollback()
         raise CourseError([problem])
+    before = (course.hours, course.completion_count, course.required)
     course.title, course.summary, course.summary_html = title.strip(), summary, html
     course.category, course.required, course.hours = category, required, hours
     course.completion_count = completion_count or None
+    _log_rule_change(course, before)
     if lecturers is not None:
         course.lecturers = lecturers
     cover = db.session.get(MediaFile, cover_media_id) if cover_media_id else None
@@ -175,6 +190,9 @@ def retire_activity(activity: Activity) -> None:
     """Take an activity out of the outline; learners' records of it stay."""
     activity.retired = True
     activity.course.updated_at = utcnow()
+    if activity.course.status == "published":  # it may complete enrolments: audited
+        audit.log("course.change", detail={"code": activity.course.slug,
+                                           "changes": f"retired: {activity.title}"})
     db.session.commit()
     rules_changed(activity.course)
 

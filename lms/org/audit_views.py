@@ -45,6 +45,7 @@ ACTION_LABELS = {
     "rules.change": _l("Rule set changed"),
     "reading.change": _l("Reading list changed"),
     "exam.release": _l("Exam results released or re-sit granted"),
+    "course.change": _l("Completion rule of a published course changed"),
     "signin.fail": _l("Sign-in refused"),
     "signin.lockout": _l("Sign-in locked out"),
 }
