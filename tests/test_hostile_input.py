@@ -542,3 +542,12 @@ def test_nul_and_broken_characters_are_a_400_naming_the_field(app, client, auth,
     assert client.get("/admin/cadres?q=a%00b").status_code == 400
     assert client.get("/courses/a%00b").status_code == 404
 
+
+def test_a_beat_that_is_not_a_json_object_is_a_400(app, client, auth, sample_courses):
+    from lms.catalog.models import Activity
+    with app.app_context():
+        lecture = db.session.scalar(db.select(Activity).filter_by(key="gaishu")).id
+    auth.login("learn")
+    client.get(f"/activities/{lecture}")
+    for body in ([1], "x", 5, None):
+        assert client.post(f"/activities/{lecture}/beat", json=body).status_code == 400, body
