@@ -34,7 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from lms.core import errors, i18n, params, security, templating
+    from lms.core import errors, i18n, inputs, params, security, templating
     from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -46,6 +46,7 @@ def _init_extensions(app: Flask) -> None:
     security.init_app(app)
     errors.init_app(app)
     params.init_app(app)
+    inputs.init_app(app)
     templating.init_app(app)
 
     from lms.activities import registry

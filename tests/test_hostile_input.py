@@ -525,3 +525,29 @@ def test_a_bare_id_past_any_row_in_a_filter_or_body_is_no_row(app, client, auth,
         "kind": "self_study", "subject_id": subject, "title": "t", "ended_on": "2026-01-05",
         "hours": 1})
     assert answer.status_code == 422 and "subject_id" in answer.get_json()["fields"]
+
+
+# ---- text no column can hold, and JSON that is no body ----------------------------------
+
+def test_nul_and_broken_characters_are_a_400_naming_the_field(app, client, auth, district):
+    """PostgreSQL refuses NUL in text: every form, filter and JSON body is checked first."""
+    answer = client.post("/login", data={"username": "a\x00b", "password": "x"})
+    assert answer.status_code == 400 and "username" in answer.get_data(as_text=True)
+    headers = {"Authorization": f"Bearer {_token(app, district['org_admin'])}"}
+    for raw in ('{"title": "\\ud800"}', '{"a\\u0000": 1}', "[" * 5000):
+        answer = client.post("/api/v1/users/c1/record/entries", data=raw, headers=headers,
+                             content_type="application/json")
+        assert answer.status_code == 400, raw[:20]
+    auth.login("sys")
+    assert client.get("/admin/cadres?q=a%00b").status_code == 400
+    assert client.get("/courses/a%00b").status_code == 404
+
+
+def test_a_beat_that_is_not_a_json_object_is_a_400(app, client, auth, sample_courses):
+    from lms.catalog.models import Activity
+    with app.app_context():
+        lecture = db.session.scalar(db.select(Activity).filter_by(key="gaishu")).id
+    auth.login("learn")
+    client.get(f"/activities/{lecture}")
+    for body in ([1], "x", 5, None):
+        assert client.post(f"/activities/{lecture}/beat", json=body).status_code == 400, body

@@ -353,3 +353,36 @@ def test_only_the_markup_module_imports_markdown_or_bleach():
             if any(name.split(".")[0] in ("markdown", "bleach") for name in names):
                 importers.append(path.relative_to(ROOT).as_posix())
     assert set(importers) == {"lms/core/markup.py"}
+
+
+# ---- the parser's worst cases ----------------------------------------------------------------
+
+def _timed(text: str) -> tuple[float, str | None]:
+    import time
+    start = time.perf_counter()
+    try:
+        render_markdown(text)
+        problem = None
+    except MarkupError as exc:
+        problem = exc.message
+    return time.perf_counter() - start, problem
+
+
+@pytest.mark.parametrize("text", ["[" * 20_000, "![" * 10_000, "[a](" * 5_000, "<a " * 7_000],
+                         ids=["brackets", "images", "addresses", "tags"])
+def test_unclosed_brackets_are_refused_at_once_not_rescanned_for_minutes(text):
+    """python-markdown rescans to the paragraph's end from every `[`: 20,000 took half a
+    minute, a 50,000-character reading note minutes of a worker."""
+    seconds, problem = _timed(text)
+    assert problem and "brackets" in problem and seconds < 1
+
+
+def test_deep_nesting_is_a_markup_error_not_a_recursion_error():
+    seconds, problem = _timed("".join("  " * i + "- x\n" for i in range(800)))
+    assert problem and "nested" in problem
+
+
+def test_ordinary_text_full_of_links_still_renders():
+    paragraph = " ".join(f"[第{i}条](/courses/c{i}) 见(附件{i})" for i in range(2000))
+    seconds, problem = _timed(f"{paragraph}\n\n<b>粗体</b> x < y\n\n[未闭合\n")
+    assert problem is None and seconds < 2

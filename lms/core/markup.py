@@ -327,6 +327,47 @@ def _sanitise(fragment: str) -> str:
     return cleaner.clean(fragment)
 
 
+# ---- the parser's worst cases ----------------------------------------------------------------
+
+# python-markdown looks for the end of a link from every `[` (and of its address from every
+# `(`) to the end of the paragraph, and for the end of a raw tag from every `<` followed by a
+# letter to the next `>`: a page of unclosed brackets costs the square of its length (50,000
+# `[` take minutes). The sum of those distances, counted in one pass, is capped instead.
+MAX_SCAN = 3_000_000  # characters the parser may rescan: about half a second
+_SCANNED = re.compile(r"\n[ \t]*\n|[\[\]()>]|<[A-Za-z!/?]")
+
+
+def _rescanned(text: str) -> int:
+    """An upper bound of what the inline and raw-HTML parsers rescan in `text`."""
+    cost = 0
+    square: list[int] = []
+    round_: list[int] = []
+    angle: list[int] = []
+    for found in _SCANNED.finditer(text):
+        mark, at = found.group(), found.start()
+        if mark[0] == "\n":  # a paragraph ends: no link spans it
+            cost += sum(at - i for i in square) + sum(at - i for i in round_)
+            square.clear()
+            round_.clear()
+        elif mark == "[":
+            square.append(at)
+        elif mark == "(":
+            round_.append(at)
+        elif mark[0] == "<":
+            angle.append(at)
+        elif mark == "]":
+            cost += at - square.pop() if square else 0
+        elif mark == ")":
+            cost += at - round_.pop() if round_ else 0
+        else:  # ">" closes every raw tag begun before it
+            cost += sum(at - i for i in angle)
+            angle.clear()
+        if cost > MAX_SCAN:
+            return cost
+    end = len(text)
+    return cost + sum(end - i for i in square + round_ + angle)
+
+
 # ---- the function ---------------------------------------------------------------------------
 
 def render_markdown(text: str, resolve_media: Resolver | None = None) -> str:
@@ -337,6 +378,8 @@ def render_markdown(text: str, resolve_media: Resolver | None = None) -> str:
     or wrong-kind media file and for a malformed media directive.
     """
     text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    if _rescanned(text) > MAX_SCAN:
+        raise MarkupError("too many unclosed or nested brackets ([, ( or <) to read as Markdown")
     lines = text.split("\n")
     code = _code_lines(lines)
     directives = _Directives(resolve_media)
@@ -351,7 +394,11 @@ def render_markdown(text: str, resolve_media: Resolver | None = None) -> str:
         },
         output_format="html",
     )
-    return directives.substitute(_sanitise(md.convert(source)))
+    try:
+        html_ = md.convert(source)
+    except RecursionError:  # lists or quotes nested hundreds deep
+        raise MarkupError("lists or quotes are nested too deeply to read as Markdown") from None
+    return directives.substitute(_sanitise(html_))
 
 
 def render_text(text: str, text_format: str) -> str:

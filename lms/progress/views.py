@@ -101,7 +101,9 @@ def beat_from_json(activity_id: int):
             return None
     elif not seen.open or not _timed(seen.target.type_key):
         return None
-    body = request.get_json(silent=True) or {}
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):  # a list, a string or a number is no beat
+        abort(400)
     seq, position, age = body.get("seq"), body.get("position"), body.get("age", 0)
     if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= MAX_SEQ \
             or not isinstance(body.get("visible"), bool) \

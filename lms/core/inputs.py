@@ -1,0 +1,78 @@
+"""Text that no database column can hold is refused before any view reads it.
+
+PostgreSQL refuses a NUL character in text, and a lone surrogate (which JSON's `\\ud800`
+escapes can carry) cannot be encoded at all: either would reach the database as a server
+error from whichever form, filter or JSON body carried it. One check before every request
+answers a 400 naming the field instead (a 404 for such a path), and a JSON body nested past
+what the parser can read is a 400 too, not a recursion error.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Flask, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import BadRequest, NotFound
+
+from lms.core.params import BadParameter
+
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+class UnstorableText(BadParameter):
+    """A 400 naming the field whose text holds a character that cannot be stored."""
+
+    def __init__(self, name: str) -> None:
+        self.field = name
+        BadRequest.__init__(self, _("The field “%(name)s” contains a character that cannot be "
+                                    "stored (a NUL or a broken character).", name=name[:64]))
+
+
+def storable(text: str) -> bool:
+    """Whether a string can go into a text column as it is."""
+    return UNSTORABLE.search(text) is None
+
+
+def _json_problem(body: Any) -> str | None:
+    """The path of the first string (or key) in a JSON body that cannot be stored."""
+    stack: list[tuple[str, Any]] = [("", body)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if not storable(value):
+                return path or "body"
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if not storable(key):
+                    return path or "body"
+                stack.append((f"{path}.{key}" if path else key, item))
+        elif isinstance(value, list):
+            stack.extend((f"{path}[{i}]", item) for i, item in enumerate(value))
+    return None
+
+
+def refuse_unstorable() -> None:
+    """Before every request: the path, query, form fields, file names and JSON body."""
+    if not storable(request.path):
+        raise NotFound()
+    for source in (request.args, request.form):
+        for name, value in source.items(multi=True):
+            if not storable(name) or not storable(value):
+                raise UnstorableText(name if storable(name) else "?")
+    for name, upload in request.files.items(multi=True):
+        if not storable(name) or not storable(upload.filename or ""):
+            raise UnstorableText(name if storable(name) else "?")
+    if request.is_json:
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:  # nested deeper than the parser goes: not a body we read
+            raise BadRequest() from None
+        where = _json_problem(body)
+        if where is not None:
+            raise UnstorableText(where)
+
+
+def init_app(app: Flask) -> None:
+    """Run the check before every view (after CSRF, which reads only its token)."""
+    app.before_request(refuse_unstorable)
