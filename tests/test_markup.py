@@ -386,3 +386,31 @@ def test_ordinary_text_full_of_links_still_renders():
     paragraph = " ".join(f"[第{i}条](/courses/c{i}) 见(附件{i})" for i in range(2000))
     seconds, problem = _timed(f"{paragraph}\n\n<b>粗体</b> x < y\n\n[未闭合\n")
     assert problem is None and seconds < 2
+
+
+@pytest.mark.parametrize(("text", "why"), [
+    ("# x\n" * 1001, "headings"),
+    ("<div>" * 3001, '"<"'),
+    ("|a" * 1001, "cells"),
+    ("```\n" * 1001, "code fences"),
+    (">" * 51 + " x", "nested"),
+])
+def test_texts_too_costly_to_read_are_refused_at_once(app, text, why):
+    """Headings, raw HTML, code fences, table cells and quotes that python-markdown would
+    take seconds over (50 KB of headings took 5.6 s) are refused in one linear pass."""
+    import time
+
+    started = time.process_time()
+    with app.test_request_context(headers={"Accept-Language": "en"}), \
+            pytest.raises(MarkupError, match=why):
+        render_markdown(text * 10)
+    assert time.process_time() - started < 1
+
+
+def test_a_long_ordinary_document_still_renders(app):
+    """The limits leave room: 300 sections with a heading, a table and a link each."""
+    text = "## 第 {n} 节\n\n正文 [链接](https://example.org/{n}) <b>重点</b>\n\n| a | b |\n" \
+           "|---|---|\n| 1 | 2 |\n\n"
+    with app.test_request_context():
+        html_ = render_markdown("".join(text.format(n=n) for n in range(300)))
+    assert html_.count("<table") == 300 and html_.count("<h2") == 300

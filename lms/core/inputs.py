@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, Request, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest, NotFound
 
@@ -52,16 +52,32 @@ def _json_problem(body: Any) -> str | None:
     return None
 
 
+def _check_fields(form, files) -> None:
+    """Form fields and uploaded files' names that cannot be stored: a 400 naming the field."""
+    for name, value in form.items(multi=True):
+        if not storable(name) or not storable(value):
+            raise UnstorableText(name if storable(name) else "?")
+    for name, upload in files.items(multi=True):
+        if not storable(name) or not storable(upload.filename or ""):
+            raise UnstorableText(name if storable(name) else "?")
+
+
+class CheckedRequest(Request):
+    """A request whose form is checked the moment anything first reads it, so that a view
+    may still refuse a body by its size before it is read."""
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        _check_fields(self.form, self.files)
+
+
 def refuse_unstorable() -> None:
-    """Before every request: the path, query, form fields, file names and JSON body."""
+    """Before every request: the path, the query and a JSON body (the form is checked when
+    it is first read, by `CheckedRequest`)."""
     if not storable(request.path):
         raise NotFound()
-    for source in (request.args, request.form):
-        for name, value in source.items(multi=True):
-            if not storable(name) or not storable(value):
-                raise UnstorableText(name if storable(name) else "?")
-    for name, upload in request.files.items(multi=True):
-        if not storable(name) or not storable(upload.filename or ""):
+    for name, value in request.args.items(multi=True):
+        if not storable(name) or not storable(value):
             raise UnstorableText(name if storable(name) else "?")
     if request.is_json:
         try:
@@ -74,5 +90,6 @@ def refuse_unstorable() -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Run the check before every view (after CSRF, which reads only its token)."""
+    """Check the path, query and JSON before every view, and forms when they are read."""
+    app.request_class = CheckedRequest
     app.before_request(refuse_unstorable)

@@ -42,6 +42,7 @@ from xml.etree.ElementTree import Element
 import bleach
 import markdown
 from bleach.html5lib_shim import Filter
+from flask_babel import gettext as _
 from markdown.extensions import Extension
 from markdown.extensions.toc import slugify_unicode
 from markdown.treeprocessors import Treeprocessor
@@ -368,6 +369,38 @@ def _rescanned(text: str) -> int:
     return cost + sum(end - i for i in square + round_ + angle)
 
 
+# What python-markdown's block parsers handle in time; past these a text is refused rather than
+# holding a worker for seconds (headings get de-duplicated ids one against all, raw HTML blocks
+# and code fences are matched pairwise, a table row is split cell by cell, quotes recurse).
+MAX_HEADINGS = 1000
+MAX_TAGS = 3000  # "<" characters: raw HTML and autolinks
+MAX_FENCES = 1000
+MAX_CELLS = 1000  # "|" in one line
+MAX_QUOTE_DEPTH = 50
+_QUOTES = re.compile(r"[>\s]*")
+
+
+def _too_complex(lines: list[str]) -> str | None:
+    """Why `lines` are too costly to read as Markdown, or None; one linear pass."""
+    headings = fences = tags = 0
+    for line in lines:
+        bare = line.lstrip()
+        headings += bare.startswith("#")
+        fences += bare.startswith(("```", "~~~"))
+        tags += line.count("<")
+        if line.count("|") > MAX_CELLS:
+            return _("a table row has more than %(n)d cells", n=MAX_CELLS)
+        if _QUOTES.match(bare).group().count(">") > MAX_QUOTE_DEPTH:
+            return _("quotes are nested more than %(n)d deep", n=MAX_QUOTE_DEPTH)
+    if headings > MAX_HEADINGS:
+        return _("more than %(n)d headings", n=MAX_HEADINGS)
+    if fences > MAX_FENCES:
+        return _("more than %(n)d code fences", n=MAX_FENCES)
+    if tags > MAX_TAGS:
+        return _("more than %(n)d \"<\" characters", n=MAX_TAGS)
+    return None
+
+
 # ---- the function ---------------------------------------------------------------------------
 
 def render_markdown(text: str, resolve_media: Resolver | None = None) -> str:
@@ -379,8 +412,12 @@ def render_markdown(text: str, resolve_media: Resolver | None = None) -> str:
     """
     text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     if _rescanned(text) > MAX_SCAN:
-        raise MarkupError("too many unclosed or nested brackets ([, ( or <) to read as Markdown")
+        raise MarkupError(_("too many unclosed or nested brackets ([, ( or <) to read as "
+                            "Markdown"))
     lines = text.split("\n")
+    problem = _too_complex(lines)
+    if problem:
+        raise MarkupError(_("too complex to read as Markdown: %(why)s", why=problem))
     code = _code_lines(lines)
     directives = _Directives(resolve_media)
     source = directives.preprocess(lines, code)
@@ -397,7 +434,8 @@ def render_markdown(text: str, resolve_media: Resolver | None = None) -> str:
     try:
         html_ = md.convert(source)
     except RecursionError:  # lists or quotes nested hundreds deep
-        raise MarkupError("lists or quotes are nested too deeply to read as Markdown") from None
+        raise MarkupError(_("lists or quotes are nested too deeply to read as Markdown")) \
+            from None
     return directives.substitute(_sanitise(html_))
 
 
