@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -201,6 +202,15 @@ def own_statements(engine) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", count)
+
+
+_CSRF_INPUT = re.compile(r'<input[^>]*\bname="csrf_token"[^>]*>')
+
+
+def without_csrf(html: str) -> str:
+    """A page with its CSRF token inputs blanked: a token carries the second it was signed
+    in, so two renderings of one page differ there and nowhere else."""
+    return _CSRF_INPUT.sub('<input name="csrf_token">', html)
 
 
 class Auth:

@@ -15,8 +15,7 @@ from lms.auth.services import create_token
 from lms.extensions import db
 from lms.org import services
 from lms.org.models import RoleGrant
-
-CSRF = re.compile(r'name="csrf_token" type="hidden" value="[^"]*"')
+from tests.conftest import without_csrf
 
 
 def _roles(app, user_id: int) -> set[tuple[str, str | None]]:
@@ -80,7 +79,7 @@ def test_unit_admin_cannot_appoint_another_administrator_of_their_own_unit(
 
 
 def _masked(response) -> str:
-    return CSRF.sub("", response.get_data(as_text=True))
+    return without_csrf(response.get_data(as_text=True))
 
 
 @pytest.mark.parametrize("who", ["peer", "org_admin"])
