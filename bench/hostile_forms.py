@@ -16,26 +16,17 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.route_world import rolled_back_world, signed_in, undone
-from tests.test_no_forbidden_links import Page, _local
+from tests.route_world import signed_in, undone
+
+# The crawler's page reader and its module-wide world, rolled back as a whole.
+from tests.test_no_forbidden_links import Page, _clean, _local, world  # noqa: F401, F811
 
 HOSTILE = {"nul": "a\x00b", "long": "x" * 3000, "year": "10000-01-01", "year0": "0000-01-01",
            "num": "9" * 40, "neg": "-1e308"}
 
 
-@pytest.fixture(autouse=True)
-def _clean():
-    yield
-
-
-@pytest.fixture(scope="module")
-def world(app):
-    with rolled_back_world(app) as (conn, w):
-        yield app, conn, w
-
-
 @pytest.mark.parametrize("role", ["learner", "lecturer", "org_admin", "sysadmin"])
-def test_hostile_values_in_every_form_field_are_no_server_error(world, role):
+def test_hostile_values_in_every_form_field_are_no_server_error(world, role):  # noqa: F811
     app, conn, _w = world
     client = signed_in(app, role)
     name = app.config["SESSION_COOKIE_NAME"]
