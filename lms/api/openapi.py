@@ -225,7 +225,8 @@ def _core_document() -> dict:
             "/quizzes/{id}/attempts": {"post": {
                 "summary": "Start an attempt at a quiz (a graded activity), or resume the open "
                            "one (200). Its questions carry no answer key: options are sent by "
-                           "their position on this attempt's paper.",
+                           "their position on this attempt's paper. 409 `author` for whoever "
+                           "wrote or can read an exam's questions: they never sit it.",
                 "parameters": _id(description="Activity id."),
                 "responses": {"200": _ok({"$ref": "#/components/schemas/Attempt"}, "Resumed"),
                               "201": _ok({"$ref": "#/components/schemas/Attempt"}, "Started"),
@@ -242,7 +243,8 @@ def _core_document() -> dict:
             "/attempts/{id}/answers/{question_id}": {"put": {
                 "summary": "Save the response to one question of an open attempt (the latest "
                            "save wins). Refused (409 `closed`) after the deadline or once "
-                           "submitted.",
+                           "submitted, and (409 `author`) once the caller can read the exam's "
+                           "questions.",
                 "parameters": _id() + [{"name": "question_id", "in": "path", "required": True,
                                         "schema": {"type": "integer"},
                                         "description": "The question's `id` in the attempt."}],
