@@ -304,3 +304,9 @@ def test_a_checkpoint_finds_rows_deleted_from_the_end(app, logged):
     assert _verify(app)[0] == 0  # without the checkpoint, a shorter log looks whole
     result = app.test_cli_runner().invoke(args=args)
     assert result.exit_code == 1 and "is not in the log" in result.output
+
+
+def test_every_action_has_a_label_in_the_order_the_log_knows():
+    from lms.org.audit_views import ACTION_LABELS
+
+    assert tuple(ACTION_LABELS) == audit.ACTIONS

@@ -13,17 +13,16 @@ from datetime import date, datetime, time
 from flask import current_app, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import Select, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
 from lms.audit.models import AdminChainHead, AdminEvent
 from lms.auth.models import User
 from lms.core.chain import (
-    GENESIS,
     Report,
     canonical,
     check_head,
     derive_key,
+    lock_head,
     mac,
     walk,
 )
@@ -31,7 +30,7 @@ from lms.core.timeutil import end_of_local_day, from_local, utcnow
 from lms.extensions import db
 
 _FIELDS = ("seq", "at", "actor_id", "target_id", "action", "detail", "address")
-# Every action the log records, in the order the filter offers them.
+# Every action the log records (the auditor's pages label each, in this order).
 ACTIONS = (
     "account.create", "cadre.import", "account.activate", "account.deactivate",
     "password.reset", "role.grant", "role.revoke", "rules.change", "reading.change",
@@ -52,16 +51,7 @@ def event_mac(event: AdminEvent, prev_mac: str, key: bytes | None = None) -> str
 
 def _lock_head() -> AdminChainHead:
     """The chain head row, locked for this transaction (created on first use)."""
-    head = db.session.scalar(select(AdminChainHead).where(AdminChainHead.id == 1)
-                             .with_for_update())
-    if head is None:
-        insert = (postgresql.insert if db.engine.dialect.name == "postgresql"
-                  else sqlite.insert)(AdminChainHead)
-        db.session.execute(insert.values(id=1, seq=0, mac=GENESIS)
-                           .on_conflict_do_nothing(index_elements=["id"]))
-        head = db.session.scalar(select(AdminChainHead).where(AdminChainHead.id == 1)
-                                 .with_for_update())
-    return head
+    return lock_head(AdminChainHead)
 
 
 def _id(user: User | int | None) -> int | None:

@@ -14,6 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from lms.extensions import db
 
 GENESIS = "0" * 64
 
@@ -111,3 +115,16 @@ def check_head(report: Report, head, table: str) -> None:
         report.findings.append(Finding(table, "1", f"says seq {head.seq}, the chain ends at "
                                                    f"{report.head_seq}: rows deleted at the "
                                                    "end"))
+
+
+def lock_head(model):
+    """A chain's single head row (id 1), locked for this transaction, so that the chain is
+    written one row at a time; created on first use (concurrent first writers may race)."""
+    head = db.session.scalar(select(model).where(model.id == 1).with_for_update())
+    if head is None:
+        insert = (postgresql.insert if db.engine.dialect.name == "postgresql"
+                  else sqlite.insert)(model)
+        db.session.execute(insert.values(id=1, seq=0, mac=GENESIS)
+                           .on_conflict_do_nothing(index_elements=["id"]))
+        head = db.session.scalar(select(model).where(model.id == 1).with_for_update())
+    return head

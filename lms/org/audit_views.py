@@ -10,7 +10,6 @@ import json
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     render_template,
@@ -30,7 +29,7 @@ from lms.core.pagination import paginate
 from lms.core.timeutil import local_today
 from lms.extensions import db
 from lms.org import labels, permissions
-from lms.org.tabular import XLSX
+from lms.org.tabular import download
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -111,8 +110,7 @@ def export():
     # Every text goes in as an inline string: a value like "=1+1" stays text in the sheet.
     chunks = xlsx_stream.stream(headers, rows(), sheet=_("Audit log"))
     name = f"audit-log-{local_today().isoformat()}.xlsx"
-    return Response(stream_with_context(chunks), mimetype=XLSX, headers={
-        "Content-Disposition": f"attachment; filename={name}", "Cache-Control": "no-store"})
+    return download(stream_with_context(chunks), name)
 
 
 @bp.route("/settings")

@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 from lms.auth.cli import users_cli
 from lms.auth.models import User
 from lms.auth.passwords import hash_password, policy_errors
+from lms.auth.services import find_user
 from lms.extensions import db
 from lms.org import importer, services
 from lms.org.models import ROLES, UNIT_KINDS
@@ -67,7 +68,7 @@ def create_user(username: str, password: str, role: str, unit_code: str | None,
 
 
 def _user_or_fail(username: str) -> User:
-    user = db.session.query(User).filter_by(username=username).first()
+    user = find_user(username)
     if user is None:
         raise click.ClickException(f"no user named {username!r}")
     return user

@@ -131,13 +131,6 @@ def can_grant(role: str, unit: Unit | None, user=None) -> bool:
     return False
 
 
-def grantable_roles(unit: Unit, user=None) -> set[str]:
-    """Roles the user may grant or revoke over `unit`."""
-    from lms.org.models import ROLES
-
-    return {role for role in ROLES if can_grant(role, unit, user)}
-
-
 def reaches(target, user=None) -> bool:
     """True when `target` (a User) is within the user's reach as an administrator: not the
     user themselves, and holding no role the user could not grant. Anything else answers as

@@ -264,8 +264,8 @@ def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def download(data: bytes, filename: str, mimetype: str = XLSX) -> Response:
-    """A file the browser saves (never cached): exports and templates."""
+def download(data: bytes | Iterable[bytes], filename: str, mimetype: str = XLSX) -> Response:
+    """A file the browser saves (never cached): exports and templates, whole or streamed."""
     return Response(data, mimetype=mimetype, headers={
         "Content-Disposition": content_disposition(filename),
         "Cache-Control": "no-store",

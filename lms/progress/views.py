@@ -13,7 +13,7 @@ from lms.activities.registry import registry
 from lms.auth.session import passive
 from lms.catalog.models import Activity, Course
 from lms.catalog.queries import course_by_slug
-from lms.core.params import finite_number
+from lms.core.params import finite_number, is_db_id
 from lms.extensions import db
 from lms.org import permissions
 from lms.progress import services
@@ -79,13 +79,6 @@ def _timed(type_key: str) -> bool:
     return registry().supports(type_key, TIMED)
 
 
-MAX_SEQ = 2**31 - 1  # sequence numbers are stored as 32-bit integers
-
-
-def _number(value) -> bool:
-    return finite_number(value) is not None
-
-
 def beat_from_json(activity_id: int):
     """Shared by the page and the API: parse a heartbeat and apply it.
 
@@ -105,9 +98,9 @@ def beat_from_json(activity_id: int):
     if not isinstance(body, dict):  # a list, a string or a number is no beat
         abort(400)
     seq, position, age = body.get("seq"), body.get("position"), body.get("age", 0)
-    if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= MAX_SEQ \
-            or not isinstance(body.get("visible"), bool) \
-            or (position is not None and not _number(position)) or not _number(age):
+    if not is_db_id(seq) or not isinstance(body.get("visible"), bool) \
+            or (position is not None and finite_number(position) is None) \
+            or finite_number(age) is None:
         abort(400)
     beat = {"seq": seq, "visible": body["visible"], "position": position, "age": float(age)}
     if seen is None:  # the first beat here: create the state (it was just read: not there)

@@ -20,10 +20,9 @@ from datetime import date, datetime
 
 from flask import current_app
 from sqlalchemy import case, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from lms.core import chain as chains
-from lms.core.chain import GENESIS, Finding, canonical, derive_key, mac
+from lms.core.chain import Finding, canonical, derive_key, lock_head, mac
 from lms.core.timeutil import utcnow
 from lms.extensions import db
 from lms.records.models import (
@@ -67,14 +66,7 @@ def event_mac(event: AuditEvent, prev_mac: str, key: bytes | None = None) -> str
 
 def _lock_head() -> ChainHead:
     """The chain head row, locked for this transaction (created on first use)."""
-    head = db.session.scalar(select(ChainHead).where(ChainHead.id == 1).with_for_update())
-    if head is None:  # the migration creates it; concurrent first writers may race here
-        insert = (postgresql.insert if db.engine.dialect.name == "postgresql"
-                  else sqlite.insert)(ChainHead)
-        db.session.execute(insert.values(id=1, seq=0, mac=GENESIS)
-                           .on_conflict_do_nothing(index_elements=["id"]))
-        head = db.session.scalar(select(ChainHead).where(ChainHead.id == 1).with_for_update())
-    return head
+    return lock_head(ChainHead)
 
 
 def audit(action: str, *, actor_id: int | None, user_id: int | None = None,

@@ -3,17 +3,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from flask import Blueprint, abort, render_template, request, stream_with_context
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from lms.core import xlsx_stream
-from lms.core.downloads import content_disposition
 from lms.core.timeutil import local_today
 from lms.org import labels, permissions
 from lms.org import queries as org_queries
 from lms.org import services as org_services
-from lms.org.tabular import XLSX
+from lms.org.tabular import download
 from lms.records import compliance
 
 bp = Blueprint("compliance", __name__, url_prefix="/admin/records")
@@ -65,5 +64,4 @@ def export():
                                 export_rows(report.all_rows()),
                                 sheet=_("Compliance %(year)d", year=f.year))
     name = f"compliance-{f.year}-{f.unit.code if f.unit else 'all'}-{local_today()}.xlsx"
-    return Response(stream_with_context(chunks), mimetype=XLSX, headers={
-        "Content-Disposition": content_disposition(name), "Cache-Control": "no-store"})
+    return download(stream_with_context(chunks), name)
