@@ -103,7 +103,7 @@ def test_the_auditor_exports_the_log_with_text_kept_as_text(client, auth, audito
 def test_the_auditor_sees_the_security_settings(app, client, auth, auditor):
     auth.login("aud")
     page = client.get("/audit/settings").get_data(as_text=True)
-    assert "10 per 15 minutes" in page and "100 per 15 minutes" in page
+    assert "15 分钟内 10 次" in page and "15 分钟内 100 次" in page
     assert "至少 10 个字符" in page and "30 分钟" in page
     saved, app.config["LMS_IDLE_MINUTES"] = app.config["LMS_IDLE_MINUTES"], 15
     try:
@@ -310,3 +310,21 @@ def test_every_action_has_a_label_in_the_order_the_log_knows():
     from lms.org.audit_views import ACTION_LABELS
 
     assert tuple(ACTION_LABELS) == audit.ACTIONS
+
+
+def test_details_and_actors_read_as_words(app, client, auth, auditor, district):
+    """A refused sign-in is someone not signed in, not the command line; what a change did
+    and which fields it touched read as words; a missing unit as —."""
+    client.post("/login", data={"username": "learn", "password": "wrong-one-1"})
+    with app.test_request_context():
+        audit.log("reading.change", detail={"what": "publish", "year": 2026,
+                                            "titles": ["甲", "乙"]}, actor=None)
+        audit.log("rules.change", detail={"code": "x", "changes": ["active", "window_years"]},
+                  actor=district["org_admin"])
+        audit.log("account.create", detail={"username": "a", "unit": None},
+                  actor=district["sysadmin"])
+        db.session.commit()
+    auth.login("aud")
+    page = client.get("/audit").get_data(as_text=True)
+    assert "未登录者" in page and "事项: 发布" in page and "甲、乙" in page
+    assert "在用、周期年数" in page and "单位代码: —" in page

@@ -35,9 +35,14 @@ def end_of_local_day(day: date) -> datetime:
     return local.astimezone(UTC).replace(tzinfo=None)
 
 
+def local_time(moment: datetime) -> datetime:
+    """A naive UTC datetime in the platform's time zone (aware)."""
+    return moment.replace(tzinfo=UTC).astimezone(_zone())
+
+
 def local_date(moment: datetime) -> date:
     """The platform-local calendar date of a naive UTC datetime."""
-    return moment.replace(tzinfo=UTC).astimezone(_zone()).date()
+    return local_time(moment).date()
 
 
 def local_day(moment: datetime | None) -> str:

@@ -19,6 +19,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
+from limits import parse as parse_limit
 from sqlalchemy.orm import selectinload
 
 from lms.audit import services as audit
@@ -26,7 +27,7 @@ from lms.audit.models import AdminEvent
 from lms.auth import passwords
 from lms.core import xlsx_stream
 from lms.core.pagination import paginate
-from lms.core.timeutil import local_today
+from lms.core.timeutil import local_time, local_today
 from lms.extensions import db
 from lms.org import labels, permissions
 from lms.org.tabular import download
@@ -68,20 +69,49 @@ def _auditor_only() -> None:
         abort(403)
 
 
+# Words that details hold as codes: what was done, and the fields a change touched.
+VALUE_LABELS = {
+    "add": _l("Add"), "edit": _l("Edit"), "remove": _l("Remove"), "publish": _l("Publish"),
+    "release": _l("Results released"), "resit": _l("Re-sit granted"),
+    "active": _l("Active"), "anchor_year": _l("First year of the first window"),
+    "code": _l("Code"), "config": _l("Requirements"), "name": _l("Name"),
+    "description": _l("Basis (regulation and article) and notes"),
+    "effective_from": _l("In force from"), "effective_to": _l("In force until"),
+    "window_years": _l("Window in years"), "title": _l("Title"), "author": _l("Author"),
+}
+
+
+def _value(key: str, value) -> str:
+    """One detail's value in words: roles and codes by their names, lists joined, none as —."""
+    if value is None:
+        return "—"
+    if key == "role":
+        return str(labels.label(labels.ROLE_LABELS, value))
+    if isinstance(value, list):
+        return "、".join(_value(key, item) for item in value) or "—"
+    if isinstance(value, str) and key in ("what", "changes"):
+        return str(VALUE_LABELS.get(value, value))
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
 def describe(event: AdminEvent) -> str:
-    """The row's detail as one line of text (roles by their names)."""
-    parts = []
-    for key, value in sorted((event.detail or {}).items()):
-        if key == "role":
-            value = labels.label(labels.ROLE_LABELS, value)
-        elif not isinstance(value, str):
-            value = json.dumps(value, ensure_ascii=False)
-        parts.append(f"{DETAIL_LABELS.get(key, key)}: {value}")
-    return "; ".join(parts)
+    """The row's detail as one line of text."""
+    return "; ".join(f"{DETAIL_LABELS.get(key, key)}: {_value(key, value)}"
+                     for key, value in sorted((event.detail or {}).items()))
 
 
-def _who(user) -> tuple[str, str]:
-    return (user.name, user.username) if user is not None else ("", "")
+def actor_name(event: AdminEvent) -> str:
+    """Who acted: a person, someone not signed in (a refused sign-in), or the command line."""
+    if event.actor is not None:
+        return f"{event.actor.name} ({event.actor.username})"
+    return str(_("not signed in") if event.address else _("command line"))
+
+
+def _who(user, event: AdminEvent | None = None) -> tuple[str, str]:
+    """Name and username for the export; for a missing actor, what the page says instead."""
+    if user is not None:
+        return user.name, user.username
+    return (actor_name(event), "") if event is not None else ("", "")
 
 
 @bp.route("")
@@ -89,7 +119,7 @@ def log():
     f = audit.LogFilter.from_args(request.args)
     page = paginate(audit.log_select(f))
     return render_template("audit/log.html", page=page, f=f, actions=ACTION_LABELS,
-                           describe=describe)
+                           describe=describe, actor_name=actor_name)
 
 
 @bp.route("/export.xlsx")
@@ -103,7 +133,8 @@ def export():
                 .options(selectinload(AdminEvent.actor), selectinload(AdminEvent.target))
                 .execution_options(yield_per=1000))  # batches, each with its users
         for event in db.session.scalars(stmt):
-            yield [event.seq, event.at.isoformat() + "Z", *_who(event.actor),
+            # The page's local time, with its offset, so the two never disagree on a date.
+            yield [event.seq, local_time(event.at).isoformat(sep=" "), *_who(event.actor, event),
                    *_who(event.target), str(ACTION_LABELS.get(event.action, event.action)),
                    describe(event), event.address]
 
@@ -113,12 +144,21 @@ def export():
     return download(stream_with_context(chunks), name)
 
 
+def _limit_text(limit: str) -> str:
+    """A sign-in limit ("10 per 15 minutes") in the reader's words."""
+    item = parse_limit(limit)
+    seconds = item.get_expiry()
+    if seconds % 60:
+        return _("%(n)d in %(s)d seconds", n=item.amount, s=seconds)
+    return _("%(n)d in %(m)d minutes", n=item.amount, m=seconds // 60)
+
+
 @bp.route("/settings")
 def settings():
     config = current_app.config
     return render_template(
         "audit/settings.html", min_length=passwords.MIN_LENGTH,
-        account_limit=config["LMS_LOGIN_ACCOUNT_LIMIT"],
-        address_limit=config["LMS_LOGIN_ADDRESS_LIMIT"],
+        account_limit=_limit_text(config["LMS_LOGIN_ACCOUNT_LIMIT"]),
+        address_limit=_limit_text(config["LMS_LOGIN_ADDRESS_LIMIT"]),
         idle_minutes=int(config.get("LMS_IDLE_MINUTES", 30)),
     )
