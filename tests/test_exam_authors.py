@@ -332,7 +332,7 @@ def test_results_and_key_stay_hidden_until_published(app, client, auth, exam):
         assert db.session.get(Attempt, attempt_id).status == "graded"
     page, body = seen()
     assert body["held"] is True and body["score"] is None and body["percent"] is None
-    assert "组织部门公布" in page and "100.0" not in page
+    assert "组织部发布" in page and "100.0" not in page
     for secret in KEY_TRACES:  # never the key, before or after publication (review: never)
         assert secret not in page and secret not in json.dumps(body, ensure_ascii=False), secret
     auth.login("org")

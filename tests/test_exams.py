@@ -116,7 +116,7 @@ def test_one_sitting_results_held_until_published_then_certificate(app, exam, au
         assert state.completed_at is None
     auth.login("young")
     page = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
-    assert "组织部门公布" in page and "100.0" not in page
+    assert "组织部发布" in page and "100.0" not in page
     auth.logout()
 
     auth.login("org")

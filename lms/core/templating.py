@@ -7,7 +7,7 @@ from flask import Flask, request, url_for
 from flask_babel import get_locale
 
 from lms.core.i18n import html_lang
-from lms.core.timeutil import local_day
+from lms.core.timeutil import local_day, local_minute
 
 
 def url_with(**changes) -> str:
@@ -22,7 +22,10 @@ def url_with(**changes) -> str:
 
 def init_app(app: Flask) -> None:
     """Expose helpers to Jinja."""
-    app.add_template_filter(local_day, "day")  # {{ enrolment.due_at|day }}
+    app.add_template_filter(local_day, "day")  # {{ enrolment.due_at|day }}: YYYY-MM-DD
+    # {{ attempt.submitted_at|datetimeformat }}: YYYY-MM-DD HH:MM, in place of Flask-Babel's
+    # locale-dependent formats, so that every page writes a time the same way.
+    app.add_template_filter(local_minute, "datetimeformat")
 
     @app.context_processor
     def _globals():

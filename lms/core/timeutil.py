@@ -45,9 +45,18 @@ def local_date(moment: datetime) -> date:
     return local_time(moment).date()
 
 
-def local_day(moment: datetime | None) -> str:
-    """A naive UTC datetime as its platform-local date, YYYY-MM-DD ("" for None)."""
-    return local_date(moment).isoformat() if moment else ""
+def local_day(moment: datetime | date | None) -> str:
+    """A naive UTC datetime as its platform-local date, a date as itself: YYYY-MM-DD ("" for
+    None). The one way a page writes a date."""
+    if moment is None:
+        return ""
+    return (local_date(moment) if isinstance(moment, datetime) else moment).isoformat()
+
+
+def local_minute(moment: datetime | None, _format: str | None = None) -> str:
+    """A naive UTC datetime as its platform-local time, YYYY-MM-DD HH:MM ("" for None). The one
+    way a page writes a time; a format argument (Flask-Babel's "short") changes nothing."""
+    return local_time(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
 def local_today() -> date:

@@ -46,11 +46,11 @@ def test_timed_quiz_resume_submit_and_graded_essay(app, sign_in, live_server,
 
     learner.once("dialog", lambda dialog: dialog.accept())
     learner.get_by_role("button", name="提交", exact=True).click()
-    expect(learner.locator("[data-result]")).to_contain_text("教师评阅")
+    expect(learner.locator("[data-result]")).to_contain_text("教师评分")
     result_url = learner.url
 
     lecturer = sign_in("teacher")
-    lecturer.get_by_role("navigation", name="主导航").get_by_role("link", name="阅卷").click()
+    lecturer.get_by_role("navigation", name="主导航").get_by_role("link", name="评分").click()
     lecturer.get_by_role("link", name="评分").first.click()
     expect(lecturer.get_by_text("提高站位，规范格式，严格审核。")).to_be_visible()
     lecturer.get_by_label("得分").fill("1")
