@@ -102,6 +102,23 @@ def test_chinese_in_templates_and_sources_uses_chinese_punctuation():
     assert bad == []
 
 
+# A translated label followed by an ASCII colon, or translated text in ASCII brackets, reads
+# "状态: 草稿" on a Chinese page: `{{ colon() }}` and `|parens` write them in the page's language.
+TEMPLATE_MARKS = re.compile(r"(?:\}\}|%\}):(?:\s|<|\{)|\(\{\{ _\(|\(\{\{[^}]*\b_\(\"[^}]*\}\}\)")
+
+
+def test_templates_write_colons_and_brackets_in_the_page_language(app):
+    bad = []
+    for path in sorted((ROOT / "templates").rglob("*.html")):
+        for n, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+            if TEMPLATE_MARKS.search(line.replace("}}:{{ '%02d'", "")):  # the timer's 12:05
+                bad.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()[:120]}")
+    assert bad == []
+    with app.test_request_context("/?lang=zh_CN"):
+        page = app.jinja_env.from_string('{{ _("Status") }}{{ colon() }}{{ "<b>"|parens }}')
+        assert page.render() == "状态：（&lt;b&gt;）"
+
+
 @pytest.mark.parametrize(("text", "bad"), [
     ("开始时间：10:30，地址 https://a.b/c?d=1", False),
     ("%(n)s 学时（%(d)s 天）", False),
@@ -159,6 +176,12 @@ def test_glossary_is_well_formed():
 def test_catalogue_keeps_one_translation_per_term():
     bad = {msgid: problems for msgid, msgstr in catalogue()
            if (problems := glossary_problems(msgid, msgstr))}
+    assert bad == {}
+
+
+def test_catalogue_never_uses_a_retired_translation():
+    bad = {msgid: [w for w in GLOSSARY["never"] if w in msgstr] for msgid, msgstr in catalogue()
+           if any(w in msgstr for w in GLOSSARY["never"])}
     assert bad == {}
 
 

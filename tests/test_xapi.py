@@ -209,3 +209,19 @@ def test_descriptions_in_both_languages_whatever_the_readers(app, client, auth, 
         s = client.get(f"/cadres/learn/record/xapi.json?lang={lang}").get_json()["statements"][0]
         assert s["object"]["definition"]["description"] == {"zh-CN": chinese,
                                                             "en-US": "Off-job training"}
+
+
+def test_the_export_is_offered_to_administrators_not_learners(client, auth, district):
+    """Learners do not see the word xAPI; administrators find the export on the record page
+    and on the learning records' administration page, with the API's description."""
+    auth.login("learn")
+    own = client.get("/cadres/learn/record").get_data(as_text=True)
+    assert "xapi" not in own.lower()
+    assert client.get("/cadres/learn/record/xapi.json").status_code == 200  # still their data
+    auth.logout()
+    auth.login("ua1")
+    page = client.get("/cadres/learn/record").get_data(as_text=True)
+    assert "/cadres/learn/record/xapi.json" in page
+    admin = client.get("/admin/records").get_data(as_text=True)
+    assert "xAPI 1.0.3" in admin and "/api/v1/openapi.json" in admin
+    assert "/api/v1/users/{username}/record/xapi" in admin

@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 
 from flask import Flask, request, url_for
 from flask_babel import get_locale
+from markupsafe import Markup
 
 from lms.core.i18n import html_lang
 from lms.core.timeutil import local_day, local_minute
@@ -20,12 +21,28 @@ def url_with(**changes) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
+def _chinese() -> bool:
+    return str(get_locale() or "zh_CN").startswith("zh")
+
+
+def colon() -> str:
+    """The colon after a label, as the page's language writes it: "：" or ": "."""
+    return "：" if _chinese() else ": "
+
+
+def parens(text: str) -> Markup:
+    """`text` in brackets, as the page's language writes them: （…） or (…)."""
+    return Markup("（%s）") % text if _chinese() else Markup("(%s)") % text  # % escapes text
+
+
 def init_app(app: Flask) -> None:
     """Expose helpers to Jinja."""
     app.add_template_filter(local_day, "day")  # {{ enrolment.due_at|day }}: YYYY-MM-DD
     # {{ attempt.submitted_at|datetimeformat }}: YYYY-MM-DD HH:MM, in place of Flask-Babel's
     # locale-dependent formats, so that every page writes a time the same way.
     app.add_template_filter(local_minute, "datetimeformat")
+    app.add_template_filter(parens, "parens")  # {{ _("inactive")|parens }}
+    app.add_template_global(colon, "colon")  # {{ _("Status") }}{{ colon() }}{{ status }}
 
     @app.context_processor
     def _globals():
