@@ -1,8 +1,6 @@
 """Administration pages for the unit tree, cadres, imports, exports and role grants."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import (
     Blueprint,
     Response,
@@ -22,11 +20,13 @@ from lms.auth.forms import ConfirmForm
 from lms.core.forms import select_choices
 from lms.core.pagination import paginate
 from lms.core.params import int_arg
+from lms.core.timeutil import local_today
+from lms.core.xlsx_stream import title_line
 from lms.extensions import db
 from lms.org import importer, labels, permissions, queries, services
 from lms.org.forms import CadreForm, GrantForm, ImportForm, UnitForm
-from lms.org.models import CadreProfile, RoleGrant, Unit
-from lms.org.tabular import XLSX, csv_bytes, download, read_upload, xlsx_bytes
+from lms.org.models import CadreProfile, Category, RoleGrant, Unit
+from lms.org.tabular import XLSX, csv_bytes, download, read_upload, unit_scope, xlsx_bytes
 
 bp = Blueprint("org", __name__, url_prefix="/admin")
 
@@ -152,6 +152,16 @@ EXPORT_HEADERS = ["账号", "姓名", "性别", "单位代码", "单位名称", 
                   "学历", "政治面貌", "专业技术职称", "类别", "状态"]
 
 
+def _cadre_filters(f: queries.CadreFilter) -> list[tuple[str, object]]:
+    """The cadre list's filters as the export's title line names them."""
+    unit = db.session.get(Unit, f.unit_id) if f.unit_id else None
+    category = db.session.get(Category, f.category_id) if f.category_id else None
+    status = {"active": _("Active"), "inactive": _("Deactivated"), "all": _("All")}
+    return [(_("Unit"), unit_scope(unit)), (_("Category"), category.name if category else ""),
+            (_("Rank"), labels.label(labels.RANK_LABELS, f.rank)), (_("Search"), f.q or ""),
+            (_("Status"), status[f.status])]
+
+
 @bp.route("/cadres/export.xlsx")
 def cadres_export():
     if not permissions.can_anywhere("cadre.export"):
@@ -161,16 +171,16 @@ def cadres_export():
     rows = (
         [p.user.username, p.user.name, labels.label(labels.GENDER_LABELS, p.gender),
          p.unit.code, p.unit.name, labels.label(labels.RANK_LABELS, p.rank), p.position or "",
-         p.birth_date.isoformat() if p.birth_date else "",
-         labels.label(labels.EDUCATION_LABELS, p.education),
+         p.birth_date, labels.label(labels.EDUCATION_LABELS, p.education),
          labels.label(labels.PARTY_LABELS, p.party_status),
          labels.label(labels.TITLE_LABELS, p.title_level),
          "、".join(c.name for c in p.categories),
          _("Active") if p.user.is_active else _("Deactivated")]
         for p in db.session.scalars(stmt).unique()
     )
-    data = xlsx_bytes(EXPORT_HEADERS, rows)
-    return download(data, f"cadres-{date.today().isoformat()}.xlsx", XLSX)
+    data = xlsx_bytes(EXPORT_HEADERS, rows, sheet=_("Cadre list"),
+                      title=title_line(_("Cadre list"), _cadre_filters(f)))
+    return download(data, f"cadres-{local_today().isoformat()}.xlsx", XLSX)
 
 
 def _fill_cadre_form(form: CadreForm) -> None:
@@ -387,7 +397,9 @@ def _template_response(kind: str, fmt: str, headers, example, columns) -> Respon
         if col.key == "birth_date":
             values = "YYYY-MM-DD"
         notes.append([col.zh, _("yes") if col.required else _("no"), values])
-    return download(xlsx_bytes(headers, example, notes), f"{kind}-template.xlsx", XLSX)
+    sheet = _("Cadres") if kind == "cadres" else _("Units")
+    return download(xlsx_bytes(headers, example, notes, sheet=sheet), f"{kind}-template.xlsx",
+                    XLSX)
 
 
 def _read_upload(form: ImportForm) -> tuple[bytes | None, str]:
