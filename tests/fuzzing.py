@@ -370,14 +370,14 @@ def targets() -> dict[str, tuple[st.SearchStrategy, Callable[[object], Outcome]]
     """Every importer with the strategy that feeds it."""
     from lms.assessment.xlsx import COLUMNS as QUESTION_COLUMNS
     from lms.assessment.xlsx import EXAMPLES as QUESTION_ROWS
-    from lms.org.importer import CADRE_COLUMNS, UNIT_COLUMNS
+    from lms.org.importer import UNIT_COLUMNS, cadre_columns
 
     return {
         "gift": (gift_texts(), import_gift),
         "aiken": (aiken_texts(), import_aiken),
         "question sheet": (sheet_files(_headers(QUESTION_COLUMNS), QUESTION_ROWS),
                            import_question_sheet),
-        "cadre sheet": (sheet_files(_headers(CADRE_COLUMNS), CADRE_ROWS), import_cadre_sheet),
+        "cadre sheet": (sheet_files(_headers(cadre_columns()), CADRE_ROWS), import_cadre_sheet),
         "unit sheet": (sheet_files(_headers(UNIT_COLUMNS), UNIT_ROWS), import_unit_sheet),
         "course package": (packages(), import_package_zip),
     }

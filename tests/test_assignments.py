@@ -181,9 +181,9 @@ def test_completion_report_holds_only_the_admins_subtree(app, client, auth, cour
     export = client.get(f"/admin/completion/{SLUG}/export.xlsx")
     sheet = load_workbook(io.BytesIO(export.data)).active
     values = list(sheet.values)
-    assert values[0][0] == "账号"
-    assert {r[0] for r in values[1:]} == {"c1", "learn", "ua1", "lect"}
-    done = next(r for r in values[1:] if r[0] == "c1")
+    assert values[0][0].startswith("完成情况 · 课程：") and values[1][0] == "账号"
+    assert {r[0] for r in values[2:]} == {"c1", "learn", "ua1", "lect"}
+    done = next(r for r in values[2:] if r[0] == "c1")
     assert done[5] == 100 and done[6] == 105.0 and done[7] is not None  # 7 x 15 min
 
     # The API: the same scope, one row per cadre with the required fields.

@@ -94,10 +94,11 @@ def test_the_auditor_exports_the_log_with_text_kept_as_text(client, auth, audito
     assert response.headers["Cache-Control"] == "no-store"
     sheet = load_workbook(io.BytesIO(response.data)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:3] == ("序号", "时间", "操作人") and len(rows) == 3
-    formula = next(r for r in sheet.iter_rows(min_row=2) if r[4].value.startswith("="))
+    assert rows[0][0].startswith("审计日志 · 操作：授予角色 · 导出时间：")
+    assert rows[1][:3] == ("序号", "时间", "操作人") and len(rows) == 4
+    formula = next(r for r in sheet.iter_rows(min_row=3) if r[4].value.startswith("="))
     assert formula[4].data_type == "s"  # a name like "=HYPERLINK(...)" stays text
-    assert {r[6] for r in rows[1:]} == {"授予角色"}
+    assert {r[6] for r in rows[2:]} == {"授予角色"}
 
 
 def test_the_auditor_sees_the_security_settings(app, client, auth, auditor):

@@ -127,7 +127,7 @@ def test_unit_admin_sees_only_their_subtree_on_the_page_export_and_api(app, clie
         assert client.get(f"{PAGE}?year={YEAR}&unit={unit}").status_code == 404
         assert client.get(f"{PAGE}/export.xlsx?year={YEAR}&unit={unit}").status_code == 404
     sheet = load_workbook(io.BytesIO(client.get(f"{PAGE}/export.xlsx?year={YEAR}").data)).active
-    assert sorted(r[1] for r in sheet.iter_rows(min_row=2, values_only=True)) == \
+    assert sorted(r[1] for r in sheet.iter_rows(min_row=3, values_only=True)) == \
         ["c1", "c3", "learn", "lect", "ua1"]
 
     headers = _token(app, "ua1")
@@ -224,9 +224,11 @@ def test_export_has_one_row_per_cadre_with_the_page_statuses(app, client, auth, 
     assert "attachment" in answer.headers["Content-Disposition"]
     sheet = load_workbook(io.BytesIO(answer.data)).active
     data = list(sheet.iter_rows(values_only=True))
-    assert data[0][:3] == ("Full name", "Username", "Unit")
-    exported = {r[1]: r for r in data[1:]}
-    assert len(exported) == len(data) - 1 == 38
+    assert data[0][0].startswith(
+        f"Compliance report · Unit: all units in your scope · Year: {YEAR}")
+    assert data[1][:3] == ("Full name", "Username", "Unit")
+    exported = {r[1]: r for r in data[2:]}
+    assert len(exported) == len(data) - 2 == 38
     page = {}
     for n in (1, 2):
         html = client.get(f"{PAGE}?year={YEAR}&per_page=20&page={n}",
@@ -241,7 +243,7 @@ def test_export_has_one_row_per_cadre_with_the_page_statuses(app, client, auth, 
     assert "五年学时: Training days: 3 of 60" in exported["learn"][8]
     filtered = load_workbook(io.BytesIO(client.get(
         f"{PAGE}/export.xlsx?year={YEAR}&status=behind").data)).active
-    assert [r[1] for r in filtered.iter_rows(min_row=2, values_only=True)] == ["c2"]
+    assert [r[1] for r in filtered.iter_rows(min_row=3, values_only=True)] == ["c2"]
 
 
 def test_api_rows_carry_each_rule_sets_status(app, client, scenario):

@@ -170,7 +170,7 @@ def test_export_reimports_round_trip(app, client, auth, district):
     upload(client, xlsx([good_row(i) for i in range(5)]))
     exported = client.get("/admin/cadres/export.xlsx?q=导入")
     rows = list(load_workbook(io.BytesIO(exported.data)).active.iter_rows(values_only=True))
-    assert len(rows) == 6 and rows[0][0] == "账号"
-    assert rows[1][:4] == ("imp0000", "导入0", "女", "JD01")
-    # The export's own columns are accepted by the importer unchanged.
+    assert len(rows) == 7 and rows[0][0].startswith("干部名册") and rows[1][0] == "账号"
+    assert rows[2][:4] == ("imp0000", "导入0", "女", "JD01")
+    # The export's own columns, below its title line, are accepted by the importer unchanged.
     assert upload(client, exported.data).status_code == 302

@@ -1,6 +1,8 @@
 """The OpenAPI 3 document of API v1. Every route under /api/v1 must appear here (a test checks)."""
 from __future__ import annotations
 
+from lms.org import attributes
+
 _ERROR = {"$ref": "#/components/responses/Error"}
 _PAGE_PARAMS = [  # past these bounds: a 400 naming the parameter (lms.core.params)
     {"name": "page", "in": "query",
@@ -400,12 +402,7 @@ def _core_document() -> dict:
                     "id": {"type": "integer"}, "username": {"type": "string"},
                     "name": {"type": "string"}, "active": {"type": "boolean"},
                     "unit": {"$ref": "#/components/schemas/Unit"},
-                    "gender": {"type": "string", "nullable": True},
-                    "rank": {"type": "string"}, "position": {"type": "string", "nullable": True},
-                    "birth_date": {"type": "string", "format": "date", "nullable": True},
-                    "education": {"type": "string", "nullable": True},
-                    "party_status": {"type": "string", "nullable": True},
-                    "title_level": {"type": "string"},
+                    **{a.key: a.schema() for a in attributes.ATTRIBUTES},
                     "categories": {"type": "array", "items": {"type": "string"}},
                 }},
             },

@@ -20,7 +20,7 @@ from lms.catalog.models import Activity, Course, MediaFile
 from lms.core.errors import json_error
 from lms.core.pagination import paginate, paginate_rows
 from lms.extensions import csrf, db
-from lms.org import permissions, queries
+from lms.org import attributes, permissions, queries
 from lms.org.models import CadreProfile, Unit
 from lms.progress import report as progress_report
 from lms.progress import services as progress_services
@@ -38,13 +38,12 @@ def _unit_json(unit: Unit | None) -> dict | None:
 
 
 def _cadre_json(p: CadreProfile) -> dict:
+    """A cadre: account, unit, each declared attribute (`lms.org.attributes`), categories."""
     return {
         "id": p.user_id, "username": p.user.username, "name": p.user.name,
-        "active": p.user.is_active, "unit": _unit_json(p.unit), "gender": p.gender,
-        "rank": p.rank, "position": p.position,
-        "birth_date": p.birth_date.isoformat() if p.birth_date else None,
-        "education": p.education, "party_status": p.party_status,
-        "title_level": p.title_level, "categories": [c.name for c in p.categories],
+        "active": p.user.is_active, "unit": _unit_json(p.unit),
+        **{a.key: a.json(getattr(p, a.key)) for a in attributes.ATTRIBUTES},
+        "categories": [c.name for c in p.categories],
     }
 
 

@@ -268,4 +268,4 @@ def template_bytes() -> bytes:
         ["解析", _("no"), _("An explanation of the answer (general feedback)")],
         ["标签", _("no"), _("Separated by commas")],
     ]
-    return xlsx_bytes([c.zh for c in COLUMNS], EXAMPLES, notes)
+    return xlsx_bytes([c.zh for c in COLUMNS], EXAMPLES, notes, sheet=_("Question bank"))

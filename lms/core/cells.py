@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from decimal import Decimal
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML
@@ -21,13 +22,15 @@ def could_be_formula(text: str) -> bool:
 
 
 def cell_value(value: object) -> object:
-    """A value as a cell holds it: None, numbers, dates and datetimes as they are; anything
-    else (booleans included) as text, which the writer must store as a string cell; characters
-    that XML cannot carry are dropped."""
+    """A value as a cell holds it: None, numbers, dates and datetimes as they are (a decimal
+    as a float); anything else (booleans included) as text, which the writer must store as a
+    string cell; characters that XML cannot carry are dropped."""
     if value is None or isinstance(value, date | datetime):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
         return value
+    if isinstance(value, Decimal) and value.is_finite():
+        return float(value)
     return _ILLEGAL.sub("", str(value))
 
 

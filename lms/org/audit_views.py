@@ -134,12 +134,17 @@ def export():
                 .execution_options(yield_per=1000))  # batches, each with its users
         for event in db.session.scalars(stmt):
             # The page's local time, with its offset, so the two never disagree on a date.
-            yield [event.seq, local_time(event.at).isoformat(sep=" "), *_who(event.actor, event),
+            yield [event.seq, local_time(event.at).replace(tzinfo=None),
+                   *_who(event.actor, event),
                    *_who(event.target), str(ACTION_LABELS.get(event.action, event.action)),
                    describe(event), event.address]
 
     # Every text goes in as an inline string: a value like "=1+1" stays text in the sheet.
-    chunks = xlsx_stream.stream(headers, rows(), sheet=_("Audit log"))
+    title = xlsx_stream.title_line(_("Audit log"), [
+        (_("Actor"), f.actor), (_("Account"), f.target),
+        (_("Action"), ACTION_LABELS.get(f.action, "") if f.action else ""),
+        (_("From"), f.since), (_("To"), f.until), (_("Address"), f.address)])
+    chunks = xlsx_stream.stream(headers, rows(), sheet=_("Audit log"), title=title)
     name = f"audit-log-{local_today().isoformat()}.xlsx"
     return download(stream_with_context(chunks), name)
 

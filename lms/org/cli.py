@@ -127,6 +127,6 @@ def import_cadres(file: Path) -> None:
     if not result.ok:
         for err in result.errors:
             where = f"row {err.row}" if err.row else "file"
-            click.echo(f"{where}: {err.title(importer.CADRE_COLUMNS)}: {err.message}", err=True)
+            click.echo(f"{where}: {err.title(importer.cadre_columns())}: {err.message}", err=True)
         raise click.ClickException(f"{len(result.errors)} problem(s); nothing was imported")
     click.echo(f"imported: {result.created} created, {result.updated} updated")

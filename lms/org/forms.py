@@ -5,16 +5,16 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
-    DateField,
+    Field,
     SelectField,
     SelectMultipleField,
     StringField,
     SubmitField,
     widgets,
 )
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, Regexp
 
-from lms.org import labels
+from lms.org import attributes, labels
 from lms.org.importer import USERNAME_RE
 
 
@@ -35,28 +35,27 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class CadreForm(FlaskForm):
+class CadreFormBase(FlaskForm):
+    """The account, unit and categories of a cadre; `cadre_form` adds the declared
+    attributes (`lms.org.attributes`)."""
+
     username = StringField(_l("Username"), validators=[
         DataRequired(), Regexp(USERNAME_RE, message=_l("Use 2-64 letters, digits or . _ @ -"))])
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=64)])
-    gender = SelectField(_l("Gender"), validators=[Optional()])
     unit_id = SelectField(_l("Unit"), coerce=int)
-    rank = SelectField(_l("Rank"))
-    position = StringField(_l("Position"), validators=[Optional(), Length(max=128)])
-    birth_date = DateField(_l("Birth date"), validators=[Optional()])
-    education = SelectField(_l("Education"), validators=[Optional()])
-    party_status = SelectField(_l("Party status"), validators=[Optional()])
-    title_level = SelectField(_l("Professional title"))
     categories = MultiCheckboxField(_l("Categories"), coerce=int)
     submit = SubmitField(_l("Save"))
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.gender.choices = labels.choices(labels.GENDER_LABELS, blank="—")
-        self.rank.choices = labels.choices(labels.RANK_LABELS)
-        self.education.choices = labels.choices(labels.EDUCATION_LABELS, blank="—")
-        self.party_status.choices = labels.choices(labels.PARTY_LABELS, blank="—")
-        self.title_level.choices = labels.choices(labels.TITLE_LABELS)
+    def attribute_fields(self) -> list[Field]:
+        """The declared attributes' fields, in their declared order."""
+        return [self[a.key] for a in attributes.ATTRIBUTES]
+
+
+def cadre_form(*args, **kwargs) -> CadreFormBase:
+    """The cadre form: account, unit, each declared attribute, categories."""
+    form_class = type("CadreForm", (CadreFormBase,),
+                      {a.key: a.form_field() for a in attributes.ATTRIBUTES})
+    return form_class(*args, **kwargs)
 
 
 class ImportForm(FlaskForm):

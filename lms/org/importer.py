@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import insert, select
@@ -15,7 +14,7 @@ from lms.audit import services as audit
 from lms.auth.models import User, new_session_token
 from lms.core.timeutil import utcnow
 from lms.extensions import db
-from lms.org import labels
+from lms.org import attributes, labels
 from lms.org.models import CadreProfile, Category, RoleGrant, Unit, cadre_categories
 from lms.org.services import OrgError, announce, create_unit
 from lms.org.tabular import Column, TableError, cell_text, column_title, read_rows, records
@@ -26,33 +25,25 @@ UNIT_COLUMNS = [
     Column("kind", "单位类型", "Kind", True),
     Column("parent", "上级单位代码", "Parent code"),
 ]
-CADRE_COLUMNS = [
-    Column("username", "账号", "Username", True),
-    Column("name", "姓名", "Name", True),
-    Column("gender", "性别", "Gender"),
-    Column("unit", "单位代码", "Unit code", True),
-    Column("rank", "职级", "Rank"),
-    Column("position", "职务", "Position"),
-    Column("birth_date", "出生日期", "Birth date"),
-    Column("education", "学历", "Education"),
-    Column("party_status", "政治面貌", "Party status"),
-    Column("title_level", "专业技术职称", "Professional title"),
-    Column("categories", "类别", "Categories"),
-]
-# Common ways of writing the coded values in Chinese spreadsheets.
-ALIASES = {
-    "rank": {"县处级": "division", "处级干部": "division", "乡科级": "section",
-             "科级干部": "section", "股级干部": "subsection", "无": "none", "": "none"},
-    "education": {"博士": "doctorate", "博士研究生": "doctorate", "硕士": "master",
-                  "研究生": "master", "硕士研究生": "master", "本科": "bachelor",
-                  "大学本科": "bachelor", "大专": "college", "专科": "college",
-                  "中专": "secondary", "高中": "secondary", "其他": "other"},
-    "party_status": {"党员": "member", "中共党员": "member", "预备党员": "probationary",
-                     "中共预备党员": "probationary", "积极分子": "activist", "团员": "league",
-                     "共青团员": "league", "民主党派": "democratic", "群众": "masses"},
-    "title_level": {"高级": "senior", "中级": "mid", "初级": "junior", "无": "none"},
-    "gender": {"男": "male", "女": "female"},
-}
+
+
+def cadre_columns() -> list[Column]:
+    """The cadre sheet's columns: account, name, the declared attributes (those kept beside
+    the name first), unit, categories. Headers in Chinese and English are both accepted."""
+    def column(a: attributes.Attribute) -> Column:
+        return Column(a.key, a.header("zh_CN"), a.header("en"), a.required)
+
+    declared = attributes.ATTRIBUTES
+    return [
+        Column("username", "账号", "Username", True),
+        Column("name", "姓名", "Name", True),
+        *(column(a) for a in declared if a.beside_name),
+        Column("unit", "单位代码", "Unit code", True),
+        *(column(a) for a in declared if not a.beside_name),
+        Column("categories", "类别", "Categories"),
+    ]
+
+
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 _CATEGORY_SPLIT = re.compile(r"[;；,，、/|\s]+")
 
@@ -95,42 +86,12 @@ def _file_rows(data: bytes, filename: str, result: ImportResult) -> list[list[ob
         return None
 
 
-def parse_date(value: object) -> date | None:
-    """A date as spreadsheets write it: a date cell, 1985-03-12, 1985/3/12 or 19850312."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = cell_text(value)
-    m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", text) or re.fullmatch(
-        r"(\d{4})(\d{2})(\d{2})", text)
-    if not m:
-        raise ValueError(text)
-    return date(int(m[1]), int(m[2]), int(m[3]))
-
-
-class _Coder:
-    """Turns labels in either language (or codes, or aliases) back into codes."""
-
-    def __init__(self) -> None:
-        self.maps = {
-            "rank": labels.reverse(labels.RANK_LABELS),
-            "education": labels.reverse(labels.EDUCATION_LABELS),
-            "party_status": labels.reverse(labels.PARTY_LABELS),
-            "title_level": labels.reverse(labels.TITLE_LABELS),
-            "gender": labels.reverse(labels.GENDER_LABELS),
-            "kind": labels.reverse(labels.UNIT_KIND_LABELS),
-        }
-        for key, extra in ALIASES.items():
-            self.maps[key].update(extra)
-        self.maps["kind"].update({"区": "district", "街道": "street", "区直单位": "department",
-                                  "部门": "department", "社区": "community", "科室": "office"})
-
-    def code(self, key: str, value: object) -> str | None:
-        text = cell_text(value).lower()
-        return self.maps[key].get(text)
+def _unit_kinds() -> dict[str, str]:
+    """Unit kinds by code, label in either language or common name, lower-cased."""
+    kinds = labels.reverse(labels.UNIT_KIND_LABELS)
+    kinds.update({"区": "district", "街道": "street", "区直单位": "department",
+                  "部门": "department", "社区": "community", "科室": "office"})
+    return kinds
 
 
 def _clashed() -> str:
@@ -151,14 +112,14 @@ def import_units(data: bytes, filename: str,
     rows = _file_rows(data, filename, result)
     if rows is None:
         return result
-    coder = _Coder()
+    kinds = _unit_kinds()
     existing = {u.code: u for u in db.session.scalars(select(Unit))}
     pending: dict[str, tuple[int, str, str, str]] = {}
     try:
         for number, rec in records(rows, UNIT_COLUMNS):
             code, name, parent = cell_text(rec.get("code")), cell_text(rec.get("name")), \
                 cell_text(rec.get("parent"))
-            kind = coder.code("kind", rec.get("kind"))
+            kind = kinds.get(cell_text(rec.get("kind")).lower())
             if not code:
                 result.errors.append(RowError(number, "code", _("This field is required.")))
             elif len(code) > 32:
@@ -240,13 +201,14 @@ def import_cadres(data: bytes, filename: str,
     rows = _file_rows(data, filename, result)
     if rows is None:
         return result
-    coder = _Coder()
+    declared = attributes.ATTRIBUTES
+    coders = {a.key: a.coder() for a in declared if a.kind == attributes.CHOICE}
     units = {u.code: u for u in db.session.scalars(select(Unit))}
     cats: dict[str, int] = {}
     for c in db.session.scalars(select(Category)):
         cats[c.name] = cats[c.code.lower()] = c.id
     try:
-        parsed = list(records(rows, CADRE_COLUMNS))
+        parsed = list(records(rows, cadre_columns()))
     except TableError as exc:
         result.errors.append(RowError(1, "", str(exc)))
         return result
@@ -285,25 +247,13 @@ def import_cadres(data: bytes, filename: str,
                                  or (may_update and not may_update(old.user)))) \
                 or username in accounts:  # an account that is no cadre is not for import
             bad("username", _("The username %(u)s is taken.", u=username))
-        values: dict = {"username": username, "name": name, "unit_id": unit.id if unit else None,
-                        "position": cell_text(rec.get("position"))[:128] or None}
-        for key, header in (("gender", "gender"), ("rank", "rank"), ("education", "education"),
-                            ("party_status", "party_status"), ("title_level", "title_level")):
-            raw = cell_text(rec.get(key))
-            if not raw:
-                values[key] = "none" if key in ("rank", "title_level") else None
-                continue
-            code = coder.code(key, raw)
-            if code is None:
-                bad(header, _("Unknown value: %(v)s", v=raw))
-            values[key] = code
-        try:
-            values["birth_date"] = parse_date(rec.get("birth_date"))
-            if values["birth_date"] and not 1930 < values["birth_date"].year <= date.today().year:
-                bad("birth_date", _("The date is out of range."))
-        except ValueError:
-            bad("birth_date", _("Not a date: %(v)s (use YYYY-MM-DD)",
-                                v=cell_text(rec.get("birth_date"))))
+        values: dict = {"username": username, "name": name, "unit_id": unit.id if unit else None}
+        for a in declared:
+            try:
+                values[a.key] = a.parse(rec.get(a.key), coders.get(a.key))
+            except ValueError as exc:
+                values[a.key] = None
+                bad(a.key, str(exc))
         category_ids = []
         for token in filter(None, _CATEGORY_SPLIT.split(cell_text(rec.get("categories")))):
             cid = cats.get(token) or cats.get(token.lower())
@@ -343,8 +293,8 @@ def _accounts_without_profile(usernames: list[str]) -> set[str]:
     return found
 
 
-_PROFILE_FIELDS = ("unit_id", "gender", "rank", "position", "birth_date", "education",
-                   "party_status", "title_level")
+def _profile_fields() -> tuple[str, ...]:
+    return ("unit_id", *attributes.keys())
 
 
 def _write_cadres(rows: list[_CadreRow], existing: dict[str, CadreProfile],
@@ -366,7 +316,7 @@ def _write_cadres(rows: list[_CadreRow], existing: dict[str, CadreProfile],
                 ids.update({username: uid for uid, username in returned})
             db.session.execute(insert(CadreProfile), [
                 {"user_id": ids[r.values["username"]], "updated_at": now,
-                 **{k: r.values[k] for k in _PROFILE_FIELDS}} for r in new])
+                 **{k: r.values[k] for k in _profile_fields()}} for r in new])
             db.session.execute(insert(RoleGrant), [
                 {"user_id": ids[r.values["username"]], "role": "learner",
                  "unit_id": r.values["unit_id"], "created_at": now} for r in new])
@@ -382,7 +332,7 @@ def _write_cadres(rows: list[_CadreRow], existing: dict[str, CadreProfile],
                 profile = existing[r.values["username"]]
                 old_unit = profile.unit_id
                 profile.user.name = r.values["name"]
-                for key in _PROFILE_FIELDS:
+                for key in _profile_fields():
                     setattr(profile, key, r.values[key])
                 profile.categories = [all_cats[c] for c in r.category_ids]
                 if old_unit != profile.unit_id:

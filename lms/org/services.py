@@ -1,9 +1,6 @@
 """State changes on the unit tree, cadres and role grants. Services own the transactions."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
-
 from flask import current_app, has_request_context
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,6 +12,7 @@ from lms.auth.passwords import hash_password, policy_errors
 from lms.auth.services import issue_temporary_password, revoke_all_tokens
 from lms.core.signals import cadres_changed
 from lms.extensions import db
+from lms.org import attributes
 from lms.org.models import (
     RANKS,
     ROLES,
@@ -99,21 +97,26 @@ def move_unit(unit: Unit, new_parent: Unit) -> None:
 
 # ---- cadres ------------------------------------------------------------------------------
 
-@dataclass
 class CadreData:
-    """The editable fields of a cadre, validated by the form or the importer."""
+    """The editable fields of a cadre, validated by the form or the importer: the account,
+    the unit, the categories and each declared attribute (`lms.org.attributes`) by its key,
+    its declared default when not given."""
 
-    username: str
-    name: str
-    unit: Unit
-    gender: str | None = None
-    rank: str = "none"
-    position: str | None = None
-    birth_date: date | None = None
-    education: str | None = None
-    party_status: str | None = None
-    title_level: str = "none"
-    categories: list[Category] = field(default_factory=list)
+    def __init__(self, username: str, name: str, unit: Unit,
+                 categories: list[Category] | None = None, **values: object) -> None:
+        declared = {a.key: a.default for a in attributes.ATTRIBUTES}
+        unknown = set(values) - set(declared)
+        if unknown:
+            raise TypeError(f"not a cadre attribute: {', '.join(sorted(unknown))}")
+        self.username, self.name, self.unit = username, name, unit
+        self.categories = list(categories or [])
+        self.attributes = {**declared, **values}
+
+    def __getattr__(self, key: str) -> object:
+        try:
+            return self.__dict__["attributes"][key]
+        except KeyError:
+            raise AttributeError(key) from None
 
 
 def create_cadre(data: CadreData, password: str | None = None) -> User:
@@ -145,9 +148,8 @@ def create_cadre(data: CadreData, password: str | None = None) -> User:
 def _apply(profile: CadreProfile, data: CadreData) -> None:
     profile.user.name = data.name
     profile.unit = data.unit
-    for attr in ("gender", "rank", "position", "birth_date", "education", "party_status",
-                 "title_level"):
-        setattr(profile, attr, getattr(data, attr))
+    for key, value in data.attributes.items():
+        setattr(profile, key, value)
     profile.categories = list(data.categories)
 
 

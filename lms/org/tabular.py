@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from flask import Response
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl import load_workbook
 
-from lms.core.cells import cell_value, csv_text
+from lms.core import xlsx_stream
+from lms.core.cells import csv_text
 from lms.core.downloads import content_disposition
 
 # Limits checked before a cell is read: what an import of a whole district's cadres, units or
@@ -211,45 +211,40 @@ def map_header(header: Sequence[object], columns: Sequence[Column]) -> dict[str,
 
 
 def records(rows: list[list[object]], columns: Sequence[Column]):
-    """Yield (row number, {key: value}) for each non-empty data row; row 1 is the header."""
+    """Yield (row number, {key: value}) for each non-empty data row; row 1 is the header,
+    or row 2 below a title line (a single cell) as the platform's exports have."""
     if not rows:
         raise TableError(_("The file is empty."))
-    positions = map_header(rows[0], columns)
-    for number, row in enumerate(rows[1:], start=2):
+    try:
+        positions, first = map_header(rows[0], columns), 1
+    except TableError:
+        # The platform's exports put a title line above the header: read them back as well.
+        if len(rows) < 2 or sum(v not in (None, "") for v in rows[0]) > 1:
+            raise
+        positions, first = map_header(rows[1], columns), 2
+    for number, row in enumerate(rows[first:], start=first + 1):
         if not any(v not in (None, "") for v in row):
             continue
         yield number, {k: (row[i] if i < len(row) else None) for k, i in positions.items()}
 
 
-def _cells(sheet, values: Iterable[object]) -> list[object]:
-    """A row for openpyxl's write-only sheet: text as typed string cells, which openpyxl would
-    otherwise turn into formulas when they begin with "="."""
-    out: list[object] = []
-    for value in values:
-        value = cell_value(value)
-        if isinstance(value, str):
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.data_type = "s"
-            value = cell
-        out.append(value)
-    return out
-
-
 def xlsx_bytes(headers: Sequence[str], rows: Iterable[Sequence[object]],
-               notes: Sequence[Sequence[str]] | None = None) -> bytes:
-    """A workbook with one data sheet (and optionally a notes sheet), as bytes."""
-    wb = Workbook(write_only=True)
-    sheet = wb.create_sheet("data")
-    sheet.append(_cells(sheet, headers))
-    for row in rows:
-        sheet.append(_cells(sheet, row))
+               notes: Sequence[Sequence[str]] | None = None, *, sheet: str | None = None,
+               title: str | None = None) -> bytes:
+    """A workbook with one data sheet (and optionally a notes sheet, its first line the
+    header), as bytes, written by the platform's one .xlsx writer."""
+    sheets = [xlsx_stream.Sheet(sheet or _("Data"), headers, rows, title)]
     if notes:
-        info = wb.create_sheet(_("Notes"))
-        for line in notes:
-            info.append(_cells(info, line))
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+        sheets.append(xlsx_stream.Sheet(_("Notes"), notes[0], notes[1:]))
+    return b"".join(xlsx_stream.write(sheets))
+
+
+def unit_scope(unit) -> str:
+    """The unit an export covers, for its title line: the unit and its code, or everything
+    the reader may see."""
+    if unit is None:
+        return _("all units in your scope")
+    return f"{unit.name}（{unit.code}）"
 
 
 def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:

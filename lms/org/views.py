@@ -1,8 +1,6 @@
 """Administration pages for the unit tree, cadres, imports, exports and role grants."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import (
     Blueprint,
     Response,
@@ -22,11 +20,13 @@ from lms.auth.forms import ConfirmForm
 from lms.core.forms import select_choices
 from lms.core.pagination import paginate
 from lms.core.params import int_arg
+from lms.core.timeutil import local_today
+from lms.core.xlsx_stream import title_line
 from lms.extensions import db
-from lms.org import importer, labels, permissions, queries, services
-from lms.org.forms import CadreForm, GrantForm, ImportForm, UnitForm
-from lms.org.models import CadreProfile, RoleGrant, Unit
-from lms.org.tabular import XLSX, csv_bytes, download, read_upload, xlsx_bytes
+from lms.org import attributes, importer, labels, permissions, queries, services
+from lms.org.forms import CadreFormBase, GrantForm, ImportForm, UnitForm, cadre_form
+from lms.org.models import CadreProfile, Category, RoleGrant, Unit
+from lms.org.tabular import XLSX, csv_bytes, download, read_upload, unit_scope, xlsx_bytes
 
 bp = Blueprint("org", __name__, url_prefix="/admin")
 
@@ -148,8 +148,31 @@ def cadres():
     )
 
 
-EXPORT_HEADERS = ["账号", "姓名", "性别", "单位代码", "单位名称", "职级", "职务", "出生日期",
-                  "学历", "政治面貌", "专业技术职称", "类别", "状态"]
+def export_columns() -> list[tuple[str, object]]:
+    """The export's columns: (Chinese header, the value of a cadre profile), the declared
+    attributes among them, in the order of the import template (which reads them back)."""
+    def attribute(a):
+        return a.header(), lambda p: a.cell(getattr(p, a.key))
+
+    declared = attributes.ATTRIBUTES
+    return [
+        ("账号", lambda p: p.user.username), ("姓名", lambda p: p.user.name),
+        *(attribute(a) for a in declared if a.beside_name),
+        ("单位代码", lambda p: p.unit.code), ("单位名称", lambda p: p.unit.name),
+        *(attribute(a) for a in declared if not a.beside_name),
+        ("类别", lambda p: "、".join(c.name for c in p.categories)),
+        ("状态", lambda p: _("Active") if p.user.is_active else _("Deactivated")),
+    ]
+
+
+def _cadre_filters(f: queries.CadreFilter) -> list[tuple[str, object]]:
+    """The cadre list's filters as the export's title line names them."""
+    unit = db.session.get(Unit, f.unit_id) if f.unit_id else None
+    category = db.session.get(Category, f.category_id) if f.category_id else None
+    status = {"active": _("Active"), "inactive": _("Deactivated"), "all": _("All")}
+    return [(_("Unit"), unit_scope(unit)), (_("Category"), category.name if category else ""),
+            (_("Rank"), labels.label(labels.RANK_LABELS, f.rank)), (_("Search"), f.q or ""),
+            (_("Status"), status[f.status])]
 
 
 @bp.route("/cadres/export.xlsx")
@@ -158,35 +181,25 @@ def cadres_export():
         abort(403)
     f = queries.CadreFilter.from_args(request.args)
     stmt = queries.cadre_select(f, "cadre.export").limit(100_000)
-    rows = (
-        [p.user.username, p.user.name, labels.label(labels.GENDER_LABELS, p.gender),
-         p.unit.code, p.unit.name, labels.label(labels.RANK_LABELS, p.rank), p.position or "",
-         p.birth_date.isoformat() if p.birth_date else "",
-         labels.label(labels.EDUCATION_LABELS, p.education),
-         labels.label(labels.PARTY_LABELS, p.party_status),
-         labels.label(labels.TITLE_LABELS, p.title_level),
-         "、".join(c.name for c in p.categories),
-         _("Active") if p.user.is_active else _("Deactivated")]
-        for p in db.session.scalars(stmt).unique()
-    )
-    data = xlsx_bytes(EXPORT_HEADERS, rows)
-    return download(data, f"cadres-{date.today().isoformat()}.xlsx", XLSX)
+    columns = export_columns()
+    rows = ([value(p) for _header, value in columns]
+            for p in db.session.scalars(stmt).unique())
+    data = xlsx_bytes([header for header, _value in columns], rows, sheet=_("Cadre list"),
+                      title=title_line(_("Cadre list"), _cadre_filters(f)))
+    return download(data, f"cadres-{local_today().isoformat()}.xlsx", XLSX)
 
 
-def _fill_cadre_form(form: CadreForm) -> None:
+def _fill_cadre_form(form: CadreFormBase) -> None:
     form.unit_id.choices = select_choices(queries.unit_choices("cadre.manage"))
     form.categories.choices = select_choices((c.id, c.name) for c in services.categories())
 
 
-def _cadre_data(form: CadreForm, unit: Unit) -> services.CadreData:
+def _cadre_data(form: CadreFormBase, unit: Unit) -> services.CadreData:
     chosen = set(form.categories.data or [])
     return services.CadreData(
         username=form.username.data.strip(), name=form.name.data.strip(), unit=unit,
-        gender=form.gender.data or None, rank=form.rank.data,
-        position=(form.position.data or "").strip() or None, birth_date=form.birth_date.data,
-        education=form.education.data or None, party_status=form.party_status.data or None,
-        title_level=form.title_level.data,
         categories=[c for c in services.categories() if c.id in chosen],
+        **{a.key: a.from_form(form[a.key].data) for a in attributes.ATTRIBUTES},
     )
 
 
@@ -194,7 +207,7 @@ def _cadre_data(form: CadreForm, unit: Unit) -> services.CadreData:
 def cadre_new():
     if not permissions.can_anywhere("cadre.manage"):
         abort(403)
-    form = CadreForm()
+    form = cadre_form()
     _fill_cadre_form(form)
     if form.validate_on_submit():
         unit = _unit_or_404(form.unit_id.data)
@@ -258,6 +271,7 @@ def _detail_page(profile: CadreProfile, grant_form: GrantForm | None, status: in
                  if g.role != "learner" and permissions.can_grant(g.role, g.unit)}
     return render_template(
         "org/cadre_detail.html", p=profile, labels=labels, grant_form=grant_form,
+        attributes=attributes.ATTRIBUTES,
         revocable=revocable, confirm=ConfirmForm(),
         can_manage=permissions.can_on_cadre("cadre.manage", profile),
     ), status
@@ -272,7 +286,7 @@ def cadre_detail(user_id: int):
 @bp.route("/cadres/<int:user_id>/edit", methods=["GET", "POST"])
 def cadre_edit(user_id: int):
     profile = _profile_or_404(user_id, "cadre.manage")
-    form = CadreForm(obj=profile)
+    form = cadre_form(obj=profile)
     _fill_cadre_form(form)
     form.username.render_kw = {"readonly": True}
     if request.method == "GET":
@@ -356,17 +370,19 @@ def cadres_import():
                         c=result.created, u=result.updated), "success")
                 return redirect(url_for("org.cadres"))
     return render_template("org/import.html", form=form, result=result, kind="cadres",
-                           columns=importer.CADRE_COLUMNS)
+                           columns=importer.cadre_columns())
 
 
 @bp.route("/cadres/template.<fmt>")
 def cadres_template(fmt: str):
     if not permissions.can_anywhere("cadre.import"):
         abort(403)
-    headers = [c.zh for c in importer.CADRE_COLUMNS]
-    example = [["zhangsan01", "张三", "男", "JD01", "科级", "科员", "1988-05-12", "本科",
-                "中共党员", "无", "科股级干部、中青年干部"]]
-    return _template_response("cadres", fmt, headers, example, importer.CADRE_COLUMNS)
+    columns = importer.cadre_columns()
+    examples = {"username": "zhangsan01", "name": "张三", "unit": "JD01",
+                "categories": "科股级干部、中青年干部",
+                **{a.key: a.example for a in attributes.ATTRIBUTES}}
+    example = [[examples.get(c.key, "") for c in columns]]
+    return _template_response("cadres", fmt, [c.zh for c in columns], example, columns)
 
 
 def _template_response(kind: str, fmt: str, headers, example, columns) -> Response:
@@ -375,19 +391,16 @@ def _template_response(kind: str, fmt: str, headers, example, columns) -> Respon
     if fmt != "xlsx":
         abort(404)
     notes = [[_("Column"), _("Required"), _("Allowed values")]]
-    allowed = {
-        "kind": labels.UNIT_KIND_LABELS, "rank": labels.RANK_LABELS,
-        "education": labels.EDUCATION_LABELS, "party_status": labels.PARTY_LABELS,
-        "title_level": labels.TITLE_LABELS, "gender": labels.GENDER_LABELS,
-    }
+    allowed = {a.key: a.allowed() for a in attributes.ATTRIBUTES}
+    allowed["kind"] = "、".join(str(v) for v in labels.UNIT_KIND_LABELS.values())
     for col in columns:
-        values = "、".join(str(v) for v in allowed[col.key].values()) if col.key in allowed else ""
+        values = allowed.get(col.key, "")
         if col.key == "categories":
             values = "、".join(c.name for c in services.categories())
-        if col.key == "birth_date":
-            values = "YYYY-MM-DD"
         notes.append([col.zh, _("yes") if col.required else _("no"), values])
-    return download(xlsx_bytes(headers, example, notes), f"{kind}-template.xlsx", XLSX)
+    sheet = _("Cadres") if kind == "cadres" else _("Units")
+    return download(xlsx_bytes(headers, example, notes, sheet=sheet), f"{kind}-template.xlsx",
+                    XLSX)
 
 
 def _read_upload(form: ImportForm) -> tuple[bytes | None, str]:

@@ -22,13 +22,14 @@ from lms.catalog.models import Activity, ActivityState, Course
 from lms.core.forms import select_choices
 from lms.core.pagination import paginate, paginate_rows
 from lms.core.params import id_list, int_arg
-from lms.core.timeutil import local_day, local_today
+from lms.core.timeutil import local_date, local_day, local_today
+from lms.core.xlsx_stream import title_line
 from lms.extensions import db
 from lms.org import credit, permissions
 from lms.org import queries as org_queries
 from lms.org import services as org_services
-from lms.org.models import CadreProfile, Unit
-from lms.org.tabular import download, xlsx_bytes
+from lms.org.models import CadreProfile, Category, Unit
+from lms.org.tabular import download, unit_scope, xlsx_bytes
 from lms.progress import assignments, notices, report, services
 from lms.progress.forms import AssignmentForm
 from lms.progress.models import Assignment, AssignmentTarget, Enrolment
@@ -159,11 +160,23 @@ def completion_export(slug: str):
                _("Progress (%)"), _("Credited minutes"), _("Study hours"), _("Completed on"),
                _("Due date"), _("Overdue")]
 
+    category = db.session.get(Category, f.category_id) if f.category_id else None
+    title = title_line(_("Completion report"), [
+        (_("Course"), course.title),
+        (_("Unit"), unit_scope(f.unit)),
+        ("", _("Assignment due %(d)s", d=local_day(assignment.due_at)) if assignment else ""),
+        (_("Category"), category.name if category else ""),
+        (_("Status"), _status_labels()[f.status] if f.status != "all" else ""),
+        (_("Search"), f.q or "")])
+
+    def day(moment):
+        return local_date(moment) if moment else None
+
     data = xlsx_bytes(headers, (
-        [r.username, r.name, r.unit_name, r.unit_code, local_day(r.enrolled_at), r.percent,
-         round(r.seconds / 60, 1), r.hours if r.hours is not None else "",
-         local_day(r.completed_at), local_day(r.due_at), _("Yes") if r.overdue else ""]
-        for r in report.rows(result, total)))
+        [r.username, r.name, r.unit_name, r.unit_code, day(r.enrolled_at), r.percent,
+         round(r.seconds / 60, 1), r.hours, day(r.completed_at), day(r.due_at),
+         _("Yes") if r.overdue else ""]
+        for r in report.rows(result, total)), sheet=_("Completion report"), title=title)
     return download(data, f"completion-{course.slug}-{local_today().isoformat()}.xlsx")
 
 

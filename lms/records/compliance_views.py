@@ -9,10 +9,12 @@ from flask_login import login_required
 
 from lms.core import xlsx_stream
 from lms.core.timeutil import local_today
+from lms.extensions import db
 from lms.org import labels, permissions
 from lms.org import queries as org_queries
 from lms.org import services as org_services
-from lms.org.tabular import download
+from lms.org.models import Category
+from lms.org.tabular import download, unit_scope
 from lms.records import compliance
 
 bp = Blueprint("compliance", __name__, url_prefix="/admin/records")
@@ -55,6 +57,17 @@ def export_rows(rows: Iterable[compliance.ComplianceRow]) -> Iterator[list]:
                "\n".join(row.missing())]
 
 
+def _filters(f: compliance.ComplianceFilter) -> list[tuple[str, object]]:
+    """The report's filters as the export's title line names them."""
+    category = db.session.get(Category, f.category_id) if f.category_id else None
+    return [(_("Unit"), unit_scope(f.unit)), (_("Year"), f.year),
+            (_("Rule set"), f.rule.name if f.rule else ""),
+            (_("Category"), category.name if category else ""),
+            (_("Rank"), labels.label(labels.RANK_LABELS, f.rank)),
+            (_("Status"), compliance.status_text(f.status) if f.status != "all" else ""),
+            (_("Search"), f.q or "")]
+
+
 @bp.route("/compliance/export.xlsx")
 @login_required
 def export():
@@ -62,6 +75,8 @@ def export():
     report = compliance.Compliance(f)
     chunks = xlsx_stream.stream(compliance.headers(),
                                 export_rows(report.all_rows()),
-                                sheet=_("Compliance %(year)d", year=f.year))
+                                sheet=_("Compliance %(year)d", year=f.year),
+                                title=xlsx_stream.title_line(_("Compliance report"),
+                                                             _filters(f)))
     name = f"compliance-{f.year}-{f.unit.code if f.unit else 'all'}-{local_today()}.xlsx"
     return download(stream_with_context(chunks), name)
