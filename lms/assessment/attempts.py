@@ -38,6 +38,7 @@ from lms.assessment.models import (
     Resit,
     ResultRelease,
 )
+from lms.assessment.option_order import option_order
 from lms.audit import services as admin_audit
 from lms.auth.models import User
 from lms.catalog.models import Activity
@@ -109,9 +110,7 @@ def _slot(number: int, q: Any, qid: int | None, rng: random.Random,
         "general_feedback": q.general_feedback,
     }
     if q.qtype in ("multichoice", "multiresponse"):
-        order = list(range(len(answers)))
-        if shuffle_answers:
-            rng.shuffle(order)
+        order = option_order([a["text"] for a in answers], rng, shuffle_answers)
         slot["order"] = order
         slot["options"] = [render_text(answers[i]["text"], answers[i]["text_format"])
                            for i in order]
