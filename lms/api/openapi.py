@@ -244,19 +244,24 @@ def _core_document() -> dict:
             }},
             "/attempts/{id}/answers/{question_id}": {"put": {
                 "summary": "Save the response to one question of an open attempt (the latest "
-                           "save wins). Refused (409 `closed`) after the deadline or once "
+                           "save wins) and/or the learner's mark for review. Refused (409 "
+                           "`closed`) after the deadline or once "
                            "submitted, and (409 `author`) once the caller can read the exam's "
                            "questions.",
                 "parameters": _id() + [{"name": "question_id", "in": "path", "required": True,
                                         "schema": {"type": "integer"},
                                         "description": "The question's `id` in the attempt."}],
                 "requestBody": {"required": True, "content": {"application/json": {
-                    "schema": {"type": "object", "required": ["response"], "properties": {
+                    "schema": {"type": "object", "properties": {
                         "response": {"description":
                                      "single choice: an option's value (integer); multiple "
                                      "choice: a list of values; true/false: a boolean; fill "
                                      "in, numerical, essay: a string; matching: an object "
-                                     "{left value: right text}; null clears it"}}}}}},
+                                     "{left value: right text}; null clears it"},
+                        "flagged": {"type": "boolean", "description":
+                                    "marked for review (the answer sheet); without "
+                                    "`response`, the saved response stays"}},
+                        "minProperties": 1}}}},
                 "responses": {"200": _ok({"type": "object", "properties": {
                     "saved_at": {"type": "string", "format": "date-time"},
                     "seconds_left": {"type": "integer", "nullable": True}}}),
@@ -316,6 +321,10 @@ def _core_document() -> dict:
                     "percent": {"type": "number", "nullable": True},
                     "review": {"type": "boolean",
                                "description": "correct answers and feedback are included"},
+                    "review_note": {"type": "string", "enum": ["never", "held", "after_close"],
+                                    "description": "once submitted, without review: why"},
+                    "review_from": {"type": "string", "format": "date-time", "nullable": True,
+                                    "description": "with `after_close`: when review opens"},
                     "held": {"type": "boolean", "description":
                              "once submitted: the results are held until published (exams); "
                              "score, percent and passed are null meanwhile"},
@@ -332,10 +341,20 @@ def _core_document() -> dict:
                             "value": {"type": "string"}, "html": {"type": "string"}}}},
                         "rights": {"type": "array", "items": {"type": "string"}},
                         "response": {"description": "the saved response"},
+                        "answered": {"type": "boolean", "description": "while open"},
+                        "flagged": {"type": "boolean",
+                                    "description": "while open: marked for review"},
+                        "response_feedback": {"type": "string", "description":
+                                              "with review only: the feedback (HTML) of the "
+                                              "answer a true/false, fill-in or numerical "
+                                              "response met"},
                         "fraction": {"type": "number", "nullable": True,
                                      "description": "with review only"},
                         "correct": {"description": "with review only"},
-                        "feedback": {"type": "string", "description": "with review only"},
+                        "feedback": {"type": "string", "description":
+                                     "with review only: the question's general feedback "
+                                     "(HTML); each option then also carries `chosen`, "
+                                     "`right` and its own `feedback`"},
                         "comment": {"type": "string", "nullable": True,
                                     "description": "a grader's comment, once submitted"},
                     }}},

@@ -38,6 +38,7 @@ from lms.assessment.models import (
     Resit,
     ResultRelease,
 )
+from lms.assessment.option_order import option_order
 from lms.audit import services as admin_audit
 from lms.auth.models import User
 from lms.catalog.models import Activity
@@ -107,11 +108,10 @@ def _slot(number: int, q: Any, qid: int | None, rng: random.Random,
         "html": render_text(q.text, q.text_format),
         "mark": 0.0 if q.qtype in scoring.UNSCORED else 1.0, "body": body,
         "general_feedback": q.general_feedback,
+        "general_feedback_format": q.general_feedback_format,
     }
     if q.qtype in ("multichoice", "multiresponse"):
-        order = list(range(len(answers)))
-        if shuffle_answers:
-            rng.shuffle(order)
+        order = option_order([a["text"] for a in answers], rng, shuffle_answers)
         slot["order"] = order
         slot["options"] = [render_text(answers[i]["text"], answers[i]["text_format"])
                            for i in order]
@@ -204,11 +204,32 @@ def review_slot(slot: dict, answer: AttemptAnswer | None) -> dict[str, Any]:
     """A finished slot for review: the learner's response, its grade, the correct response
     and the feedback. Only for attempts whose review is allowed."""
     out = public_slot(slot)
-    out.update(response=answer.response if answer else None,
-               fraction=answer.fraction if answer else 0.0,
-               correct=_to_paper(slot, scoring.correct_response(slot["qtype"], slot["body"])),
-               feedback=slot.get("general_feedback") or "")
+    response = answer.response if answer else None
+    correct = _to_paper(slot, scoring.correct_response(slot["qtype"], slot["body"]))
+    out.update(response=response, fraction=answer.fraction if answer else 0.0,
+               correct=correct,
+               feedback=_feedback(slot.get("general_feedback"),
+                                  slot.get("general_feedback_format")),
+               response_feedback="")
+    answers = slot["body"]["answers"]
+    if "options" in out:  # each option: chosen or not, right or not, its own feedback
+        chosen = set(response) if isinstance(response, list) else {response}
+        right = set(correct) if isinstance(correct, list) else {correct}
+        for option in out["options"]:
+            key = answers[slot["order"][option["value"]]]
+            option.update(chosen=option["value"] in chosen, right=option["value"] in right,
+                          feedback=_feedback(key.get("feedback"), key.get("feedback_format")))
+    else:
+        met = scoring.matched_answer(slot["qtype"], slot["body"], response)
+        if met is not None:
+            out["response_feedback"] = _feedback(met.get("feedback"),
+                                                 met.get("feedback_format"))
     return out
+
+
+def _feedback(text: str | None, text_format: str | None) -> str:
+    """Feedback written in the question's source, as sanitised HTML ('' when none)."""
+    return render_text(text, text_format or "moodle") if text else ""
 
 
 def _to_paper(slot: dict, response: Any) -> Any:
@@ -389,9 +410,10 @@ def _slot_of(attempt: Attempt, number: int) -> dict:
 
 
 def save_answers(attempt: Attempt, responses: dict[int, Any],
-                 now: datetime | None = None) -> None:
-    """Save responses ({slot: response}) to an open attempt before its deadline, unless its
-    learner has since become an author of the exam.
+                 now: datetime | None = None, flags: dict[int, bool] | None = None) -> None:
+    """Save responses ({slot: response}) and the learner's flags ({slot: marked for review})
+    to an open attempt before its deadline, unless its learner has since become an author of
+    the exam. A flag alone leaves the slot's response as it was.
 
     The attempt's row is taken first with a conditional UPDATE, so a concurrent submit
     either scores after these answers are in or refuses them (AttemptError `closed`).
@@ -402,6 +424,7 @@ def save_answers(attempt: Attempt, responses: dict[int, Any],
     if refusal:  # named an author while sitting: no answer counts from now on
         raise AttemptError("author", refusal)
     checked = {n: _checked(_slot_of(attempt, n), r) for n, r in responses.items()}
+    flags = {_slot_of(attempt, n)["slot"]: bool(f) for n, f in (flags or {}).items()}
     taken = db.session.execute(
         update(Attempt).where(Attempt.id == attempt.id, Attempt.status == "open",
                               or_(Attempt.deadline_at.is_(None), Attempt.deadline_at >= now))
@@ -411,19 +434,25 @@ def save_answers(attempt: Attempt, responses: dict[int, Any],
         raise AttemptError("closed", _("Time is up or the attempt was submitted: this answer "
                                        "was not saved."))
     rows = {a.slot: a for a in db.session.scalars(select(AttemptAnswer).where(
-        AttemptAnswer.attempt_id == attempt.id, AttemptAnswer.slot.in_(list(checked))))}
-    for number, response in checked.items():
+        AttemptAnswer.attempt_id == attempt.id,
+        AttemptAnswer.slot.in_(list(checked.keys() | flags.keys()))))}
+    for number in sorted(checked.keys() | flags.keys()):
         row = rows.get(number)
         if row is None:
-            db.session.add(AttemptAnswer(attempt_id=attempt.id, slot=number,
-                                         response=response, saved_at=now))
-        else:
-            row.response, row.saved_at = response, now
+            if number not in checked and not flags[number]:
+                continue  # nothing saved and nothing marked: no row needed
+            row = AttemptAnswer(attempt_id=attempt.id, slot=number, response=None,
+                                flagged=False, saved_at=now)
+            db.session.add(row)
+        if number in checked:
+            row.response, row.saved_at = checked[number], now
+        if number in flags:
+            row.flagged = flags[number]
     try:
         db.session.commit()
     except IntegrityError:  # a concurrent first save of the same slot: the latest wins
         db.session.rollback()
-        save_answers(attempt, responses, now)
+        save_answers(attempt, responses, now, flags)
 
 
 def answers_of(attempt_id: int) -> dict[int, AttemptAnswer]:

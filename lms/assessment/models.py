@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.timeutil import utcnow
@@ -85,7 +85,8 @@ class Attempt(db.Model):
 
 class AttemptAnswer(db.Model):
     """The saved response to one slot of an attempt (the latest save wins), its grade and,
-    for answers a person grades, the grader's comment that the learner sees."""
+    for answers a person grades, the grader's comment that the learner sees. `flagged` is the
+    learner's own "mark for review" while answering (a row may hold a flag and no response)."""
 
     __tablename__ = "attempt_answers"
     __table_args__ = (UniqueConstraint("attempt_id", "slot", name="uq_answer_slot"),)
@@ -94,6 +95,7 @@ class AttemptAnswer(db.Model):
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"), index=True)
     slot: Mapped[int]
     response: Mapped[Any] = mapped_column(JSON, nullable=True)
+    flagged: Mapped[bool] = mapped_column(default=False, server_default=false())
     saved_at: Mapped[datetime] = mapped_column(default=utcnow)
     fraction: Mapped[float | None]
     comment: Mapped[str | None] = mapped_column(Text)

@@ -6,6 +6,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from lms.activities.base import AssessmentSpec
 from lms.assessment import attempts as engine
 from lms.assessment.models import Attempt
 from lms.catalog.models import Activity
@@ -31,7 +32,10 @@ def attempt_view(attempt: Attempt, now: datetime | None = None) -> dict[str, Any
         answer = answers.get(slot["slot"])
         item = engine.review_slot(slot, answer) if review else engine.public_slot(slot)
         item["response"] = answer.response if answer else None
-        if attempt.status != "open":
+        if attempt.status == "open":
+            item["answered"] = answered(item["response"])
+            item["flagged"] = bool(answer and answer.flagged)
+        else:
             item["comment"] = answer.comment if answer else None
             item["graded"] = answer is None or answer.fraction is not None
         questions.append(item)
@@ -46,6 +50,9 @@ def attempt_view(attempt: Attempt, now: datetime | None = None) -> dict[str, Any
     if attempt.status != "open":
         held = spec is not None and spec.held_results and not engine.released(attempt.activity_id)
         body["held"] = held
+        if not review:  # why the correct answers are not shown: a code the page words
+            body["review_note"] = _review_note(spec, held)
+            body["review_from"] = _iso(spec.closes_at) if spec is not None else None
         if held:  # an exam's results wait for their release
             body.update(score=None, passed=None, percent=None)
         else:
@@ -55,6 +62,36 @@ def attempt_view(attempt: Attempt, now: datetime | None = None) -> dict[str, Any
                 and attempt.passed:
             body["certificate"] = engine.certificate_number(attempt)
     return body
+
+
+def answered(response: Any) -> bool:
+    """Whether a saved response answers its question (an empty text, list or pairing, or a
+    cleared choice, does not)."""
+    if isinstance(response, str):
+        return bool(response.strip())
+    if isinstance(response, list | dict):
+        return bool(response)
+    return response is not None
+
+
+def flags_from_form(attempt: Attempt, form: MultiDict) -> dict[int, bool]:
+    """The "mark for review" checkboxes an attempt page's form holds (`flag<slot>`); none when
+    the form did not carry them (`flags-present`)."""
+    if "flags-present" not in form:
+        return {}
+    return {slot["slot"]: f"flag{slot['slot']}" in form for slot in attempt.slots
+            if slot["qtype"] != "description"}
+
+
+def _review_note(spec: AssessmentSpec | None, held: bool) -> str:
+    """Why a finished attempt shows no correct answers: `never` (the author's choice),
+    `held` (an exam's results wait for their release) or `after_close` (shown once the quiz
+    closes, at `closes_at`)."""
+    if spec is None or spec.review == "never":
+        return "never"
+    if held:
+        return "held"
+    return "after_close"
 
 
 def _option(value: str) -> bool:

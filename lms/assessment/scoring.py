@@ -118,6 +118,29 @@ def grade(qtype: str, body: dict, response: Any) -> float | None:
     return 0.0
 
 
+def matched_answer(qtype: str, body: dict, response: Any) -> dict | None:
+    """The answer of a true/false, fill-in or numerical question that a response met (the
+    best one; for numerical, the catch-all wrong answer when none did): whose feedback the
+    review shows."""
+    answers = body.get("answers", [])
+    if qtype == "truefalse" and isinstance(response, bool):
+        chosen = "true" if response else "false"
+        return next((a for a in answers if a["text"] == chosen), None)
+    if qtype == "shortanswer" and isinstance(response, str) and response.strip():
+        given = normalise(response)
+        met = [a for a in answers if normalise(a["text"]) == given]
+        return max(met, key=lambda a: a["fraction"], default=None)
+    if qtype == "numerical" and response is not None:
+        given = _number(response)
+        met = [a for a in answers if given is not None and a.get("tolerance") is not None
+               and (value := _number(a["text"])) is not None
+               and abs(given - value) <= a["tolerance"] + 1e-9]
+        if met:
+            return max(met, key=lambda a: a["fraction"])
+        return next((a for a in answers if a.get("tolerance") is None), None)
+    return None
+
+
 def correct_response(qtype: str, body: dict) -> Any:
     """The response that earns full marks, in the same shape as a learner's (for review)."""
     answers = body.get("answers", [])

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from lms.assessment import attempts as engine
 from lms.assessment.models import Attempt
-from lms.assessment.present import attempt_view, responses_from_form
+from lms.assessment.present import attempt_view, flags_from_form, responses_from_form
 from lms.catalog.models import Activity
 from lms.core.errors import json_error
 from lms.core.timeutil import utcnow
@@ -83,9 +83,10 @@ def attempt(attempt_id: int):
     if request.method == "POST" and attempt.status == "open":
         submitting = "submit" in request.form
         responses = responses_from_form(attempt, request.form)
+        flags = flags_from_form(attempt, request.form)
         try:
-            if responses:
-                engine.save_answers(attempt, responses, now)
+            if responses or flags:
+                engine.save_answers(attempt, responses, now, flags)
         except engine.AttemptError as exc:
             flash(exc.message, "error")
             if exc.code != "closed":
@@ -103,8 +104,9 @@ def attempt(attempt_id: int):
               "info")
     view = attempt_view(attempt, now)
     template = "assessment/attempt.html" if attempt.status == "open" else "assessment/result.html"
+    spec = engine.spec_for(activity)
     return render_template(template, attempt=attempt, view=view, activity=activity,
-                           course=activity.course)
+                           course=activity.course, review_from=spec.closes_at if spec else None)
 
 
 @bp.route("/attempts/<int:attempt_id>/answers/<int:slot>", methods=["PUT"])
@@ -115,13 +117,17 @@ def autosave(attempt_id: int, slot: int):
 
 
 def save_one(attempt: Attempt, slot: int):
-    """Save one answer from a JSON body; the page and the API answer the same way."""
+    """Save one answer from a JSON body (`response`, and/or `flagged`: the learner's mark for
+    review); the page and the API answer the same way."""
     body = request.get_json(silent=True)
-    if not isinstance(body, dict) or "response" not in body:
+    if not isinstance(body, dict) or not ("response" in body or "flagged" in body) \
+            or not isinstance(body.get("flagged", False), bool):
         return json_error(400, "bad_request", _('Send {"response": ...}.'))
     now = utcnow()
+    responses = {slot: body["response"]} if "response" in body else {}
+    flags = {slot: body["flagged"]} if "flagged" in body else None
     try:
-        engine.save_answers(attempt, {slot: body["response"]}, now)
+        engine.save_answers(attempt, responses, now, flags)
     except engine.AttemptError as exc:
         status = {"no_question": 404, "bad_answer": 422}.get(exc.code, 409)
         return json_error(status, exc.code, exc.message)

@@ -1,6 +1,7 @@
-// The attempt page: save each answer as it changes, count down the time the server gave,
-// and submit when it runs out. The server keeps the time and refuses late answers; this page
-// only helps. Without JavaScript the page's own Save and Submit buttons do the same work.
+// The attempt page: save each answer (and its "mark for review" flag) as it changes, keep the
+// answer sheet's answered and marked states in step, count down the time the server gave, and
+// submit when it runs out. The server keeps the time and refuses late answers; this page only
+// helps. Without JavaScript the page's own Save and Submit buttons do the same work.
 (() => {
   const bar = document.getElementById("attempt-bar");
   const form = document.getElementById("attempt-form");
@@ -28,6 +29,42 @@
     return field ? field.value : null;
   }
 
+  // ---- the answer sheet ------------------------------------------------------------------
+  const sheet = document.querySelector("[data-answer-sheet]");
+  const flagged = (box) => Boolean(box.querySelector("[data-flag]:checked"));
+  function answered(value) {
+    if (value === null || value === undefined) return false;
+    if (typeof value === "string") return value.trim() !== "";
+    if (Array.isArray(value)) return value.length > 0;
+    if (typeof value === "object") return Object.keys(value).length > 0;
+    return true;
+  }
+  function mark(box) {
+    if (!sheet) return;
+    const item = sheet.querySelector(`[data-sheet-slot="${box.dataset.slot}"]`);
+    if (!item) return;
+    const done = answered(response(box));
+    const flag = flagged(box);
+    item.classList.toggle("is-answered", done);
+    item.classList.toggle("is-flagged", flag);
+    item.querySelector(".sheet-mark").textContent = flag ? "⚑" : (done ? "✓" : "");
+    item.querySelector("[data-sheet-state]").textContent =
+      done ? sheet.dataset.answered : sheet.dataset.unanswered;
+    item.querySelector("[data-sheet-flag]").textContent = flag ? sheet.dataset.flagged : "";
+    sheet.querySelector("[data-sheet-answered]").textContent =
+      sheet.querySelectorAll(".sheet-item.is-answered").length;
+    sheet.querySelector("[data-sheet-flagged]").textContent =
+      sheet.querySelectorAll(".sheet-item.is-flagged").length;
+  }
+  if (sheet) {
+    const panel = sheet.querySelector("[data-sheet-panel]");
+    const narrow = window.matchMedia("(max-width: 720px)");
+    if (panel && narrow.matches) panel.open = false; // a bar on a phone, opened on demand
+    sheet.addEventListener("click", (event) => {
+      if (panel && narrow.matches && event.target.closest("[data-sheet-slot]")) panel.open = false;
+    });
+  }
+
   // ---- saving: one request at a time per question, the latest value wins -----------------
   const dirty = new Set();
   let busy = false;
@@ -46,7 +83,7 @@
           reply = await fetch(data.saveUrl + slot, {
             method: "PUT",
             headers: { "Content-Type": "application/json", "X-CSRFToken": data.csrf },
-            body: JSON.stringify({ response: response(box) }),
+            body: JSON.stringify({ response: response(box), flagged: flagged(box) }),
             credentials: "same-origin",
           });
         } catch (_error) {
@@ -71,6 +108,7 @@
   form.addEventListener("change", (event) => {
     const box = event.target.closest("[data-slot]");
     if (!box) return;
+    mark(box);
     dirty.add(box.dataset.slot);
     flush();
   });
@@ -78,6 +116,7 @@
     const box = event.target.closest("[data-slot]");
     if (!box || event.target.tagName === "SELECT" || event.target.type === "radio"
         || event.target.type === "checkbox") return;
+    mark(box);
     dirty.add(box.dataset.slot);
     say(data.saving);
     clearTimeout(timer);
@@ -92,7 +131,7 @@
       fetch(data.saveUrl + slot, {
         method: "PUT",
         headers: { "Content-Type": "application/json", "X-CSRFToken": data.csrf },
-        body: JSON.stringify({ response: response(box) }),
+        body: JSON.stringify({ response: response(box), flagged: flagged(box) }),
         credentials: "same-origin",
         keepalive: true,
       });

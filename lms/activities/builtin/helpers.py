@@ -31,6 +31,19 @@ def number(raw: dict[str, Any], name: str, ctx: AuthoringContext, origin: str, *
     return number_
 
 
+def flag(raw: dict[str, Any], name: str, ctx: AuthoringContext, origin: str, *,
+         default: bool) -> bool:
+    """A yes/no field (a form's checkbox or a package's `true`/`false`), or `default` when
+    absent."""
+    value = raw.get(name)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        ctx.problem(_("%(field)s must be true or false.", field=name), file=origin)
+        return default
+    return value
+
+
 def media_choices_field(field, choices: list[tuple[str, str]]) -> None:
     """Offer the course's files of one kind in a select, led by a blank choice."""
     from lms.core.forms import select_choices

@@ -22,7 +22,7 @@ from lms.activities.base import (
     AssessmentSpec,
     AuthoringContext,
 )
-from lms.activities.builtin.helpers import number, text
+from lms.activities.builtin.helpers import flag, number, text
 from lms.activities.builtin.quiz.gift import GiftErrors, parse_gift
 from lms.activities.forms import ActivityForm
 from lms.core.forms import select_choices
@@ -48,7 +48,12 @@ class QuizForm(ActivityForm):
     time_limit_minutes = IntegerField(_l("Time limit in minutes"),
                                       validators=[Optional(), NumberRange(min=1, max=600)])
     shuffle_questions = BooleanField(_l("Shuffle the questions for each attempt"))
-    shuffle_answers = BooleanField(_l("Shuffle the options of each question"))
+    shuffle_answers = BooleanField(
+        _l("Shuffle the options of each question"), default=True,
+        description=_l("Each attempt shows the options in an order of its own. True/false "
+                       "keeps its order; an option such as “all of the above” stays last while "
+                       "the options above it are shuffled; a question whose options name "
+                       "others by letter (“A and B”) keeps its order."))
     review = SelectField(_l("Show the correct answers"), default="after_submit",
                          choices=select_choices(REVIEW_LABELS.items()))
     opens_at = DateTimeLocalField(_l("Opens at"), format=_TIME, validators=[Optional()])
@@ -100,8 +105,10 @@ class Quiz(ActivityType):
                 "question_count": count + sum(d["count"] for d in draws),
                 "pass_score": pass_score, "attempts": int(attempts or 0),
                 "time_limit_minutes": int(limit) if limit else None,
-                "shuffle_questions": bool(raw.get("shuffle_questions")),
-                "shuffle_answers": bool(raw.get("shuffle_answers")), "review": review,
+                "shuffle_questions": flag(raw, "shuffle_questions", ctx, origin, default=False),
+                # On unless the author turns it off (see lms.assessment.option_order).
+                "shuffle_answers": flag(raw, "shuffle_answers", ctx, origin, default=True),
+                "review": review,
                 "opens_at": opens_at, "closes_at": closes_at}
 
     def export(self, config, key):
@@ -109,10 +116,12 @@ class Quiz(ActivityType):
         fields: dict[str, Any] = {"questions": path, "pass_score": config.get("pass_score", 60)}
         if config.get("attempts"):
             fields["attempts"] = config["attempts"]
-        for name in ("time_limit_minutes", "draws", "shuffle_questions", "shuffle_answers",
-                     "opens_at", "closes_at"):
+        for name in ("time_limit_minutes", "draws", "shuffle_questions", "opens_at",
+                     "closes_at"):
             if config.get(name):
                 fields[name] = config[name]
+        if not config.get("shuffle_answers", True):
+            fields["shuffle_answers"] = False
         if config.get("review", "after_submit") != "after_submit":
             fields["review"] = config["review"]
         if not (config.get("gift") or "").strip():
@@ -126,7 +135,8 @@ class Quiz(ActivityType):
     def form_data(self, config):
         data = {k: config.get(k) for k in ("gift", "pass_score", "attempts",
                                            "time_limit_minutes", "shuffle_questions",
-                                           "shuffle_answers", "review")}
+                                           "review")}
+        data["shuffle_answers"] = config.get("shuffle_answers", True)
         data["draws"] = "\n".join(f"{d['category']}: {d['count']}"
                                   for d in config.get("draws") or [])
         for name in ("opens_at", "closes_at"):
@@ -149,7 +159,7 @@ class Quiz(ActivityType):
             time_limit_minutes=config.get("time_limit_minutes"),
             opens_at=_utc(config.get("opens_at")), closes_at=_utc(config.get("closes_at")),
             shuffle_questions=bool(config.get("shuffle_questions")),
-            shuffle_answers=bool(config.get("shuffle_answers")),
+            shuffle_answers=bool(config.get("shuffle_answers", True)),
             review=config.get("review") or "after_submit")
 
     def public_config(self, config):
