@@ -78,6 +78,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.progress.manage import bp as tracking_bp
     from lms.progress.views import bp as progress_bp
     from lms.records.admin_views import bp as record_admin_bp
+    from lms.records.certificate_views import bp as certificates_bp
     from lms.records.compliance_views import bp as compliance_bp
     from lms.records.entry_views import bp as record_entries_bp
     from lms.records.plan_views import bp as plans_bp
@@ -89,7 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (auth_bp, org_bp, catalog_bp, teach_bp, progress_bp, tracking_bp, records_bp,
                dashboard_bp, api_bp, assessment_bp, grading_bp, bank_bp, rules_bp, reading_bp,
                plans_bp, record_entries_bp, record_bp, compliance_bp, record_admin_bp,
-               audit_bp):
+               audit_bp, certificates_bp):
         app.register_blueprint(bp)
 
 

@@ -169,7 +169,8 @@ def test_heartbeat_api_and_page_endpoint(app, client, sample_courses):
                         json={"seq": 1, "visible": True})
     assert first.status_code == 200
     assert first.get_json() == {"credited_seconds": 0, "completed": False, "counted": 0,
-                                "reason": "started", "presence_check": False}
+                                "reason": "started", "presence_check": False,
+                                "counting": True, "message": ""}
     bad = client.post(f"/api/v1/activities/{lecture}/heartbeat", headers=headers,
                       json={"seq": "x", "visible": True})
     assert bad.status_code == 400 and bad.get_json()["error"]
@@ -246,7 +247,8 @@ def test_steady_api_beat_is_one_read_one_write_and_keeps_every_rule(app, client,
     with own_statements(engine) as statements:
         steady = beat(lecture, 3, 60)
     assert steady == {"credited_seconds": 60, "completed": False, "counted": 30,
-                      "reason": "credited", "presence_check": False}
+                      "reason": "credited", "presence_check": False, "counting": True,
+                      "message": ""}
     # The token with its user; the state with the clock, the activity and its course; the
     # conditional UPDATE.
     assert len(statements) == 3 and statements[-1].startswith("UPDATE activity_states")
@@ -254,7 +256,9 @@ def test_steady_api_beat_is_one_read_one_write_and_keeps_every_rule(app, client,
     assert beat(lecture, 3, 90)["reason"] == "replayed"
     assert beat(lecture, 4, 90, visible=False)["counted"] == 0
     assert beat(other, 1, 95)["reason"] == "started"
-    assert beat(other, 2, 100)["reason"] == "other_activity"
+    refused = beat(other, 2, 100)
+    assert (refused["reason"], refused["counting"]) == ("other_activity", False)
+    assert "另一个标签页" in refused["message"]
     assert beat(lecture, 5, 200)["reason"] == "gap"
     seq, at, answer = 5, 200.0, {}
     while not answer.get("completed"):  # gaishu needs 20 minutes

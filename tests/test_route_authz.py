@@ -189,6 +189,10 @@ EXPECTED: dict[str, str] = {
     "GET /admin/records/claims/<int:claim_id>": "-LLL N N 22NN 22-N -2-- -NNN",
     "POST /admin/records/claims/<int:claim_id>": "-LLL N N RBNN RB-N -B-- -NNN",
     "GET /record/evidence/<int:evidence_id>": "-LLL 2NNN 2NNN 22NN 22-N -2-- -NNN",
+    # One's own certificate: nobody in the walk has completed a course (404); the allowed
+    # download is in tests/test_player.py.
+    "GET /courses/<slug>/certificate.pdf": "-L-L -N-N NN-N -N-N -N-N -N-N -N-N",
+    "GET /certificates/verify": "L 2 2 2 2 2 2",
     "GET /me/record": "L R R R R R R",
     "GET /cadres/<username>/record": "-LLL 2NNN 2NNN 22NN 22NN N2-- N",
     "GET /cadres/<username>/record/print": "-LLL 2NNN 2NNN 22NN 22NN N2-- N",

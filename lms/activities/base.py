@@ -6,6 +6,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
 # Capability flags a type may declare; the core asks for capabilities, never for type keys.
@@ -145,6 +146,14 @@ class ActivityType:
     def completion_rule(self, config: dict[str, Any]) -> dict[str, Any]:
         """A description of what completes the activity (shown to learners and in the API)."""
         return {"kind": "view"}
+
+    def completion_text(self, config: dict[str, Any]) -> str:
+        """The completion rule in one plain, localised sentence (shown on the activity page)."""
+        return _("Completion: open this activity.")
+
+    def required_seconds(self, config: dict[str, Any]) -> int:
+        """Credited study time the rule asks for (0: the rule is not about time)."""
+        return 0
 
     def is_complete(self, config: dict[str, Any], progress: dict[str, Any]) -> bool:
         """Whether the learner's progress completes this activity.

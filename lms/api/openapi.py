@@ -198,7 +198,12 @@ def _core_document() -> dict:
                         "concurrent", "stale", "presence"]},
                     "presence_check": {"type": "boolean", "description":
                                        "a presence check waits: no credit until it is "
-                                       "answered (POST .../presence)"}}}),
+                                       "answered (POST .../presence)"},
+                    "counting": {"type": "boolean", "description":
+                                 "time counts from this beat on"},
+                    "message": {"type": "string", "description":
+                                "when time is not counted: why, and what to do (one "
+                                "sentence in the caller's language; empty otherwise)"}}}),
                     "400": _ERROR, "401": _ERROR, "404": _ERROR},
             }},
             "/courses/{id}/completion": {"get": {

@@ -1,8 +1,6 @@
 """API v1 endpoints. They call the same queries and permission checks as the HTML views."""
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -217,7 +215,7 @@ def heartbeat(activity_id: int):
     result = beat_from_json(activity_id)
     if result is None:
         return json_error(404, "not_found")
-    return jsonify(asdict(result))
+    return jsonify(progress_services.beat_answer(result))
 
 
 @bp.route("/activities/<int:activity_id>/presence", methods=["POST"])

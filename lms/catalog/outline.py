@@ -9,8 +9,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from lms.activities.base import ActivityType
+from lms.activities.registry import registry
 from lms.auth.models import User
-from lms.catalog.models import Course, course_lecturers
+from lms.catalog.models import ActivityState, Course, course_lecturers
 from lms.catalog.queries import live_activities
 from lms.core.cache import LRU
 from lms.extensions import db
@@ -26,6 +28,7 @@ class OutlineItem:
     title: str
     hours: float
     optional: bool = False
+    required_seconds: int = 0  # study time its rule asks for (0: not a time rule)
 
 
 @dataclass(frozen=True)
@@ -37,13 +40,27 @@ class Outline:
     def ids(self) -> list[int]:
         return [item.id for item in self.items]
 
+    def after(self, activity_id: int) -> OutlineItem | None:
+        """The activity that follows `activity_id` in the outline (None: the last)."""
+        ids = self.ids
+        if activity_id not in ids:
+            return None
+        at = ids.index(activity_id) + 1
+        return self.items[at] if at < len(ids) else None
+
+
+def _required_seconds(kind: ActivityType | None, config: dict) -> int:
+    return kind.required_seconds(config) if kind is not None else 0
+
 
 def outline(course: Course) -> Outline:
     """The live activities (in order) and lecturer names of `course`."""
     key = (course.id, course.version, course.updated_at)
 
     def build() -> Outline:
-        items = tuple(OutlineItem(a.id, a.key, a.type_key, a.title, a.hours, a.optional)
+        reg = registry()
+        items = tuple(OutlineItem(a.id, a.key, a.type_key, a.title, a.hours, a.optional,
+                                  _required_seconds(reg.get(a.type_key), a.config))
                       for a in live_activities(course))
         names = tuple(db.session.scalars(
             select(User.name).join(course_lecturers, course_lecturers.c.user_id == User.id)
@@ -51,3 +68,28 @@ def outline(course: Course) -> Outline:
         return Outline(items, names)
 
     return _outlines.get_or_build(key, build)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a learner stands in one activity: done, started (with a percentage when its
+    rule is about time) or not started."""
+
+    code: str  # "done", "started" or "new"
+    percent: int | None = None
+
+
+def standing(item: OutlineItem, state: ActivityState | None) -> Standing:
+    """The learner's standing in `item` from their state (None: never opened)."""
+    if state is None:
+        return Standing("new")
+    if state.completed_at is not None:
+        return Standing("done", 100)
+    if item.required_seconds:
+        return Standing("started", min(99, 100 * state.study_seconds // item.required_seconds))
+    return Standing("started")
+
+
+def standings(items: tuple[OutlineItem, ...],
+              states: dict[int, ActivityState]) -> dict[int, Standing]:
+    return {item.id: standing(item, states.get(item.id)) for item in items}

@@ -10,7 +10,7 @@ from lms.activities.registry import registry
 from lms.catalog import media as media_store
 from lms.catalog import queries
 from lms.catalog.models import Activity, Course, MediaFile
-from lms.catalog.outline import outline
+from lms.catalog.outline import outline, standings
 from lms.catalog.services import category_choices
 from lms.core import downloads
 from lms.core.cache import LRU
@@ -58,7 +58,8 @@ def course(slug: str):
     done = sum(1 for s in states.values() if s.completed_at)
     reg = registry()
     return render_template("catalog/course.html", course=course, activities=snapshot.items,
-                           lecturers=snapshot.lecturers, states=states, done=done,
+                           lecturers=snapshot.lecturers, done=done,
+                           standings=standings(snapshot.items, states),
                            types={a.type_key: reg.get(a.type_key) for a in snapshot.items},
                            can_report=permissions.can_anywhere("completion.view"))
 
@@ -70,12 +71,16 @@ def activity(activity_id: int):
         abort(404)
     kind = registry().get(activity.type_key)
     course: Course = activity.course
-    items = outline(course).items
-    state = queries.states_for(current_user.id, [activity.id]).get(activity.id)
+    snapshot = outline(course)
+    states = queries.states_for(current_user.id, [*snapshot.ids, activity.id])
+    state = states.get(activity.id)
     extra = kind.learner_context(activity.config, state.state if state else {}) if kind else {}
     return render_template("catalog/activity.html", **extra, activity=activity, course=course,
-                           kind=kind, outline=items, state=state,
-                           rule=kind.completion_rule(activity.config) if kind else None)
+                           kind=kind, outline=snapshot.items, state=state,
+                           done={i for i, s in states.items() if s.completed_at},
+                           following=snapshot.after(activity.id),
+                           rule_text=kind.completion_text(activity.config) if kind else None,
+                           required=kind.required_seconds(activity.config) if kind else 0)
 
 
 @bp.route("/media/<int:media_id>/<path:name>")

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -79,6 +79,38 @@ class BeatResult:
     counted: int
     reason: str
     presence_check: bool = False
+
+
+# Reasons after which time counts from this beat on (the page need not do anything).
+COUNTING = frozenset({"credited", "started", "gap"})
+
+
+def beat_message(reason: str) -> str:
+    """Why a beat earned nothing and what the learner can do, in one sentence ("" when the
+    beat counted or there is nothing to do). A steady beat asks for no translation (which
+    would look up the reader's language)."""
+    if reason in ("credited", "started", "replayed"):
+        return ""
+    messages = {
+        "gap": _("The time since the page last reported was not counted (the device slept or "
+                 "the page was closed); counting resumes now."),
+        "hidden": _("Time is not counted while this page is hidden: bring this tab or window "
+                    "back to the front to continue."),
+        "other_activity": _("Time is not counted here: another activity is being studied in "
+                            "another tab or window. Close it, or study one activity at a time."),
+        "presence": _("Time is paused until you confirm that you are still studying."),
+        "stale": _("A report kept too long on this device was not counted; counting resumes "
+                   "with the next one."),
+        "concurrent": _("Two reports arrived at the same moment; one was not counted."),
+    }
+    return messages.get(reason, "")
+
+
+def beat_answer(result: BeatResult) -> dict:
+    """The heartbeat's JSON answer: the result, whether time counts now and, when it does not,
+    why (`reason`, a code) in one localised sentence (`message`)."""
+    return {**asdict(result), "counting": result.reason in COUNTING,
+            "message": beat_message(result.reason)}
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,6 @@
 """Heartbeats from activity pages (learners are enrolled at their first heartbeat)."""
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from flask import Blueprint, abort, flash, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -122,7 +120,7 @@ def beat(activity_id: int):
     result = beat_from_json(activity_id)
     if result is None:
         abort(404)
-    return jsonify(asdict(result))
+    return jsonify(services.beat_answer(result))
 
 
 @bp.route("/activities/<int:activity_id>/presence", methods=["POST"])

@@ -14,6 +14,8 @@
   const key = `lms.study.${data.user}.${data.activity}`;
   const media = document.querySelector("main video, main audio");
   const credited = box.querySelector("[data-credited]");
+  const meter = box.querySelector("[data-meter]");
+  const why = box.querySelector("[data-why]");
   const net = document.getElementById("study-net");
   const dialog = document.getElementById("presence-check");
 
@@ -109,7 +111,7 @@
         save(load().filter((b) => b.seq !== beat.seq));
         if (response.ok) {
           const result = await response.json();
-          credited.textContent = (result.credited_seconds / 60).toFixed(1);
+          show(result);
           if (result.presence_check && sentAt > answeredAt) askPresence();
         }
       }
@@ -117,6 +119,33 @@
     } finally {
       sending = false;
     }
+  }
+
+  // ---- what the server answered: the time counted, why not, completion -----------------
+  let completed = data.completed === "1";
+  function show(result) {
+    credited.textContent = (result.credited_seconds / 60).toFixed(1);
+    if (meter) meter.value = Math.min(result.credited_seconds, Number(meter.max));
+    // Say why time is not counted (the server's sentence); clear it once it counts again.
+    // A replayed beat says nothing new.
+    if (result.reason !== "replayed" && why.textContent !== (result.message || "")) {
+      why.textContent = result.message || "";
+    }
+    if (result.completed && !completed) {
+      completed = true;
+      markCompleted();
+    }
+  }
+  function markCompleted() {
+    const done = box.querySelector("[data-done]");
+    done.replaceChildren(box.querySelector("template[data-done-text]").content.cloneNode(true));
+    const here = document.querySelector(".activity-outline [data-current]");
+    const tickMark = document.querySelector(".activity-outline template[data-tick]");
+    if (here && tickMark && !here.querySelector(".tick")) {
+      here.append(" ", tickMark.content.cloneNode(true));
+    }
+    const next = document.querySelector("[data-next]");
+    if (next) next.hidden = false;
   }
 
   function tick() {

@@ -93,6 +93,20 @@ class Lecture(ActivityType):
             rule["min_played_percent"] = config["min_played_percent"]
         return rule
 
+    def completion_text(self, config):
+        minutes, share = config.get("min_minutes"), config.get("min_played_percent")
+        if minutes and share:
+            return _("Completion: at least %(n)d minutes of study, and at least %(p)d%% of the "
+                     "video or audio played.", n=minutes, p=share)
+        if minutes:
+            return _("Completion: at least %(n)d minutes of study", n=minutes)
+        if share:
+            return _("Completion: play at least %(n)d%% of the video or audio", n=share)
+        return _("Completion: study this lecture with the page open for a moment.")
+
+    def required_seconds(self, config):
+        return (config.get("min_minutes") or 0) * 60
+
     def is_complete(self, config, progress):
         # Credited study time only (the server measures it); without a minimum, one full
         # heartbeat interval of study completes the lecture.

@@ -74,6 +74,10 @@ class OfflineSession(ActivityType):
     def completion_rule(self, config):
         return {"kind": "attendance"}
 
+    def completion_text(self, config):
+        return _("Completion: attendance at the session, marked by its lecturer or an "
+                 "administrator.")
+
     def public_config(self, config):
         return {k: config.get(k) for k in ("location", "starts_at", "ends_at")}
 

@@ -146,6 +146,9 @@ class Quiz(ActivityType):
     def completion_rule(self, config):
         return {"kind": "pass", "pass_score": config.get("pass_score", 60)}
 
+    def completion_text(self, config):
+        return _("Completion: pass with %(n)d%%", n=int(config.get("pass_score", 60)))
+
     def is_complete(self, config, progress):
         # Scored on the server by the assessment module, which reports `passed`.
         return progress.get("passed") is True

@@ -122,6 +122,16 @@ class ReadingList(ActivityType):
         return {"kind": "time", "min_minutes": config.get("min_minutes") or 0,
                 "required_items": sum(1 for i in config.get("items", []) if i.get("required"))}
 
+    def completion_text(self, config):
+        minutes = config.get("min_minutes") or 0
+        if minutes:
+            return _("Completion: at least %(n)d minutes of reading with this page open.",
+                     n=minutes)
+        return _("Completion: read this list with the page open for a moment.")
+
+    def required_seconds(self, config):
+        return (config.get("min_minutes") or 0) * 60
+
     def is_complete(self, config, progress):
         needed = (config.get("min_minutes") or 0) * 60
         return progress["study_seconds"] >= max(needed, progress["interval"])
