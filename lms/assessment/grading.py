@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import ColumnElement, select, true
+from sqlalchemy import ColumnElement, func, select, true
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -75,6 +75,15 @@ def _gradable(attempt_id: int) -> tuple[Attempt, Activity]:
     activity = _graded_activity(attempt.activity_id)
     permissions.require(engine.reads_questions(activity, current_user))
     return attempt, activity
+
+
+def waiting_count() -> int:
+    """How many submitted attempts wait in the user's grading queue (one COUNT)."""
+    return db.session.scalar(
+        select(func.count()).select_from(Attempt)
+        .join(Activity, Activity.id == Attempt.activity_id)
+        .join(Course, Course.id == Activity.course_id)
+        .where(Attempt.status == "submitted", _taught())) or 0
 
 
 @bp.route("/grading")

@@ -1,13 +1,16 @@
 """Home page and health check."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, redirect, render_template, url_for
+from flask import Blueprint, g, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
+from lms.dashboard import home as panels
 from lms.extensions import db
 from lms.org import labels, permissions
+from lms.progress import notices
+from lms.records import compliance
 
 bp = Blueprint("dashboard", __name__)
 
@@ -20,7 +23,8 @@ def _navigation():
         if permissions.can_anywhere("audit.view") and getattr(
                 current_user, "profile", None) is None:
             return audit  # the auditor's menu shows the log and nothing else
-        items = [{"url": url_for("records.learning"), "label": _("My learning")}]
+        items = [{"url": url_for("records.learning"), "label": _("My learning"),
+                  "badge": unread_notices()}]
         if getattr(current_user, "profile", None) is not None:  # only cadres have a record
             items.append({"url": url_for("record.mine"), "label": _("My record")})
         items.append({"url": url_for("catalog.catalogue"), "label": _("Courses")})
@@ -41,24 +45,36 @@ def _navigation():
             items += audit
         return items
 
-    return {"nav_items": nav_items}
+    return {"nav_items": nav_items, "unread_notices": unread_notices}
+
+
+def unread_notices() -> int:
+    """The signed-in user's unread notices: one COUNT, once per request."""
+    if not getattr(current_user, "is_authenticated", False):
+        return 0
+    if "_unread_notices" not in g:
+        g._unread_notices = notices.unread_count(current_user.id)
+    return g._unread_notices
 
 
 @bp.route("/")
 @login_required
 def home():
+    """One home page; its panels follow the roles held (`lms.dashboard.home`)."""
     profile = getattr(current_user, "profile", None)
     if permissions.can_anywhere("audit.view") and profile is None:
         return redirect(url_for("audit.log"))  # the auditor's home is the log
     grants = sorted(current_user.grants, key=lambda g: list(labels.ROLE_LABELS).index(g.role))
+    lecturer = (permissions.can_anywhere("course.author")
+                and not permissions.can_review_courses())
     return render_template(
         "dashboard/home.html", profile=profile, grants=grants, labels=labels,
-        can_units=permissions.can_anywhere("unit.view"),
-        can_cadres=permissions.can_anywhere("cadre.view"),
-        can_import=permissions.can_anywhere("cadre.import"),
+        learner=panels.learner_panel(current_user) if profile is not None else None,
+        lecturer=panels.lecturer_panel(current_user) if lecturer else None,
+        admin=panels.admin_panel(),
         can_assign=permissions.can_anywhere("course.assign"),
         can_records=permissions.can_anywhere("record.view"),
-        can_audit=permissions.can_anywhere("audit.view"),
+        compliance_status=compliance.status_text,
     )
 
 

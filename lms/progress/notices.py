@@ -6,7 +6,7 @@ from datetime import timedelta
 from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from lms.auth.models import User
 from lms.catalog.models import Course
@@ -52,6 +52,12 @@ def unread(user_id: int, limit: int = 10) -> list[Notice]:
     return list(db.session.scalars(select(Notice).where(
         Notice.user_id == user_id, Notice.read_at.is_(None))
         .order_by(Notice.created_at.desc(), Notice.id.desc()).limit(limit)))
+
+
+def unread_count(user_id: int) -> int:
+    """How many notices the user has not read (one COUNT)."""
+    return db.session.scalar(select(func.count()).select_from(Notice).where(
+        Notice.user_id == user_id, Notice.read_at.is_(None))) or 0
 
 
 def mark_read(notice_id: int, user_id: int) -> bool:

@@ -171,3 +171,32 @@ def behind_user_ids(course: Course, f: ReportFilter, assignment: Assignment | No
     """Cadres in the filtered report who have not completed the course."""
     report = report_select(course, f, assignment).subquery()
     return list(db.session.scalars(select(report.c.id).where(report.c.completed_at.is_(None))))
+
+
+@dataclass
+class ScopeCompletion:
+    """Assigned courses across the viewer's units: enrolments with a due date, how many are
+    completed and how many are overdue."""
+
+    assigned: int
+    completed: int
+    overdue: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.completed / self.assigned) if self.assigned else 0
+
+
+def scope_completion() -> ScopeCompletion:
+    """Assigned enrolments of the active cadres in the user's `completion.view` scope (one
+    query)."""
+    assigned, completed, overdue = db.session.execute(
+        select(func.count(), func.count(Enrolment.completed_at),
+               func.count(case((Enrolment.overdue, 1))))
+        .select_from(Enrolment)
+        .join(User, User.id == Enrolment.user_id)
+        .join(CadreProfile, CadreProfile.user_id == Enrolment.user_id)
+        .join(Unit, Unit.id == CadreProfile.unit_id)
+        .where(Enrolment.due_at.is_not(None), User.is_active_flag.is_(True),
+               permissions.unit_clause("completion.view"))).one()
+    return ScopeCompletion(assigned or 0, completed or 0, overdue or 0)
