@@ -278,7 +278,10 @@ def import_package(files: PackageFiles, *, actor: User | None = None,
         course.title, course.summary, course.category = title, summary, category
         course.required, course.hours = bool(info.get("required", False)), hours
         course.completion_count = count
-        course.lecturers = lecturers or list(course.lecturers)
+        # A new course whose package names nobody here is lectured by whoever imported it,
+        # as a course created in the browser is.
+        course.lecturers = lecturers or list(course.lecturers) or (
+            [actor] if actor is not None and existing is None else [])
         course.version = (course.version or 0) + 1
         course.package_digest = digest
         if course.status == "published" and course.published_at is None:
