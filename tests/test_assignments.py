@@ -232,11 +232,49 @@ def test_reminders_reach_those_behind_once_a_day(app, client, auth, course):
     assert "请于" not in client.get("/me/learning").get_data(as_text=True)
 
 
+def test_a_reminder_previews_its_message_and_many_need_a_confirmation(app, client, auth,
+                                                                      course, make_user):
+    from lms.progress.notices import CONFIRM_ABOVE
+
+    for n in range(CONFIRM_ABOVE):
+        make_user(f"jd{n:02d}", "learner", "JD01-SQ01")
+    with app.app_context():
+        assignments.assign_audience(
+            _course(), assignments.Audience(unit=org_services.unit_by_code("JD01")), _due(),
+            _user("ua1"))
+        due = _due()
+    auth.login("ua1")
+    report = client.get(f"/admin/completion/{SLUG}").get_data(as_text=True)
+    assert f'href="/admin/completion/{SLUG}/remind"' in report  # a preview, not a POST
+    total = CONFIRM_ABOVE + 4  # the new cadres, learn, c1, ua1 and lect
+    preview = client.get(f"/admin/completion/{SLUG}/remind").get_data(as_text=True)
+    message = f"请于 {due.isoformat()} 前完成必修课程《公文写作基础》。"
+    assert message in preview and f"发送给 {total} 名干部" in preview
+    assert f'name="confirmed" value="{total}"' in preview
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(Notice)) == 0
+    # More than the threshold: nothing is sent without the confirmation of that preview.
+    refused = client.post(f"/admin/completion/{SLUG}/remind", follow_redirects=True)
+    assert "未发送任何提醒" in refused.get_data(as_text=True)
+    client.post(f"/admin/completion/{SLUG}/remind", data={"confirmed": str(total - 1)})
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(Notice)) == 0
+    sent = client.post(f"/admin/completion/{SLUG}/remind", data={"confirmed": str(total)},
+                       follow_redirects=True)
+    assert f"已提醒 {total} 名" in sent.get_data(as_text=True)
+    with app.app_context():
+        messages = set(db.session.scalars(db.select(Notice.message)))
+        assert messages == {message}
+    again = client.get(f"/admin/completion/{SLUG}/remind").get_data(as_text=True)
+    assert "没有需要提醒的干部" in again and f"另有 {total} 人今天已" in again
+
+
 def test_learners_and_other_units_cannot_use_the_admin_pages(app, client, auth, course):
     auth.login("learn")
     assert client.get(f"/admin/completion/{SLUG}").status_code == 403
     assert client.get("/admin/assignments/new").status_code == 403
     assert client.post(f"/admin/completion/{SLUG}/remind").status_code == 403
+    assert client.get(f"/admin/completion/{SLUG}/remind").status_code == 403
 
 
 def test_report_queries_do_not_grow_with_the_number_of_cadres(app, client, auth, course,

@@ -62,7 +62,8 @@ def test_lecturer_authors_submits_and_org_admin_publishes(app, people):
     assert saved.status_code == 302
     learner = as_user(app, "learn")
     assert learner.get("/courses/yingji-jichu").status_code == 404  # still a draft
-    assert lect.post(f"/teach/courses/{course_id}/submit").status_code == 302
+    assert lect.post(f"/teach/courses/{course_id}/submit", data={"confirm": "y"}
+                     ).status_code == 302
     with app.app_context():
         assert db.session.get(Course, course_id).status == "review"
     # Once submitted the lecturer can no longer change it.
@@ -84,7 +85,7 @@ def test_return_with_comments_reopens_the_draft(app, people):
     course_id = new_course(app, lect)
     lect.post(f"/teach/courses/{course_id}/activities/new/reading", data={
         "title": "书目", "hours": "0.5", "items_text": "突发事件应对法 | 全国人大常委会 | | | yes"})
-    lect.post(f"/teach/courses/{course_id}/submit")
+    lect.post(f"/teach/courses/{course_id}/submit", data={"confirm": "y"})
     org = as_user(app, "org")
     empty = org.post(f"/teach/courses/{course_id}/review", data={"send_back": "1"},
                      follow_redirects=True)
@@ -100,7 +101,8 @@ def test_return_with_comments_reopens_the_draft(app, people):
 def test_submitting_an_empty_course_is_refused(app, people):
     lect = as_user(app, "lect")
     course_id = new_course(app, lect)
-    page = lect.post(f"/teach/courses/{course_id}/submit", follow_redirects=True)
+    page = lect.post(f"/teach/courses/{course_id}/submit", data={"confirm": "y"},
+                     follow_redirects=True)
     assert "提交前请至少添加一项活动" in page.get_data(as_text=True)
 
 

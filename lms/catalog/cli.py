@@ -28,6 +28,8 @@ def _import(path: Path, draft: bool) -> str:
         else f"updated to version {result.version}")
     click.echo(f"{result.course.title}: {state}"
                + (f"; retired {', '.join(result.retired)}" if result.retired else ""))
+    for warning in result.warnings:
+        click.echo(f"{path.name}: WARNING: {warning}", err=True)
     return result.course.slug
 
 

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -48,6 +49,20 @@ class CommentForm(FlaskForm):
                             render_kw={"rows": 4})
     publish = SubmitField(_l("Publish"))
     send_back = SubmitField(_l("Return to the author"))
+
+
+class SubmitReviewForm(FlaskForm):
+    confirm = BooleanField(_l("I understand: the course is locked for editing until the "
+                              "reviewer publishes it or returns it to me."),
+                           validators=[DataRequired(_l("Tick the box to confirm."))])
+    submit = SubmitField(_l("Submit for review"))
+
+
+class ReviewCommentForm(FlaskForm):
+    activity_id = HiddenField()
+    text = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=5000)],
+                         render_kw={"rows": 3})
+    submit = SubmitField(_l("Add comment"))
 
 
 class SubjectForm(FlaskForm):

@@ -133,6 +133,23 @@ class CourseReview(db.Model):
     actor: Mapped[User | None] = relationship(lazy="joined")
 
 
+class ReviewComment(db.Model):
+    """A reviewer's comment on a course under review: on one activity, or on the whole course
+    (`activity_id` None); `round` is the review round (the number of submissions so far)."""
+
+    __tablename__ = "review_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    text: Mapped[str] = mapped_column(Text)
+    round: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    author: Mapped[User | None] = relationship(lazy="joined")
+
+
 class ActivityState(db.Model):
     """One learner's state in one activity: the type's own state and the core's outcomes.
 

@@ -144,6 +144,7 @@ class ImportResult:
     version: int
     retired: list[str] = field(default_factory=list)
     unchanged: bool = False
+    warnings: list[str] = field(default_factory=list)  # imported anyway; said to the importer
 
 
 def _number(value: Any, ctx: PackageContext, origin: str, name: str) -> float:
@@ -219,6 +220,7 @@ def import_package(files: PackageFiles, *, actor: User | None = None,
     cover = ctx.media(str(info["cover"]), {"image"}, origin=MANIFEST) if info.get(
         "cover") else None
     lecturers = []
+    unknown: list[str] = []  # named by a package made elsewhere: no account here
     names = info.get("lecturers") or []
     if not isinstance(names, list):
         ctx.problem(_("lecturers must be a list of usernames."), file=MANIFEST)
@@ -226,7 +228,7 @@ def import_package(files: PackageFiles, *, actor: User | None = None,
     for username in names:
         user = db.session.scalar(select(User).where(User.username == str(username)))
         if user is None:
-            ctx.problem(_("No user named %(u)s (lecturers).", u=username), file=MANIFEST)
+            unknown.append(str(username))
         elif not _may_lecture(user, slug):
             ctx.problem(_("%(u)s cannot be a course's lecturer (lecturers): the account is "
                           "inactive or holds no role that authors courses.", u=username),
@@ -259,9 +261,13 @@ def import_package(files: PackageFiles, *, actor: User | None = None,
                             file=MANIFEST)
     if ctx.problems:
         raise PackageError(ctx.problems)
+    warnings = [_("The package names lecturers who have no account here: %(names)s. The "
+                  "course was imported without them; name its lecturers on the course page.",
+                  names="、".join(unknown))] if unknown else []
     digest = files.digest()
     if existing is not None and existing.package_digest == digest:
-        return ImportResult(existing, False, existing.version, unchanged=True)
+        return ImportResult(existing, False, existing.version, unchanged=True,
+                            warnings=warnings)
 
     # Everything is valid: store media, then write the course in one transaction.
     try:
@@ -272,7 +278,10 @@ def import_package(files: PackageFiles, *, actor: User | None = None,
         course.title, course.summary, course.category = title, summary, category
         course.required, course.hours = bool(info.get("required", False)), hours
         course.completion_count = count
-        course.lecturers = lecturers or list(course.lecturers)
+        # A new course whose package names nobody here is lectured by whoever imported it,
+        # as a course created in the browser is.
+        course.lecturers = lecturers or list(course.lecturers) or (
+            [actor] if actor is not None and existing is None else [])
         course.version = (course.version or 0) + 1
         course.package_digest = digest
         if course.status == "published" and course.published_at is None:
@@ -291,7 +300,7 @@ def import_package(files: PackageFiles, *, actor: User | None = None,
         raise
     if existing is not None:  # a new version may change who has completed it
         course_rules_changed.send(current_app._get_current_object(), course_id=course.id)
-    return ImportResult(course, existing is None, course.version, retired)
+    return ImportResult(course, existing is None, course.version, retired, warnings=warnings)
 
 
 def _plan_activities(manifest: dict, text: str, ctx: PackageContext) -> list[_Planned]:

@@ -12,7 +12,14 @@ from lms.activities.base import ActivityType, Problem
 from lms.audit import services as audit
 from lms.auth.models import User
 from lms.catalog import media as media_store
-from lms.catalog.models import Activity, Course, CourseReview, MediaFile, SubjectCategory
+from lms.catalog.models import (
+    Activity,
+    Course,
+    CourseReview,
+    MediaFile,
+    ReviewComment,
+    SubjectCategory,
+)
 from lms.catalog.package_files import MAX_FILE, MAX_MEDIA_FILE, clean_path
 from lms.catalog.packages import SLUG_RE, completion_count_problem, dropped_authors
 from lms.catalog.queries import activity_counts
@@ -21,6 +28,7 @@ from lms.core.markup import MarkupError, MediaRef, render_markdown
 from lms.core.signals import course_rules_changed
 from lms.core.timeutil import utcnow
 from lms.extensions import db
+from lms.org import permissions
 from lms.org.models import RoleGrant
 
 
@@ -243,7 +251,58 @@ def submit_for_review(course: Course, actor: User) -> None:
     db.session.commit()
 
 
+def own_course_refusal(course: Course, actor: User | None) -> str | None:
+    """Why `actor` may not publish or return `course` (four eyes), or None: nobody decides on
+    a course they own or lecture; another reviewer does."""
+    if actor is not None and permissions.teaches(course, actor):
+        return _("You are the owner or a lecturer of this course: another reviewer of the "
+                 "organisation department publishes or returns it.")
+    return None
+
+
+def review_round(course: Course) -> int:
+    """The course's review round: how many times it has been submitted (at least 1)."""
+    return max(1, db.session.scalar(select(func.count()).select_from(CourseReview).where(
+        CourseReview.course_id == course.id, CourseReview.action == "submitted")) or 0)
+
+
+def add_review_comment(course: Course, activity: Activity | None, author: User,
+                       text: str) -> ReviewComment:
+    """A reviewer's comment on one activity of `course` (or, `activity` None, on the whole
+    course) in the current review round."""
+    text = (text or "").strip()
+    if not text:
+        raise CourseError([_("Write the comment first.")])
+    if course.status not in ("review", "published"):
+        raise CourseError([_("Comments are written while the course is in review or "
+                             "published.")])
+    why = own_course_refusal(course, author)
+    if why:
+        raise CourseError([why])
+    if activity is not None and (activity.course_id != course.id or activity.retired):
+        raise CourseError([_("The activity is not part of this course.")])
+    row = ReviewComment(course_id=course.id, activity_id=activity.id if activity else None,
+                        author_id=author.id, text=text, round=review_round(course))
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def review_comments(course: Course) -> dict[int | None, list[ReviewComment]]:
+    """The course's review comments by activity id (None: on the whole course), the latest
+    round first."""
+    out: dict[int | None, list[ReviewComment]] = {}
+    for row in db.session.scalars(select(ReviewComment).where(
+            ReviewComment.course_id == course.id)
+            .order_by(ReviewComment.round.desc(), ReviewComment.id).limit(500)):
+        out.setdefault(row.activity_id, []).append(row)
+    return out
+
+
 def publish(course: Course, actor: User, comment: str = "") -> None:
+    why = own_course_refusal(course, actor)
+    if why:
+        raise CourseError([why])
     if course.status not in ("review", "draft", "archived"):
         raise CourseError([_("This course cannot be published now.")])
     course.status = "published"
@@ -254,6 +313,9 @@ def publish(course: Course, actor: User, comment: str = "") -> None:
 
 
 def return_to_author(course: Course, actor: User, comment: str) -> None:
+    why = own_course_refusal(course, actor)
+    if why:
+        raise CourseError([why])
     if not comment.strip():
         raise CourseError([_("Say what needs to change.")])
     if course.status not in ("review", "published"):
@@ -275,3 +337,14 @@ def lecturer_choices() -> list[User]:
         select(User).where(User.id.in_(select(RoleGrant.user_id).where(
             RoleGrant.role == "lecturer")), User.is_active_flag.is_(True))
         .order_by(User.name).limit(500)))
+
+
+def reviewer_choices(course: Course, limit: int = 10) -> list[User]:
+    """Active accounts that may review `course`: the organisation department, less its owner
+    and lecturers (four eyes)."""
+    roles = [r for r, actions in permissions.ROLE_ACTIONS.items() if "course.review" in actions]
+    teachers = {u.id for u in course.lecturers} | {course.owner_id}
+    return [u for u in db.session.scalars(
+        select(User).where(User.id.in_(select(RoleGrant.user_id).where(
+            RoleGrant.role.in_(roles))), User.is_active_flag.is_(True))
+        .order_by(User.name).limit(limit + len(teachers))) if u.id not in teachers][:limit]

@@ -2,9 +2,19 @@
 packages, and submit for review; the organisation department reviews and publishes."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
 
 from lms.activities.base import SEALED, ActivityType
@@ -12,12 +22,21 @@ from lms.activities.registry import registry
 from lms.auth.forms import ConfirmForm
 from lms.auth.models import User
 from lms.catalog import queries, services
-from lms.catalog.forms import CommentForm, CourseForm, SubjectForm, UploadForm
+from lms.catalog.forms import (
+    CommentForm,
+    CourseForm,
+    ReviewCommentForm,
+    SubjectForm,
+    SubmitReviewForm,
+    UploadForm,
+)
 from lms.catalog.models import Activity, Course, CourseReview, MediaFile, SubjectCategory
 from lms.catalog.package_files import PackageError, open_zip
-from lms.catalog.packages import import_package
+from lms.catalog.packages import export_package, import_package
+from lms.core import downloads
 from lms.core.forms import select_choices
 from lms.core.pagination import paginate
+from lms.core.params import int_arg
 from lms.extensions import db
 from lms.org import permissions
 
@@ -133,7 +152,15 @@ def course(course_id: int):
         may_write_all=all(may_write(course, kind) for kind in registry().all()),
         upload=UploadForm(prefix="media"), confirm=ConfirmForm(),
         review_form=CommentForm() if permissions.can_review_courses() else None,
+        comments=services.review_comments(course),
+        may_export=permissions.can_export_course(course, sealed=_has_exam(course)),
     )
+
+
+def _has_exam(course: Course) -> bool:
+    """Whether a live activity of `course` is a sealed exam (its package holds questions)."""
+    return any(registry().supports(a.type_key, SEALED)
+               for a in course.activities if not a.retired)
 
 
 def _media_choices(course: Course) -> dict[str, list[tuple[str, str]]]:
@@ -175,8 +202,10 @@ def activity_edit(course_id: int | None = None, type_key: str | None = None,
                 flash(_("Activity saved."), "success")
                 return redirect(url_for("teach.course", course_id=course.id,
                                         _anchor=f"a{saved.id}"))
+    comments = services.review_comments(course).get(activity.id, []) if activity else []
     return render_template("teach/activity_form.html", form=form, course=course, kind=kind,
-                           activity=activity, preview=preview, problems=problems)
+                           activity=activity, preview=preview, problems=problems,
+                           comments=comments)
 
 
 @bp.route("/activities/<int:activity_id>/<any(up, down, retire):action>", methods=["POST"])
@@ -221,20 +250,30 @@ def package_upload():
                                filename=upload.filename), 400
     flash(_("Package imported: %(t)s (version %(v)d).", t=result.course.title,
             v=result.version), "success")
+    for warning in result.warnings:
+        flash(warning, "warning")
     return redirect(url_for("teach.course", course_id=result.course.id))
 
 
-@bp.route("/courses/<int:course_id>/submit", methods=["POST"])
+@bp.route("/courses/<int:course_id>/submit", methods=["GET", "POST"])
 def submit(course_id: int):
+    """Submitting asks first: the page says the course is locked until a reviewer decides,
+    and who reviews; only a ticked confirmation submits."""
     course = _course_or_404(course_id)
-    try:
-        services.submit_for_review(course, current_user)
-    except services.CourseError as exc:
-        for p in exc.problems:
-            flash(str(p), "error")
-    else:
-        flash(_("Submitted for review."), "success")
-    return redirect(url_for("teach.course", course_id=course.id))
+    form = SubmitReviewForm()
+    if form.validate_on_submit():
+        try:
+            services.submit_for_review(course, current_user)
+        except services.CourseError as exc:
+            for p in exc.problems:
+                flash(str(p), "error")
+        else:
+            flash(_("Submitted for review: the course is locked for editing until a reviewer "
+                    "publishes it or returns it to you."), "success")
+        return redirect(url_for("teach.course", course_id=course.id))
+    return render_template("teach/submit.html", course=course, form=form,
+                           reviewers=services.reviewer_choices(course),
+                           live=sum(1 for a in course.activities if not a.retired))
 
 
 # ---- review (organisation department) -----------------------------------------------------
@@ -247,11 +286,77 @@ def review_queue():
     return render_template("teach/review.html", page=paginate(stmt))
 
 
-@bp.route("/courses/<int:course_id>/review", methods=["POST"])
-def review(course_id: int):
+def _learner_view(activity: Activity, course: Course) -> Markup:
+    """The activity as a learner sees it, read-only: its own template with no state, no study
+    clock and no attempt (exams and quizzes show their rules, never their questions)."""
+    kind = registry().get(activity.type_key)
+    if kind is None:
+        return Markup("")
+    return Markup(render_template(  # noqa: S704 - an autoescaped template's output
+        f"activity-{activity.type_key}/learner.html", activity=activity, course=course,
+        kind=kind, state=None, **kind.learner_context(activity.config, {})))
+
+
+def _review_course_or_404(course_id: int) -> Course:
     if not permissions.can_review_courses():
         abort(404)
-    course = db.get_or_404(Course, course_id)
+    return db.get_or_404(Course, course_id)
+
+
+@bp.route("/courses/<int:course_id>/review", methods=["GET"])
+def review_page(course_id: int):
+    """The reviewer reads the course as a learner would, comments per activity, then
+    publishes it or returns it to its author."""
+    course = _review_course_or_404(course_id)
+    activities = [a for a in course.activities if not a.retired]
+    reviews = list(db.session.scalars(select(CourseReview).where(
+        CourseReview.course_id == course.id).order_by(CourseReview.id.desc()).limit(20)))
+    return render_template(
+        "teach/review_course.html", course=course, activities=activities,
+        kinds={a.type_key: registry().get(a.type_key) for a in activities},
+        views={a.id: _learner_view(a, course) for a in activities},
+        comments=services.review_comments(course), reviews=reviews,
+        round=services.review_round(course), form=CommentForm(),
+        refusal=services.own_course_refusal(course, current_user),
+        may_export=permissions.can_export_course(course, sealed=_has_exam(course)))
+
+
+@bp.route("/courses/<int:course_id>/review/comments", methods=["POST"])
+def review_comment(course_id: int):
+    course = _review_course_or_404(course_id)
+    form = ReviewCommentForm()
+    if not form.validate_on_submit():
+        flash(_("Write the comment first."), "error")
+        return redirect(url_for("teach.review_page", course_id=course.id))
+    activity = None
+    if form.activity_id.data:
+        activity = db.session.get(Activity, int_arg("activity_id", args=request.form) or 0)
+        if activity is None:
+            abort(404)
+    try:
+        services.add_review_comment(course, activity, current_user, form.text.data)
+    except services.CourseError as exc:
+        for p in exc.problems:
+            flash(str(p), "error")
+    else:
+        flash(_("Comment added."), "success")
+    return redirect(url_for("teach.review_page", course_id=course.id,
+                            _anchor=f"a{activity.id}" if activity else "course-comments"))
+
+
+@bp.route("/courses/<int:course_id>/package.zip")
+def export(course_id: int):
+    """The course's package, made by the same code as `flask courses export`."""
+    course = _course_or_404(course_id, edit=False)
+    if not permissions.can_export_course(course, sealed=_has_exam(course)):
+        abort(404)
+    response = Response(export_package(course), mimetype="application/zip")
+    return downloads.offer(response, f"{course.slug}-v{course.version}.zip")
+
+
+@bp.route("/courses/<int:course_id>/review", methods=["POST"])
+def review(course_id: int):
+    course = _review_course_or_404(course_id)
     form = CommentForm()
     if form.validate_on_submit():
         try:
@@ -264,7 +369,7 @@ def review(course_id: int):
         except services.CourseError as exc:
             for p in exc.problems:
                 flash(str(p), "error")
-    return redirect(url_for("teach.course", course_id=course.id))
+    return redirect(url_for("teach.review_page", course_id=course.id))
 
 
 @bp.route("/courses/<int:course_id>/archive", methods=["POST"])

@@ -262,6 +262,13 @@ def can_view_course(course, user=None) -> bool:
     return teaches(course, user)
 
 
+def can_export_course(course, user=None, *, sealed: bool = False) -> bool:
+    """Who downloads a course's package: it holds every activity's content, an exam's
+    questions too (`sealed`), so its owner and lecturers, and the organisation department
+    while the course holds no exam."""
+    return teaches(course, user) or (can_review_courses(user) and not sealed)
+
+
 def teaches(course, user=None) -> bool:
     """True when the user owns the course or is one of its lecturers."""
     user = user or current_user

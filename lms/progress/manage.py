@@ -180,15 +180,29 @@ def completion_export(slug: str):
     return download(data, f"completion-{course.slug}-{local_today().isoformat()}.xlsx")
 
 
-@bp.route("/completion/<slug>/remind", methods=["POST"])
+@bp.route("/completion/<slug>/remind", methods=["GET", "POST"])
 def completion_remind(slug: str):
+    """GET previews the exact message and the number of recipients; POST sends, and above
+    `notices.CONFIRM_ABOVE` recipients only once the sender has confirmed that preview."""
     course, assignment, f = _report_context(slug)
     if not permissions.can_anywhere("course.assign"):
         abort(403)
     behind = report.behind_user_ids(course, f, assignment)
+    args = request.args.to_dict()
+    if request.method == "GET":
+        return render_template("progress/remind.html", course=course, assignment=assignment,
+                               preview=notices.preview(behind, course), args=args,
+                               threshold=notices.CONFIRM_ABOVE)
+    planned = notices.preview(behind, course)
+    confirmed = int_arg("confirmed", 0, low=0, args=request.form) or 0
+    if planned.needs_confirmation and confirmed < planned.recipients:
+        flash(_("Nothing was sent: a reminder to more than %(n)d people is sent only after "
+                "you confirm its message and number of recipients below.",
+                n=notices.CONFIRM_ABOVE), "error")
+        return redirect(url_for("tracking.completion_remind", slug=slug, **args))
     sent = notices.remind(behind, course, current_user)
     flash(_("Reminded %(n)d cadres who have not completed the course.", n=sent), "success")
-    return redirect(url_for("tracking.completion", slug=slug, **request.args.to_dict()))
+    return redirect(url_for("tracking.completion", slug=slug, **args))
 
 
 # ---- attendance ----------------------------------------------------------------------------

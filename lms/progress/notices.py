@@ -1,6 +1,8 @@
 """In-app notices: reminders to learners who are behind on a course."""
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import url_for
@@ -15,12 +17,28 @@ from lms.extensions import db
 from lms.progress.models import Enrolment, Notice
 
 REMIND_EVERY = timedelta(hours=20)  # at most one reminder a day per learner and course
+CONFIRM_ABOVE = 20  # more recipients than this: the sender confirms the previewed message
 
 
-def remind(user_ids: list[int], course: Course, actor: User) -> int:
-    """Send a reminder about `course` to each learner (skipping those reminded today)."""
+@dataclass
+class ReminderPreview:
+    """What a reminder would send: each distinct message with its number of recipients, the
+    recipients in all, and those left out because they were reminded today."""
+
+    messages: list[tuple[str, int]]
+    recipients: int
+    skipped: int
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return self.recipients > CONFIRM_ABOVE
+
+
+def _rows(user_ids: list[int], course: Course) -> tuple[list[dict], int]:
+    """The notices a reminder about `course` would write (skipping those reminded today),
+    and how many were skipped."""
     if not user_ids:
-        return 0
+        return [], 0
     link = url_for("catalog.course", slug=course.slug)
     since = utcnow() - REMIND_EVERY
     recent = set(db.session.scalars(select(Notice.user_id).where(
@@ -28,7 +46,6 @@ def remind(user_ids: list[int], course: Course, actor: User) -> int:
         Notice.created_at >= since)))
     due = dict(db.session.execute(select(Enrolment.user_id, Enrolment.due_at).where(
         Enrolment.course_id == course.id, Enrolment.user_id.in_(user_ids))).all())
-    now = utcnow()
     rows = []
     with force_locale("zh_CN"):  # stored once, in the platform's language
         for uid in user_ids:
@@ -39,8 +56,24 @@ def remind(user_ids: list[int], course: Course, actor: User) -> int:
                             t=course.title, d=local_day(due[uid]))
             else:
                 message = _("Please complete the course “%(t)s”.", t=course.title)
-            rows.append({"user_id": uid, "kind": "reminder", "message": message, "link": link,
-                         "created_by": actor.id, "created_at": now})
+            rows.append({"user_id": uid, "kind": "reminder", "message": message, "link": link})
+    return rows, len(set(user_ids) & recent)
+
+
+def preview(user_ids: list[int], course: Course) -> ReminderPreview:
+    """The exact messages a reminder about `course` would send, and to how many."""
+    rows, skipped = _rows(user_ids, course)
+    counts = Counter(r["message"] for r in rows)
+    return ReminderPreview(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])), len(rows),
+                           skipped)
+
+
+def remind(user_ids: list[int], course: Course, actor: User) -> int:
+    """Send a reminder about `course` to each learner (skipping those reminded today)."""
+    rows, _skipped = _rows(user_ids, course)
+    now = utcnow()
+    for row in rows:
+        row.update(created_by=actor.id, created_at=now)
     if rows:
         db.session.execute(Notice.__table__.insert(), rows)
     db.session.commit()
