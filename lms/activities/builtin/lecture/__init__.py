@@ -17,7 +17,8 @@ PLAYERS = (("video", "video"), ("audio", "audio"), ("pdf", "pdf"))
 
 
 class LectureForm(ActivityForm):
-    body = TextAreaField(_l("Text (Markdown)"), render_kw={"rows": 18, "class": "markdown"})
+    body = TextAreaField(_l("Lesson text"),
+                         render_kw={"rows": 18, "class": "markdown", "data-markdown": "1"})
     video = SelectField(_l("Video"), validators=[Optional()])
     audio = SelectField(_l("Audio"), validators=[Optional()])
     pdf = SelectField(_l("PDF document"), validators=[Optional()])
