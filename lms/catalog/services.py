@@ -39,6 +39,8 @@ class CourseError(ValueError):
 class CourseContext:
     """The authoring context in the browser: Markdown and media resolve to the course's files."""
 
+    in_form = True  # problems name the form's fields, not a package's keys
+
     def __init__(self, course: Course) -> None:
         self.course = course
         self.problems: list[Problem] = []

@@ -64,7 +64,7 @@ def _course_form(course: Course | None = None) -> CourseForm:
         (c.id, c.name) for c in services.category_choices())
     images = [] if course is None else db.session.scalars(select(MediaFile).where(
         MediaFile.course_id == course.id, MediaFile.kind == "image").order_by(MediaFile.path))
-    form.cover_media_id.choices = select_choices([(0, "—")] + [(m.id, m.path) for m in images])
+    form.cover_media_id.choices = select_choices([(0, "—")] + [(m.id, m.filename) for m in images])
     # The course's own lecturers stay offered (an owner without the lecturer role, an account
     # since deactivated): an exam's lecturers cannot be left out (`dropped_authors`).
     people = {u.id: u for u in services.lecturer_choices()}

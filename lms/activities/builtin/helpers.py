@@ -31,6 +31,12 @@ def number(raw: dict[str, Any], name: str, ctx: AuthoringContext, origin: str, *
     return number_
 
 
+def in_form(ctx: AuthoringContext) -> bool:
+    """Whether the problems are read in the browser's form (by field labels), not in a
+    package (by file and key names)."""
+    return bool(getattr(ctx, "in_form", False))
+
+
 def media_choices_field(field, choices: list[tuple[str, str]]) -> None:
     """Offer the course's files of one kind in a select, led by a blank choice."""
     from lms.core.forms import select_choices
