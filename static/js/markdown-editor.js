@@ -121,7 +121,9 @@
       ],
       shortcuts: { toggleFullScreen: null, drawImage: null },
     });
-    editor.codemirror.getInputField().setAttribute("aria-label", textarea.dataset.label || "");
+    const label = textarea.labels && textarea.labels.length ? textarea.labels[0].textContent : "";
+    editor.codemirror.getInputField().setAttribute("aria-label",
+                                                   textarea.dataset.label || label.trim());
     editors.push({ textarea: textarea, editor: editor });
     return editor;
   }
