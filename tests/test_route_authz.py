@@ -85,6 +85,7 @@ EXPECTED: dict[str, str] = {
     "POST /teach/activities/<int:activity_id>/<any(up, down, retire):action>":
         "-L-L -F-F NN-N -F-F -R-R -R-R -F-F",
     "POST /teach/courses/<int:course_id>/media": "-L-L -F-F NN-N -F-F -R-R -R-R -F-F",
+    "POST /teach/courses/<int:course_id>/preview": "-L-L -F-F NN-N -F-F -2-2 -2-2 -F-F",
     "POST /teach/packages": "L F B F B B F",
     "GET /teach/courses/<int:course_id>/submit": "-L-L -F-F NN-N -F-F -2-2 -2-2 -F-F",
     "POST /teach/courses/<int:course_id>/submit": "-L-L -F-F NN-N -F-F -2-2 -2-2 -F-F",

@@ -20,10 +20,10 @@ from lms.core.forms import DecimalField
 
 
 class CourseForm(FlaskForm):
-    slug = StringField(_l("Short name in addresses (slug)"),
-                       validators=[DataRequired(), Length(min=3, max=64)])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    summary = TextAreaField(_l("Summary (Markdown)"), validators=[Optional(), Length(max=5000)],
+    slug = StringField(_l("Web address name"), validators=[Optional(), Length(min=3, max=64)],
+                       render_kw={"autocomplete": "off", "spellcheck": "false"})
+    summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=5000)],
                             render_kw={"rows": 4})
     category_id = SelectField(_l("Subject"), coerce=int)
     required = BooleanField(_l("Required course"))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from typing import Any, BinaryIO
 
 from flask import current_app
@@ -24,12 +25,15 @@ from lms.catalog.package_files import MAX_FILE, MAX_MEDIA_FILE, clean_path
 from lms.catalog.packages import SLUG_RE, completion_count_problem, dropped_authors
 from lms.catalog.queries import activity_counts
 from lms.catalog.search import search_text
+from lms.catalog.slugs import slug_from_title, unique_slug
 from lms.core.markup import MarkupError, MediaRef, render_markdown
 from lms.core.signals import course_rules_changed
 from lms.core.timeutil import utcnow
 from lms.extensions import db
 from lms.org import permissions
 from lms.org.models import RoleGrant
+
+_UNSAFE_IN_NAME = re.compile(r"[\s()\[\]]+")
 
 
 class CourseError(ValueError):
@@ -42,6 +46,8 @@ class CourseError(ValueError):
 
 class CourseContext:
     """The authoring context in the browser: Markdown and media resolve to the course's files."""
+
+    in_form = True  # problems name the form's fields, not a package's keys
 
     def __init__(self, course: Course) -> None:
         self.course = course
@@ -75,6 +81,10 @@ class CourseContext:
             return ""
 
 
+class SlugError(CourseError):
+    """The web address name typed is refused (shown beside its field)."""
+
+
 def rules_changed(course: Course) -> None:
     """Announce that `course`'s completion rule may have changed (study tracking rechecks)."""
     course_rules_changed.send(current_app._get_current_object(), course_id=course.id)
@@ -97,21 +107,55 @@ def _log_rule_change(course: Course, before: tuple) -> None:
     audit.log("course.change", detail={"code": course.slug, "changes": changes})
 
 
-def save_course(course: Course | None, *, slug: str, title: str, summary: str,
+def _slug_taken(slug: str, course: Course | None = None) -> bool:
+    stmt = select(Course.id).where(Course.slug == slug)
+    if course is not None and course.id:
+        stmt = stmt.where(Course.id != course.id)
+    return db.session.scalar(stmt) is not None
+
+
+def slug_editable(course: Course | None) -> bool:
+    """Whether the course's web address name may still change: only before it is first
+    published (learners' links and packages find it by that name afterwards)."""
+    return course is None or (course.status == "draft" and course.published_at is None)
+
+
+def _checked_slug(course: Course | None, slug: str | None, title: str) -> str:
+    """The slug to store: the one typed, checked; or, left empty, one made from the title."""
+    slug = (slug or "").strip().lower()
+    if not slug:
+        if course is not None:
+            return course.slug
+        return unique_slug(slug_from_title(title), _slug_taken)
+    if course is not None and slug == course.slug:
+        return slug
+    if not SLUG_RE.match(slug):
+        raise SlugError([_("The web address name must be 3 to 64 lowercase letters, digits "
+                             "or hyphens, e.g. gongwen-xiezuo.")])
+    if _slug_taken(slug, course):
+        raise SlugError([_("Another course already uses the web address name %(s)s.",
+                             s=slug)])
+    return slug
+
+
+def save_course(course: Course | None, *, slug: str | None, title: str, summary: str,
                 category: SubjectCategory, required: bool, hours: float,
                 owner: User, cover_media_id: int | None = None,
                 lecturers: list[User] | None = None,
                 completion_count: int | None = None) -> Course:
-    """Create a draft course (owned by `owner`) or update one's catalogue data."""
+    """Create a draft course (owned by `owner`) or update one's catalogue data.
+
+    An empty `slug` on a new course is made from the title (pinyin); on an existing course
+    it keeps the one it has, and a new one is taken only while `slug_editable`."""
+    if course is not None and not slug_editable(course):
+        slug = course.slug
+    slug = _checked_slug(course, slug, title)
     if course is None:
-        if not SLUG_RE.match(slug):
-            raise CourseError([_("slug must be 3-64 lowercase letters, digits or hyphens.")])
-        if db.session.scalar(select(Course.id).where(Course.slug == slug)):
-            raise CourseError([_("A course with the slug %(s)s exists.", s=slug)])
         course = Course(slug=slug, status="draft", owner_id=owner.id, version=1,
                         lecturers=[owner], title=title.strip(), category=category)
         db.session.add(course)
         db.session.flush()
+    course.slug = slug
     ctx = CourseContext(course)
     html = ctx.markdown(summary)
     if ctx.problems:
@@ -207,7 +251,9 @@ def retire_activity(activity: Activity) -> None:
 
 def upload_media(course: Course, filename: str, stream: BinaryIO) -> MediaFile:
     """Store an uploaded file after checking its type from its content and its size."""
-    name = clean_path(posixpath.basename(filename.replace("\\", "/")) or "")
+    # Blanks, brackets and parentheses would end the file's address inside Markdown.
+    name = clean_path(_UNSAFE_IN_NAME.sub("-", posixpath.basename(filename.replace("\\", "/"))
+                                          ).strip("-") or "")
     if not name:
         raise CourseError([_("The file needs a name.")])
     head = stream.read(32)

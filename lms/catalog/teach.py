@@ -7,6 +7,7 @@ from flask import (
     Response,
     abort,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -30,6 +31,8 @@ from lms.catalog.forms import (
     SubmitReviewForm,
     UploadForm,
 )
+from lms.catalog.hours_check import check_hours
+from lms.catalog.media_labels import insert_markdown, kind_label
 from lms.catalog.models import Activity, Course, CourseReview, MediaFile, SubjectCategory
 from lms.catalog.package_files import PackageError, open_zip
 from lms.catalog.packages import export_package, import_package
@@ -72,7 +75,7 @@ def _course_form(course: Course | None = None) -> CourseForm:
         (c.id, c.name) for c in services.category_choices())
     images = [] if course is None else db.session.scalars(select(MediaFile).where(
         MediaFile.course_id == course.id, MediaFile.kind == "image").order_by(MediaFile.path))
-    form.cover_media_id.choices = select_choices([(0, "—")] + [(m.id, m.path) for m in images])
+    form.cover_media_id.choices = select_choices([(0, "—")] + [(m.id, m.filename) for m in images])
     # The course's own lecturers stay offered (an owner without the lecturer role, an account
     # since deactivated): an exam's lecturers cannot be left out (`dropped_authors`).
     people = {u.id: u for u in services.lecturer_choices()}
@@ -82,8 +85,8 @@ def _course_form(course: Course | None = None) -> CourseForm:
         (u.id, f"{u.name}（{u.username}）") for u in people.values())
     if course is not None and request.method == "GET":
         form.lecturer_ids.data = [u.id for u in course.lecturers]
-    if course is not None:
-        form.slug.render_kw = {"readonly": True}
+    if not services.slug_editable(course):
+        form.slug.render_kw = {**form.slug.render_kw, "readonly": True}
     return form
 
 
@@ -103,12 +106,13 @@ def course_new():
         category = db.get_or_404(SubjectCategory, form.category_id.data)
         try:
             course = services.save_course(
-                None, slug=form.slug.data.strip(), title=form.title.data,
+                None, slug=form.slug.data, title=form.title.data,
                 summary=form.summary.data or "", category=category,
                 required=form.required.data, hours=float(form.hours.data or 0),
                 owner=current_user, completion_count=form.completion_count.data)
         except services.CourseError as exc:
-            form.slug.errors.extend(str(p) for p in exc.problems)
+            target = form.slug if isinstance(exc, services.SlugError) else form.summary
+            target.errors = [*target.errors, *(str(p) for p in exc.problems)]
         else:
             flash(_("Course created as a draft."), "success")
             return redirect(url_for("teach.course", course_id=course.id))
@@ -126,7 +130,7 @@ def course(course_id: int):
         if form.validate_on_submit():
             category = db.get_or_404(SubjectCategory, form.category_id.data)
             try:
-                services.save_course(course, slug=course.slug, title=form.title.data,
+                services.save_course(course, slug=form.slug.data, title=form.title.data,
                                      summary=form.summary.data or "", category=category,
                                      required=form.required.data,
                                      hours=float(form.hours.data or 0), owner=current_user,
@@ -135,7 +139,8 @@ def course(course_id: int):
                                                 for i in form.lecturer_ids.data or []],
                                      completion_count=form.completion_count.data)
             except services.CourseError as exc:
-                form.summary.errors.extend(str(p) for p in exc.problems)
+                target = form.slug if isinstance(exc, services.SlugError) else form.summary
+                target.errors = [*target.errors, *(str(p) for p in exc.problems)]
             else:
                 flash(_("Course saved."), "success")
                 return redirect(url_for("teach.course", course_id=course.id))
@@ -147,6 +152,7 @@ def course(course_id: int):
     return render_template(
         "teach/course.html", course=course, form=form, editable=editable,
         activities=activities, media=media, reviews=reviews, types=registry().all(),
+        hours_check=check_hours(course, activities), kind_label=kind_label,
         kinds={a.type_key: registry().get(a.type_key) for a in activities},
         may_write=lambda kind: may_write(course, kind),
         may_write_all=all(may_write(course, kind) for kind in registry().all()),
@@ -163,11 +169,40 @@ def _has_exam(course: Course) -> bool:
                for a in course.activities if not a.retired)
 
 
-def _media_choices(course: Course) -> dict[str, list[tuple[str, str]]]:
+def _course_media(course: Course) -> list[MediaFile]:
+    return list(db.session.scalars(select(MediaFile).where(MediaFile.course_id == course.id)
+                                   .order_by(MediaFile.path)))
+
+
+def _media_choices(files: list[MediaFile]) -> dict[str, list[tuple[str, str]]]:
     out: dict[str, list[tuple[str, str]]] = {}
-    for row in db.session.scalars(select(MediaFile).where(MediaFile.course_id == course.id)):
+    for row in files:
         out.setdefault(row.kind, []).append((row.path, row.filename))
     return out
+
+
+MAX_PREVIEW = 200_000  # characters of Markdown a preview renders at most
+
+
+@bp.route("/courses/<int:course_id>/preview", methods=["POST"])
+def markdown_preview(course_id: int):
+    """The editor's live preview: the text rendered by the same pipeline learners see, with
+    the course's files; problems come back as sentences, never as an error page."""
+    course = _course_or_404(course_id)
+    text = request.form.get("text", "")
+    if len(text) > MAX_PREVIEW:
+        return jsonify(html="", problems=[_("The text is too long to preview (at most "
+                                            "%(n)d characters).", n=MAX_PREVIEW)]), 413
+    ctx = services.CourseContext(course)
+    html = ctx.markdown(text)
+    return jsonify(html=html, problems=[problem_text(p) for p in ctx.problems])
+
+
+def problem_text(problem) -> str:
+    """A problem as a lecturer reads it: the line when known, never a file path."""
+    if problem.line:
+        return _("Line %(n)d: %(message)s", n=problem.line, message=problem.message)
+    return str(problem.message)
 
 
 @bp.route("/courses/<int:course_id>/activities/new/<type_key>", methods=["GET", "POST"])
@@ -185,7 +220,8 @@ def activity_edit(course_id: int | None = None, type_key: str | None = None,
             **kind.form_data(activity.config)} if activity else None
     form = kind.form_class()(data=data) if request.method == "GET" and data else \
         kind.form_class()()
-    form.prepare(_media_choices(course))
+    files = _course_media(course)
+    form.prepare(_media_choices(files))
     preview, problems = None, []
     if form.validate_on_submit():
         fields = form.type_fields()
@@ -204,8 +240,10 @@ def activity_edit(course_id: int | None = None, type_key: str | None = None,
                                         _anchor=f"a{saved.id}"))
     comments = services.review_comments(course).get(activity.id, []) if activity else []
     return render_template("teach/activity_form.html", form=form, course=course, kind=kind,
-                           activity=activity, preview=preview, problems=problems,
-                           comments=comments)
+                           activity=activity, preview=preview,
+                           problems=[problem_text(p) for p in problems],
+                           files=[(m, kind_label(m), insert_markdown(m)) for m in files],
+                           upload=UploadForm(prefix="media"), comments=comments)
 
 
 @bp.route("/activities/<int:activity_id>/<any(up, down, retire):action>", methods=["POST"])
@@ -221,16 +259,34 @@ def activity_action(activity_id: int, action: str):
 
 @bp.route("/courses/<int:course_id>/media", methods=["POST"])
 def media_upload(course_id: int):
+    """Upload a file to the course. From the activity form's script (`Accept: application/
+    json`) the answer is the file and the text that shows it, or the problems."""
     course = _course_or_404(course_id)
+    wants_json = request.accept_mimetypes.best == "application/json"
     form = UploadForm(prefix="media")
+    problems: list[str] = []
+    row = None
     if form.validate_on_submit():
         try:
             row = services.upload_media(course, form.file.data.filename, form.file.data.stream)
         except services.CourseError as exc:
-            for p in exc.problems:
-                flash(str(p), "error")
-        else:
-            flash(_("Uploaded %(p)s.", p=row.path), "success")
+            problems = [str(p.message) for p in exc.problems]
+    else:
+        problems = [_("Choose a file to upload.")]
+    if wants_json:
+        if row is None:
+            return jsonify(problems=problems), 400
+        return jsonify(name=row.filename, path=row.path, kind=kind_label(row),
+                       markdown=insert_markdown(row),
+                       message=_("Uploaded %(f)s.", f=row.filename))
+    for p in problems:
+        flash(p, "error")
+    if row is not None:
+        flash(_("Uploaded %(f)s.", f=row.filename), "success")
+    back = request.form.get("back", "")
+    if back.startswith(f"/teach/courses/{course.id}/activities/") or \
+            back.startswith("/teach/activities/"):  # the activity form it came from
+        return redirect(back.split("?")[0].split("#")[0] + "#files")
     return redirect(url_for("teach.course", course_id=course.id, _anchor="media"))
 
 

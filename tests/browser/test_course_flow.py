@@ -15,17 +15,18 @@ def test_lecturer_to_org_admin_to_learner(sign_in, live_server, make_unit, make_
     lecturer.get_by_role("link", name="我的课程").first.click()
     lecturer.get_by_role("link", name="新建课程").click()
     lecturer.get_by_label("标题").fill("防汛防台应急处置要点")
-    lecturer.get_by_label("课程标识（用于网址）").fill("fangxun-yingji")
+    lecturer.get_by_label("网址名称").fill("fangxun-yingji")
     lecturer.get_by_label("科目").select_option(label="应急管理")
-    lecturer.get_by_label("简介（Markdown）").fill("汛期**值班值守**与转移避险。")
+    lecturer.get_by_label("简介").fill("汛期**值班值守**与转移避险。")
     lecturer.get_by_role("button", name="保存").click()
     expect(lecturer.get_by_role("heading", level=1)).to_contain_text("防汛防台应急处置要点")
 
     lecturer.get_by_role("link", name="添加: 讲座").click()
-    lecturer.get_by_label("标题").fill("汛期值班制度")
-    lecturer.get_by_label("正文（Markdown）").fill(
+    lecturer.get_by_label("标题", exact=True).fill("汛期值班制度")
+    lecturer.locator(".CodeMirror").first.click()  # the editor of the lesson text
+    lecturer.keyboard.insert_text(
         "## 值班要求\n\n- 24 小时在岗\n- 信息**及时**报送\n\n<script>alert(1)</script>")
-    lecturer.get_by_role("button", name="预览").click()
+    lecturer.get_by_role("button", name="预览", exact=True).click()
     preview = lecturer.locator(".prose")
     expect(preview.get_by_role("heading", name="值班要求")).to_be_visible()
     expect(preview.locator("script")).to_have_count(0)

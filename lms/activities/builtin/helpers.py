@@ -44,6 +44,12 @@ def flag(raw: dict[str, Any], name: str, ctx: AuthoringContext, origin: str, *,
     return value
 
 
+def in_form(ctx: AuthoringContext) -> bool:
+    """Whether the problems are read in the browser's form (by field labels), not in a
+    package (by file and key names)."""
+    return bool(getattr(ctx, "in_form", False))
+
+
 def media_choices_field(field, choices: list[tuple[str, str]]) -> None:
     """Offer the course's files of one kind in a select, led by a blank choice."""
     from lms.core.forms import select_choices

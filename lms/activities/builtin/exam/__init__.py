@@ -17,7 +17,7 @@ from wtforms import IntegerField, SelectMultipleField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from lms.activities.base import SEALED, AssessmentSpec, AuthoringContext
-from lms.activities.builtin.helpers import number
+from lms.activities.builtin.helpers import in_form, number
 from lms.activities.builtin.quiz import Quiz, QuizForm
 from lms.core.forms import select_choices
 
@@ -49,12 +49,15 @@ class Exam(Quiz):
         # An exam is a quiz sat once, its duration being the quiz's time limit.
         duration = number(raw, "duration_minutes", ctx, origin, default=None, low=1, high=600)
         if not duration:
-            ctx.problem(_("An exam needs its duration (duration_minutes)."), file=origin)
+            ctx.problem(_("An exam needs its duration in minutes.") if in_form(ctx) else
+                        _("An exam needs its duration (duration_minutes)."), file=origin)
         config = super().validate_config(
             {**raw, "attempts": 1, "time_limit_minutes": duration,
              "review": raw.get("review") or "never"}, ctx, origin)
         if not config.get("opens_at") or not config.get("closes_at"):
-            ctx.problem(_("An exam needs its window: opens_at and closes_at."), file=origin)
+            ctx.problem(_("An exam needs the time it opens and the time it closes.")
+                        if in_form(ctx) else
+                        _("An exam needs its window: opens_at and closes_at."), file=origin)
         ranks = raw.get("ranks") or []
         if not isinstance(ranks, list) or any(r not in RANK_LABELS for r in ranks):
             ctx.problem(_("ranks must be a list of: %(choices)s.",

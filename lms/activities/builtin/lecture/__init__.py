@@ -10,14 +10,15 @@ from wtforms import IntegerField, SelectField, TextAreaField
 from wtforms.validators import NumberRange, Optional
 
 from lms.activities.base import MEDIA, TIMED, ActivityType, AuthoringContext
-from lms.activities.builtin.helpers import media_choices_field, number, text
+from lms.activities.builtin.helpers import in_form, media_choices_field, number, text
 from lms.activities.forms import ActivityForm
 
 PLAYERS = (("video", "video"), ("audio", "audio"), ("pdf", "pdf"))
 
 
 class LectureForm(ActivityForm):
-    body = TextAreaField(_l("Text (Markdown)"), render_kw={"rows": 18, "class": "markdown"})
+    body = TextAreaField(_l("Lesson text"),
+                         render_kw={"rows": 18, "class": "markdown", "data-markdown": "1"})
     video = SelectField(_l("Video"), validators=[Optional()])
     audio = SelectField(_l("Audio"), validators=[Optional()])
     pdf = SelectField(_l("PDF document"), validators=[Optional()])
@@ -45,7 +46,8 @@ class Lecture(ActivityType):
         if source:
             body = ctx.read_text(source, origin=origin)
         if not body or not body.strip():
-            ctx.problem(_("A lecture needs its text (the `source` Markdown file)."), file=origin)
+            ctx.problem(_("A lecture needs its text.") if in_form(ctx) else
+                        _("A lecture needs its text (the `source` Markdown file)."), file=origin)
             body = ""
         config: dict[str, Any] = {"body": body, "source": source}
         for name, kind in PLAYERS:
@@ -56,7 +58,9 @@ class Lecture(ActivityType):
         share = number(raw, "min_played_percent", ctx, origin, default=None, high=100)
         config["min_played_percent"] = int(share) if share else None
         if share and not (config["video"] or config["audio"]):
-            ctx.problem(_("min_played_percent needs a video or an audio file."), file=origin)
+            ctx.problem(_("A share of the video or audio to play needs a video or an audio "
+                          "file.") if in_form(ctx) else
+                        _("min_played_percent needs a video or an audio file."), file=origin)
         ctx.markdown(body, file=source)  # reports missing media and bad directives by line
         return config
 

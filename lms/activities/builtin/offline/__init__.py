@@ -16,7 +16,7 @@ from lms.activities.forms import ActivityForm
 
 
 class OfflineForm(ActivityForm):
-    description = TextAreaField(_l("Description (Markdown)"), render_kw={"rows": 6})
+    description = TextAreaField(_l("Description"), render_kw={"rows": 6, "data-markdown": "1"})
     location = StringField(_l("Location"), validators=[Optional(), Length(max=200)])
     starts_at = DateTimeLocalField(_l("Starts at"), validators=[Optional()])
     ends_at = DateTimeLocalField(_l("Ends at"), validators=[Optional()])

@@ -22,7 +22,7 @@ from lms.activities.base import (
     AssessmentSpec,
     AuthoringContext,
 )
-from lms.activities.builtin.helpers import flag, number, text
+from lms.activities.builtin.helpers import flag, in_form, number, text
 from lms.activities.builtin.quiz.gift import GiftErrors, parse_gift
 from lms.activities.forms import ActivityForm
 from lms.core.forms import select_choices
@@ -82,7 +82,9 @@ class Quiz(ActivityType):
                 for err in exc.errors:
                     ctx.problem(err.message, file=path or _("questions"), line=err.line)
         elif not draws:
-            ctx.problem(_("A quiz needs its questions: a GIFT file (`questions`) or random "
+            ctx.problem(_("A quiz needs its questions: write them, or draw them at random "
+                          "from the course's question bank.") if in_form(ctx) else
+                        _("A quiz needs its questions: a GIFT file (`questions`) or random "
                           "draws from the question bank (`draws`)."), file=origin)
         if count == 0 and not draws and gift and gift.strip():
             ctx.problem(_("The quiz has no questions."), file=path or origin)

@@ -18,7 +18,7 @@ ITEM_FIELDS = ("title", "author", "publisher", "note", "required", "file")
 
 
 class ReadingForm(ActivityForm):
-    intro = TextAreaField(_l("Introduction (Markdown)"), render_kw={"rows": 4})
+    intro = TextAreaField(_l("Introduction"), render_kw={"rows": 4, "data-markdown": "1"})
     items_text = TextAreaField(
         _l("Books, one per line: title | author | publisher | note | required (yes/no)"),
         validators=[DataRequired()], render_kw={"rows": 8})

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0013reviewcomments'
-down_revision = '0012adminaudit'
+revision = '0014reviewcomments'
+down_revision = '0013quizflags'
 branch_labels = None
 depends_on = None
 
