@@ -1,7 +1,7 @@
 """review comments: a reviewer's comments per activity (or on the whole course), per round
 
-Revision ID: 0013reviewcomments
-Revises: 0012adminaudit
+Revision ID: 0014reviewcomments
+Revises: 0013quizflags
 Create Date: 2026-12-04 21:20:00
 
 """
