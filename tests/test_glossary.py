@@ -82,6 +82,8 @@ def chinese_literals() -> list[tuple[str, str]]:
                 pieces.append(token)
                 continue
             literal = " ".join(p.string for p in pieces)
+            if pieces and all(p.string[:2].lower() in ('r"', "r'") for p in pieces):
+                literal = ""  # a regular expression, not text anyone reads
             if CJK.search(literal):
                 found.append((f"{path.relative_to(ROOT)}:{pieces[0].start[0]}", literal))
             pieces = []
