@@ -7,6 +7,7 @@ from flask import Flask, request, url_for
 from flask_babel import get_locale
 
 from lms.core.i18n import html_lang
+from lms.core.numbers import amount_text
 from lms.core.timeutil import local_day
 
 
@@ -23,6 +24,7 @@ def url_with(**changes) -> str:
 def init_app(app: Flask) -> None:
     """Expose helpers to Jinja."""
     app.add_template_filter(local_day, "day")  # {{ enrolment.due_at|day }}
+    app.add_template_filter(amount_text, "hours")  # {{ course.hours|hours }}: 学时 and days
 
     @app.context_processor
     def _globals():
