@@ -109,9 +109,9 @@ def test_org_admin_sees_the_district_with_worst_status_and_what_is_missing(clien
     assert "已停用" not in html.split("<table")[1]  # an inactive rule set does not count
     assert "No requirement applies" in html
     c1 = html.split('<tr data-username="c1">')[1].split("</tr>")[0]
-    assert "<td>40.0</td>" in c1 and "<td>2.0</td>" in c1  # YEAR's totals, not YEAR - 1's
+    assert ">40</td>" in c1 and "<td>2</td>" in c1  # YEAR's totals, not YEAR - 1's
     assert "五年学时: Study hours: 470 of 550, 80 to go" in c1  # on track, not yet met
-    assert "每年学时" not in c1  # met: nothing missing
+    assert "每年学时: Study hours" not in c1  # met: nothing missing
     assert _counts(html) == {"all": 8, "not_met": 1, "behind": 1, "on_track": 1, "met": 1,
                              "none": 4}
 
@@ -203,7 +203,7 @@ def test_another_year_has_its_own_windows_and_totals(client, auth, scenario):
     # YEAR - 1: c1's annual window is not met (1 of 90); the five-year window is the same.
     assert rows["c1"] == "not_met" and rows["c3"] == "met" and rows["learn"] == "behind"
     assert "Study hours: 1 of 90" in html
-    assert "<td>99.0</td>" in html.split('<tr data-username="c1">')[1].split("</tr>")[0]
+    assert ">99</td>" in html.split('<tr data-username="c1">')[1].split("</tr>")[0]
 
 
 def test_no_rule_sets_means_no_requirement_applies(app, client, auth, district):

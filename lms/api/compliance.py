@@ -15,7 +15,7 @@ from lms.records import status as status_labels
 def _line_json(line: compliance.StatusLine) -> dict:
     return {"rule_set": line.code, "name": line.name, "window_start": line.window_start,
             "window_end": line.window_end, "status": line.label, "hours": line.hours,
-            "days": line.days,
+            "days": line.days, "note": line.note,
             "missing": [dict(item, text=status_labels.describe(item))
                         for item in line.missing or []]}
 
@@ -65,7 +65,11 @@ _REQUIREMENT = {"type": "object", "properties": {
     "window_end": {"type": "integer"},
     "status": {"type": "string", "enum": _STATUS_ENUM[:4]},
     "hours": {"type": "number", "description": "Converted study hours in the window."},
-    "days": {"type": "number"}, "missing": {"type": "array", "items": _MISSING}}}
+    "days": {"type": "number"}, "missing": {"type": "array", "items": _MISSING},
+    "note": {"type": "string", "nullable": True, "description": (
+        "When the rule set counts a number of study hours other than those recorded in the "
+        "window (conversions, yearly caps, forms of learning it does not count, carry-over): "
+        "why, in one sentence in the caller's language; otherwise null.")}}}
 _ROW = {"type": "object", "properties": {
     "username": {"type": "string"}, "name": {"type": "string"},
     "unit": {"type": "object", "properties": {"code": {"type": "string"},

@@ -95,6 +95,10 @@ def _core_document() -> dict:
                             "hours": {"type": "number",
                                       "description": "学时 converted by this rule set, "
                                                      "carry-over included"},
+                            "note": {"type": "string", "nullable": True,
+                                     "description": "why the rule set counts other than "
+                                                    "the hours recorded, in one sentence; "
+                                                    "null when it counts them as recorded"},
                             "days": {"type": "number"},
                             "ratio": {"type": "number",
                                       "description": "least share reached over its lines"},

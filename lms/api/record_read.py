@@ -60,6 +60,7 @@ def _record_json(record: CadreRecord) -> dict:
             "hours": s.row.hours, "days": s.row.days, "ratio": s.row.ratio, "met": s.row.met,
             "status": s.label, "status_label": s.label_text,
             "missing": [dict(item, text=status.describe(item)) for item in s.row.missing or []],
+            "note": s.note,
         } for s in record.statuses],
         "entries": [entry_json(line, p.user.username) for line in record.entries],
         "page": record.page, "per_page": record.per_page, "more": record.more,
@@ -138,7 +139,10 @@ _RECORD = {"type": "object", "properties": {
         "days": {"type": "number"}, "ratio": {"type": "number"}, "met": {"type": "boolean"},
         "status": {"type": "string", "enum": list(status.LABELS)},
         "status_label": {"type": "string"},
-        "missing": {"type": "array", "items": _MISSING}}}},
+        "missing": {"type": "array", "items": _MISSING},
+        "note": {"type": "string", "nullable": True, "description": (
+            "Why the rule set counts other than the hours recorded in the window, in one "
+            "sentence; null when it counts them as recorded.")}}}},
     "entries": {"type": "array", "items": ENTRY_SCHEMA},
     "page": {"type": "integer"}, "per_page": {"type": "integer"}, "more": {"type": "boolean"}}}
 _STATEMENTS = {"type": "object", "description": "an xAPI 1.0.3 StatementResult (docs/xapi.md)",

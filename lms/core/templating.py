@@ -8,6 +8,7 @@ from flask_babel import get_locale
 from markupsafe import Markup
 
 from lms.core.i18n import html_lang
+from lms.core.numbers import amount_text
 from lms.core.timeutil import local_day, local_minute
 
 
@@ -41,6 +42,7 @@ def init_app(app: Flask) -> None:
     # {{ attempt.submitted_at|datetimeformat }}: YYYY-MM-DD HH:MM, in place of Flask-Babel's
     # locale-dependent formats, so that every page writes a time the same way.
     app.add_template_filter(local_minute, "datetimeformat")
+    app.add_template_filter(amount_text, "hours")  # {{ course.hours|hours }}: 学时 and days
     app.add_template_filter(parens, "parens")  # {{ _("inactive")|parens }}
     app.add_template_global(colon, "colon")  # {{ _("Status") }}{{ colon() }}{{ status }}
 

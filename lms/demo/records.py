@@ -3,9 +3,11 @@
 The national default rule sets; this year's required reading list, published; for the demo
 learner an off-job class and a collective study entered by the unit administrator, a
 submitted reading note and study plan waiting for review, and a pending self-reported
-lecture with its evidence (a small PDF)."""
+lecture with its evidence: a certificate of attendance (PDF) and a picture (PNG), made at load
+time so that both open (`demo.evidence`)."""
 from __future__ import annotations
 
+import hashlib
 import io
 from datetime import date, timedelta
 
@@ -13,11 +15,13 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from lms.auth.models import User
+from lms.catalog import media
 from lms.catalog.models import SubjectCategory
 from lms.core.timeutil import local_today
+from lms.demo import evidence
 from lms.extensions import db
 from lms.records import entries, plans, reading, rules
-from lms.records.models import ReadingItem
+from lms.records.models import Claim, Evidence, ReadingItem
 
 BOOKS = (
     ("习近平谈治国理政（第四卷）", "习近平", "外文出版社"),
@@ -32,8 +36,10 @@ NOTE = """# 学习《干部教育培训工作条例》的体会
 2. 按时完成年度学时，不搞形式主义；
 3. 做好学习档案登记，如实记录。
 """
-EVIDENCE = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-            b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+# The page-less PDF that earlier demo loads attached: `load_demo_records` replaces it.
+OLD_EVIDENCE = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+                b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+LECTURE = {"kind": "lecture", "title": "“数字政府”专题讲座", "hours": 2, "organiser": "区发改委"}
 
 
 def _user(username: str) -> User | None:
@@ -61,7 +67,31 @@ def load_demo_records() -> dict[str, int]:
         added["reading_items"] = len(BOOKS)
         _learner_year(year, learner, unit_admin)
         added["learner"] = 1
+    added["evidence_replaced"] = _replace_old_evidence(learner)
     return added
+
+
+def _evidence_files(learner: User, day: date) -> list[FileStorage]:
+    """The lecture's evidence as uploads: its certificate of attendance and a picture."""
+    pdf = evidence.attendance_pdf(name=learner.name or learner.username, title=LECTURE["title"],
+                                  organiser=LECTURE["organiser"], day=day,
+                                  hours=str(LECTURE["hours"]))
+    return [FileStorage(io.BytesIO(pdf), filename="听课证明.pdf", content_type="application/pdf"),
+            FileStorage(io.BytesIO(evidence.sign_png()), filename="讲座现场.png",
+                        content_type="image/png")]
+
+
+def _replace_old_evidence(learner: User) -> int:
+    """Point evidence rows that hold the page-less PDF of earlier demo loads at a real
+    certificate (a database loaded before keeps its claims); returns how many."""
+    rows = list(db.session.scalars(select(Evidence).join(Claim).where(
+        Claim.user_id == learner.id,
+        Evidence.sha256 == hashlib.sha256(OLD_EVIDENCE).hexdigest())))
+    for row in rows:
+        upload = _evidence_files(learner, row.claim.ended_on)[0]
+        row.sha256, row.size = media.store_stream(upload.stream, entries.evidence_limit())
+    db.session.commit()
+    return len(rows)
 
 
 def _learner_year(year: int, learner: User, unit_admin: User) -> None:
@@ -86,9 +116,7 @@ def _learner_year(year: int, learner: User, unit_admin: User) -> None:
                     "读完三本必读书并提交读书笔记。", target_hours=90, target_days=12,
                     course_ids=[], submit=True)
     db.session.commit()
-    upload = FileStorage(io.BytesIO(EVIDENCE), filename="听课证明.pdf",
-                         content_type="application/pdf")
     checked, files = entries.validate_entry(
-        {"kind": "lecture", "subject_id": _subject("综合素质"), "title": "“数字政府”专题讲座",
-         "ended_on": early, "hours": 2, "organiser": "区发改委"}, [upload], with_evidence=True)
+        {**LECTURE, "subject_id": _subject("综合素质"), "ended_on": early},
+        _evidence_files(learner, early), with_evidence=True)
     entries.submit_claim(learner.id, checked, files)

@@ -14,7 +14,7 @@ in the database.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -38,6 +38,7 @@ from sqlalchemy import (
 )
 
 from lms.auth.models import User
+from lms.core.numbers import amount
 from lms.core.pagination import paginate_rows
 from lms.core.params import int_arg, text_id
 from lms.core.timeutil import local_today
@@ -45,7 +46,7 @@ from lms.extensions import db
 from lms.org import permissions
 from lms.org.models import RANKS, CadreProfile, Unit
 from lms.org.queries import cadre_clauses
-from lms.records import rules
+from lms.records import hours, rules
 from lms.records import status as status_labels
 from lms.records.models import RecordTotal, RequirementStatus, RuleSet
 
@@ -147,6 +148,7 @@ class StatusLine:
     days: float
     missing: list[dict]
     described: list[str] | None = None  # `texts()` worked out beforehand (the export)
+    note: str | None = None  # why it counts other than the hours recorded (`hours.explain`)
 
     def texts(self) -> list[str]:
         """Each missing item in words, led by the rule set's name."""
@@ -172,6 +174,12 @@ class ComplianceRow:
     def missing(self) -> list[str]:
         """What is missing, over every rule set not met, in words."""
         return [text for line in self.lines if line.label != "met" for text in line.texts()]
+
+    def notes(self) -> list[str]:
+        """Why a requirement counts other than the hours recorded, one sentence per rule set
+        that does, led by its name."""
+        return [_("%(rule)s: %(item)s", rule=line.name, item=line.note)
+                for line in self.lines if line.note]
 
 
 class Compliance:
@@ -230,10 +238,7 @@ class Compliance:
         return stmt
 
     def _total(self, column) -> ColumnElement[float]:
-        return (select(func.coalesce(func.sum(column), 0.0))
-                .where(RecordTotal.user_id == CadreProfile.user_id,
-                       RecordTotal.year == self.f.year)
-                .scalar_subquery())
+        return hours.recorded_sum(column, self.f.year, CadreProfile.user_id)
 
     # ---- the page ---------------------------------------------------------------------
 
@@ -299,14 +304,28 @@ class Compliance:
             out.setdefault(user_id, []).append(StatusLine(*line))
         return out
 
+    def explain(self, rows: list[ComplianceRow]) -> list[ComplianceRow]:
+        """Put on each status line of `rows` the sentence saying why it counts other than
+        the hours recorded (`hours.explain`, a bounded number of queries for all rows)."""
+        ids = {w.rule_set_id for w in self.windows}
+        rule_sets = [rs for rs in self.rule_sets if rs.id in ids]
+        by_code = {rs.code: rs.id for rs in rule_sets}
+        counted = {(row.user_id, by_code.get(line.code, 0)): line.hours
+                   for row in rows for line in row.lines}
+        notes = hours.explain([r.user_id for r in rows if r.lines], self.f.year, rule_sets,
+                              counted)
+        for row in rows:
+            for line in row.lines:
+                line.note = notes.get((row.user_id, by_code.get(line.code, 0)))
+        return rows
+
     def rows(self, items) -> list[ComplianceRow]:
         """Report rows from a page of `page_select` results, with their status lines."""
         lines = self.lines_for([r[0] for r in items])
-        return [ComplianceRow(uid, username, name, unit_name, unit_code, rank,
-                              round(float(hours or 0), 2), round(float(days or 0), 2),
-                              BY_SEVERITY.get(severity, NONE), lines.get(uid, []))
-                for uid, username, name, unit_name, unit_code, rank, hours, days, severity
-                in items]
+        return self.explain([
+            ComplianceRow(uid, username, name, unit_name, unit_code, rank, amount(h),
+                          amount(d), BY_SEVERITY.get(severity, NONE), lines.get(uid, []))
+            for uid, username, name, unit_name, unit_code, rank, h, d, severity in items])
 
     # ---- the whole report -------------------------------------------------------------
 
@@ -317,11 +336,7 @@ class Compliance:
         What is missing is read as the stored JSON text and put in words once per distinct
         text and rule set: across a district most cadres lack the same few things, and
         translating each item again would cost more than the query."""
-        totals = (select(RecordTotal.user_id.label("user_id"),
-                         func.sum(RecordTotal.hours).label("hours"),
-                         func.sum(RecordTotal.days).label("days"))
-                  .where(RecordTotal.year == self.f.year)
-                  .group_by(RecordTotal.user_id).subquery())
+        totals = hours.recorded_by_user(self.f.year).subquery()
         line_columns = self._line_columns()[1:-1] + (cast(RequirementStatus.missing, Text),)
         stmt = (self.population(
             User.id, User.username, User.name, Unit.name, Unit.code, CadreProfile.rank,
@@ -334,14 +349,13 @@ class Compliance:
             .execution_options(yield_per=batch))
         words: dict[tuple[str, str], tuple[list[dict], list[str]]] = {}
         row: ComplianceRow | None = None
-        for uid, username, name, unit_name, unit_code, rank, hours, days, *line \
+        for uid, username, name, unit_name, unit_code, rank, h, d, *line \
                 in db.session.execute(stmt):
             if row is None or row.user_id != uid:
                 if row is not None and self._keep(row):
                     yield row
                 row = ComplianceRow(uid, username, name, unit_name, unit_code, rank,
-                                    round(float(hours or 0), 2), round(float(days or 0), 2),
-                                    NONE)
+                                    amount(h), amount(d), NONE)
             if line[0] is None:  # no status row (RuleSet.code)
                 continue
             *fields, raw = line
@@ -370,4 +384,17 @@ def status_text(name: str) -> str:
 def headers() -> list[str]:
     """The export's column headers."""
     return [_("Full name"), _("Username"), _("Unit"), _("Unit code"), _("Rank"),
-            _("Study hours"), _("Training days"), _("Status"), _("What is missing")]
+            _("Study hours"), _("Training days"), _("Status"), _("What is missing"),
+            _("How the study hours were counted")]
+
+
+def explained(report: Compliance, rows: Iterable[ComplianceRow],
+              batch: int = 500) -> Iterator[ComplianceRow]:
+    """`rows` with their sentences on counting (`Compliance.explain`), a batch at a time."""
+    chunk: list[ComplianceRow] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= batch:
+            yield from report.explain(chunk)
+            chunk = []
+    yield from report.explain(chunk)

@@ -54,7 +54,7 @@ def export_rows(rows: Iterable[compliance.ComplianceRow]) -> Iterator[list]:
     for row in rows:
         yield [row.name, row.username, row.unit_name, row.unit_code,
                ranks.get(row.rank, row.rank), row.hours, row.days, statuses[row.status],
-               "\n".join(row.missing())]
+               "\n".join(row.missing()), "\n".join(row.notes())]
 
 
 def _filters(f: compliance.ComplianceFilter) -> list[tuple[str, object]]:
@@ -74,7 +74,7 @@ def export():
     f = _filter()
     report = compliance.Compliance(f)
     chunks = xlsx_stream.stream(compliance.headers(),
-                                export_rows(report.all_rows()),
+                                export_rows(compliance.explained(report, report.all_rows())),
                                 sheet=_("Compliance %(year)d", year=f.year),
                                 title=xlsx_stream.title_line(_("Compliance report"),
                                                              _filters(f)))

@@ -11,8 +11,8 @@ from lms.catalog.queries import activity_counts
 from lms.core.timeutil import local_today
 from lms.extensions import db
 from lms.progress.models import Assignment, AssignmentTarget, Enrolment, percent_done
-from lms.records import rules
-from lms.records.models import RecordEntry, RecordTotal
+from lms.records import hours, rules
+from lms.records.models import RecordEntry
 
 
 @dataclass
@@ -34,16 +34,16 @@ class CourseProgress:
 @dataclass
 class Learning:
     required: list[CourseProgress]  # assigned and not completed, earliest due first
-    in_progress: list[CourseProgress]
+    in_progress: list[CourseProgress]  # started, not completed, assigned or not
     completed: list[CourseProgress]
     year: int
-    hours: float  # study hours recorded this year, as recorded (before any conversion)
+    hours: float  # study hours recorded this year, as recorded (`hours.standing`)
     required_hours: float  # the most 学时 a year that an applicable rule set asks, on average
     online_hours: float
     online_required_hours: float  # the most online 学时 a year an applicable rule set asks
     resume: Activity | None
     notes: dict[int, str]  # course id -> the note of the assignment that set its due date
-    requirements: list[rules.StatusView]  # this year's standing under each rule set
+    requirements: list[rules.StatusView]  # this year's standing (`hours.standing`)
 
 
 def yearly_requirements(views: list[rules.StatusView]) -> tuple[float, float]:
@@ -76,12 +76,6 @@ def my_learning(user, year: int | None = None) -> Learning:
         .group_by(Activity.course_id)).all()) if course_ids else {}
     items = [CourseProgress(course, enrolment, done.get(course.id, 0), totals.get(course.id, 0))
              for enrolment, course in rows]
-    by_kind = dict(db.session.execute(
-        select(RecordTotal.kind, func.coalesce(func.sum(RecordTotal.hours), 0.0)).where(
-            RecordTotal.user_id == user_id, RecordTotal.year == year)
-        .group_by(RecordTotal.kind)).all())
-    hours = sum(float(h) for h in by_kind.values())
-    online = float(by_kind.get("online_course", 0.0))
     resume = db.session.scalar(
         select(Activity).join(ActivityState, ActivityState.activity_id == Activity.id)
         .join(Course, Course.id == Activity.course_id)
@@ -96,17 +90,18 @@ def my_learning(user, year: int | None = None) -> Learning:
             .where(AssignmentTarget.user_id == user_id, Assignment.note != "")
             .order_by(Assignment.due_at.desc())):
         notes[course_id] = note  # the earliest due date's note wins
-    requirements = rules.statuses_for(user_id, year)
+    year_hours = hours.standing(user_id, year)
+    requirements = year_hours.requirements
     required_hours, online_required_hours = yearly_requirements(requirements)
     open_ = [i for i in items if i.enrolment.completed_at is None]
     required = sorted((i for i in open_ if i.enrolment.due_at is not None),
                       key=lambda i: i.enrolment.due_at)
     return Learning(
         required=required,
-        in_progress=[i for i in open_ if i.enrolment.due_at is None],
+        in_progress=open_,  # every course started and not completed, assigned or not
         completed=[i for i in items if i.enrolment.completed_at is not None],
-        year=year, hours=round(float(hours), 2), required_hours=required_hours,
-        online_hours=round(online, 2), online_required_hours=online_required_hours,
+        year=year, hours=year_hours.recorded.hours, required_hours=required_hours,
+        online_hours=year_hours.recorded.online, online_required_hours=online_required_hours,
         resume=resume, notes=notes, requirements=requirements)
 
 

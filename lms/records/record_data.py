@@ -15,18 +15,17 @@ from sqlalchemy.orm import aliased, contains_eager
 
 from lms.auth.models import User
 from lms.catalog.models import Course, SubjectCategory
+from lms.core.numbers import amount
 from lms.core.timeutil import local_today
 from lms.extensions import db
 from lms.org import permissions
 from lms.org.models import CadreProfile
-from lms.records import plans, reading, status
+from lms.records import hours, plans, reading, rules, status
 from lms.records.models import (
     Appraisal,
     Claim,
     RecordEntry,
     RecordTotal,
-    RequirementStatus,
-    RuleSet,
 )
 
 PAGE_SIZE = 200  # entries on one page of the record page
@@ -89,11 +88,13 @@ class EntryLine:
 
 @dataclass
 class StatusLine:
-    """A requirement status: its row (with its rule set), label and what is missing."""
+    """A requirement status: the engine's standing (with its rule set), label, what is missing
+    and, when it counts other than the hours recorded, the sentence saying why."""
 
-    row: RequirementStatus
+    row: rules.StatusView
     label: str  # met | on_track | behind | not_met
     missing: list[str]
+    note: str | None = None
 
     @property
     def label_text(self) -> str:
@@ -126,6 +127,7 @@ class CadreRecord:
     plan: plans.PlanSummary | None = None
     appraisal: Appraisal | None = None
     notes: list[reading.NoteLine] = field(default_factory=list)
+    recorded: hours.Recorded = field(default_factory=hours.Recorded)  # the year's totals
 
     @property
     def user(self) -> User:
@@ -133,11 +135,11 @@ class CadreRecord:
 
     @property
     def hours(self) -> float:
-        return round(sum(t.hours for t in self.by_kind), 2)
+        return self.recorded.hours
 
     @property
     def days(self) -> float:
-        return round(sum(t.days for t in self.by_kind), 2)
+        return self.recorded.days
 
     @property
     def entry_count(self) -> int:
@@ -178,12 +180,12 @@ def gather(profile: CadreProfile, year: int, *, page: int = 1, per_page: int = P
     years = sorted({y for y in db.session.scalars(
         select(RecordTotal.year).where(RecordTotal.user_id == user_id).distinct())}
         | {local_today().year, year}, reverse=True)
-    by_kind, by_subject = _totals(user_id, year)
+    by_kind, by_subject, recorded = _totals(user_id, year)
     entries, more = _entries(user_id, year, page, per_page)
     record = CadreRecord(
         profile=profile, year=year, years=years, by_kind=by_kind, by_subject=by_subject,
         months=_months(user_id, year), statuses=_statuses(user_id, year), entries=entries,
-        page=page, per_page=per_page, more=more)
+        page=page, per_page=per_page, more=more, recorded=recorded)
     if extras:
         record.claims = _claims(user_id, year)
         record.plan = plans.plan_summary(user_id, year)
@@ -192,8 +194,9 @@ def gather(profile: CadreProfile, year: int, *, page: int = 1, per_page: int = P
     return record
 
 
-def _totals(user_id: int, year: int) -> tuple[list[Total], list[Total]]:
-    """Totals by kind (in the order of KINDS) and by subject (in the subjects' order)."""
+def _totals(user_id: int, year: int) -> tuple[list[Total], list[Total], hours.Recorded]:
+    """Totals by kind (in the order of KINDS) and by subject (in the subjects' order), and
+    the year's (`hours.Recorded`, as every page counts it)."""
     rows = db.session.execute(
         select(RecordTotal.kind, SubjectCategory.name, SubjectCategory.sort_order,
                RecordTotal.hours, RecordTotal.days, RecordTotal.entries)
@@ -202,20 +205,21 @@ def _totals(user_id: int, year: int) -> tuple[list[Total], list[Total]]:
     kinds: dict[str, Total] = {}
     subjects: dict[str | None, Total] = {}
     order: dict[str | None, tuple] = {}
-    for kind, subject, sort_order, hours, days, entries in rows:
-        if not (hours or days or entries):
+    for kind, subject, sort_order, h, d, entries in rows:
+        if not (h or d or entries):
             continue  # everything in it was reversed
         for bucket, key in ((kinds, kind), (subjects, subject)):
             total = bucket.setdefault(key, Total(key))
-            total.hours += hours
-            total.days += days
+            total.hours += h
+            total.days += d
             total.entries += entries
         order[subject] = (subject is None, sort_order or 0, subject or "")
+    recorded = hours.Recorded.of((t.key, t.hours, t.days) for t in kinds.values())
     for total in (*kinds.values(), *subjects.values()):
-        total.hours, total.days = round(total.hours, 2), round(total.days, 2)
+        total.hours, total.days = amount(total.hours), amount(total.days)
     known = {k: n for n, k in enumerate(status.KIND_TEXT)}
     return (sorted(kinds.values(), key=lambda t: (known.get(t.key, 99), t.key)),
-            sorted(subjects.values(), key=lambda t: order[t.key]))
+            sorted(subjects.values(), key=lambda t: order[t.key]), recorded)
 
 
 def _months(user_id: int, year: int) -> list[Total]:
@@ -231,14 +235,10 @@ def _months(user_id: int, year: int) -> list[Total]:
 
 
 def _statuses(user_id: int, year: int) -> list[StatusLine]:
-    today = local_today()
-    rows = db.session.scalars(
-        select(RequirementStatus).join(RuleSet, RuleSet.id == RequirementStatus.rule_set_id)
-        .where(RequirementStatus.user_id == user_id, RequirementStatus.window_start <= year,
-               RequirementStatus.window_end >= year, RuleSet.active.is_(True))
-        .order_by(RuleSet.name, RequirementStatus.window_start)).unique().all()
-    return [StatusLine(row, status.label(row, today),
-                       [status.describe(item) for item in row.missing or []]) for row in rows]
+    """The requirements as My learning shows them (`hours.standing`), by name."""
+    views = sorted(hours.standing(user_id, year).requirements,
+                   key=lambda v: (v.rule_set.name, v.window_start))
+    return [StatusLine(view, view.label, view.lines, view.note) for view in views]
 
 
 def _person(username: str | None, name: str | None) -> Person | None:

@@ -74,6 +74,7 @@ from sqlalchemy.orm import aliased
 from lms.audit import services as admin_audit
 from lms.auth.models import User
 from lms.catalog.models import Course, SubjectCategory
+from lms.core.numbers import amount_text
 from lms.core.timeutil import local_today, utcnow
 from lms.extensions import db
 from lms.org.models import CadreProfile, Unit
@@ -219,9 +220,7 @@ def this_year() -> int:
     return local_today().year
 
 
-def number(value: float | int | None) -> str:
-    """A number of 学时 or days as people write it: 90.0 → "90", 0.5 → "0.5"."""
-    return f"{float(value or 0):.2f}".rstrip("0").rstrip(".")
+number = amount_text  # a number of 学时 or days as people write it: 90.0 → "90"
 
 
 # ---- audience ------------------------------------------------------------------------------
@@ -821,6 +820,7 @@ class StatusView:
     missing: list[dict]
     label: str
     stored: bool = True
+    note: str | None = None  # why it counts other than the hours recorded (`hours.explain`)
 
     @property
     def label_text(self) -> str:
@@ -857,7 +857,7 @@ class StatusView:
                 "window_start": self.window_start, "window_end": self.window_end,
                 "hours": round(self.hours, 2), "days": round(self.days, 2),
                 "ratio": round(self.ratio, 4), "met": self.met, "status": self.label,
-                "missing": self.missing, "missing_text": self.lines}
+                "missing": self.missing, "missing_text": self.lines, "note": self.note}
 
 
 def statuses_for(user_id: int, year: int, today: date | None = None) -> list[StatusView]:

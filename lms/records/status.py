@@ -26,6 +26,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, case, literal
 
+from lms.core.numbers import amount_text
 from lms.records.models import RequirementStatus
 
 LABELS = ("met", "on_track", "behind", "not_met")
@@ -71,8 +72,7 @@ def label_case(today: date, window_start: int, window_end: int) -> ColumnElement
         else_=literal("behind"))
 
 
-def _number(value: float) -> str:
-    return f"{value:.2f}".rstrip("0").rstrip(".")
+_number = amount_text
 
 
 def describe(item: dict) -> str:
