@@ -20,10 +20,11 @@ BOUND = {"learn": 17, "lect": 21, "ua1": 22, "org": 24}
 
 def home_world(app) -> World:
     """The walk's district (`route_world.build`), plus: the learner assigned gongwen with a
-    due date and enrolled in tufa, whose face-to-face session has begun; one returned
-    course of the lecturer."""
+    due date and enrolled in tufa, whose face-to-face session has begun; two more notices
+    for the learner; one returned course of the lecturer."""
     from lms.org.services import unit_by_code
     from lms.progress.assignments import Audience, assign_audience
+    from lms.progress.models import Notice
     from lms.progress.services import enrol
 
     with app.test_request_context():
@@ -37,6 +38,11 @@ def home_world(app) -> World:
         enrol(learner, tufa)
         session = db.session.get(Activity, world.activities[("tufa", "offline")])
         session.config = {**session.config, "starts_at": "2020-01-01T09:00"}
+        # More unread notices than the home page lists, so the navigation counts them.
+        db.session.add_all(Notice(user_id=learner.id, kind="message", message=message,
+                                  link="/me/plan", created_by=org.id)
+                           for message in ("请于本月20日前提交年度学习计划。",
+                                           "年度学时统计将于12月25日截止。"))
         db.session.commit()
         _returned_course(db.session.get(User, world.users["lect"]), org)
     return world

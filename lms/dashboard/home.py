@@ -24,7 +24,7 @@ from lms.records.queries import Learning, my_learning, this_year
 from lms.records.waiting import waiting_counts
 
 COURSES_SHOWN = 6
-REQUIRED_SHOWN = 5
+NOTICES_SHOWN = 5
 
 
 @dataclass
@@ -65,7 +65,9 @@ class AdminPanel:
 
 
 def learner_panel(user: User) -> LearnerPanel:
-    return LearnerPanel(my_learning(user), notices.unread(user.id, limit=5), open_exams(user))
+    """My learning's own figures, the newest unread notices and the exams open now."""
+    return LearnerPanel(my_learning(user), notices.unread(user.id, limit=NOTICES_SHOWN),
+                        open_exams(user))
 
 
 def lecturer_panel(user: User) -> LecturerPanel:

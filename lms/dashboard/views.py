@@ -67,9 +67,12 @@ def home():
     grants = sorted(current_user.grants, key=lambda g: list(labels.ROLE_LABELS).index(g.role))
     lecturer = (permissions.can_anywhere("course.author")
                 and not permissions.can_review_courses())
+    learner = panels.learner_panel(current_user) if profile is not None else None
+    if learner is not None and len(learner.notices) < panels.NOTICES_SHOWN:
+        g._unread_notices = len(learner.notices)  # all of them: the navigation counts no more
     return render_template(
         "dashboard/home.html", profile=profile, grants=grants, labels=labels,
-        learner=panels.learner_panel(current_user) if profile is not None else None,
+        learner=learner,
         lecturer=panels.lecturer_panel(current_user) if lecturer else None,
         admin=panels.admin_panel(),
         can_assign=permissions.can_anywhere("course.assign"),
