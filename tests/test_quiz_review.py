@@ -140,3 +140,26 @@ def test_after_close_names_when_the_answers_show(app, quiz, auth, client):
         assert engine.review_allowed(db.session.get(Attempt, attempt_id),
                                      engine.spec_for(db.session.get(Activity, activity_id))) \
             is False
+
+
+def test_the_spreadsheet_explanation_reaches_the_review_and_aiken_brings_none(app):
+    import random
+
+    from lms.assessment.aiken import parse_aiken
+    from lms.assessment.xlsx import COLUMNS, parse_sheet
+    from lms.org.tabular import xlsx_bytes
+
+    sheet = xlsx_bytes([c.zh for c in COLUMNS], [[
+        "单选", "", "下列哪一项属于法定公文种类？", "简报", "通知", "工作总结", *[""] * 5, "B",
+        "通知是十五种法定公文之一。", ""]])
+    aiken = "下列哪一项属于法定公文种类？\nA. 简报\nB. 通知\nANSWER: B\n"
+    with app.test_request_context():
+        (from_sheet,), (from_aiken,) = parse_sheet(sheet, "bank.xlsx"), parse_aiken(aiken)
+        for question, explanation in ((from_sheet, "通知是十五种法定公文之一。"),
+                                      (from_aiken, "")):
+            slot = engine._slot(1, question, None, random.Random(0), True)
+            chosen = slot["order"].index(1)
+            shown = engine.review_slot(slot, AttemptAnswer(response=chosen, fraction=1.0))
+            assert shown["feedback"] == explanation
+            option = shown["options"][chosen]
+            assert option["chosen"] and option["right"] and "通知" in option["html"]

@@ -186,3 +186,24 @@ def test_first_option_everywhere_never_passes_a_sample_quiz_in_20_attempts(
                 db.session.scalar(db.select(User.id).filter_by(username="learn")), activity_id)
                 for s in a.slots if "order" in s}
         assert len(shown) > 5, slug  # the options really moved between attempts
+
+
+def test_the_activity_form_offers_shuffling_ticked_and_keeps_it_off_when_unticked(
+        app, course, auth, client, make_user):
+    with app.app_context():
+        course_id = course().course_id
+    make_user("org", "org_admin", "QU")  # a published course is edited by its reviewer
+    auth.login("org")
+    form = client.get(f"/teach/courses/{course_id}/activities/new/quiz").get_data(as_text=True)
+    box = re.search(r'<input[^>]*name="shuffle_answers"[^>]*>', form).group(0)
+    assert "checked" in box
+    created = client.post(f"/teach/courses/{course_id}/activities/new/quiz", data={
+        "title": "随堂测验", "hours": "0", "gift": "::q::题{=甲 ~乙 ~丙}", "pass_score": "60",
+        "review": "after_submit", "submit": "1"})  # the box left unticked
+    assert created.status_code == 302
+    with app.app_context():
+        activity = db.session.scalar(db.select(Activity).filter_by(title="随堂测验"))
+        assert activity.config["shuffle_answers"] is False
+        activity_id = activity.id
+    edit = client.get(f"/teach/activities/{activity_id}/edit").get_data(as_text=True)
+    assert "checked" not in re.search(r'<input[^>]*name="shuffle_answers"[^>]*>', edit).group(0)

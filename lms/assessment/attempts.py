@@ -218,6 +218,7 @@ def review_slot(slot: dict, answer: AttemptAnswer | None) -> dict[str, Any]:
         for option in out["options"]:
             key = answers[slot["order"][option["value"]]]
             option.update(chosen=option["value"] in chosen, right=option["value"] in right,
+                          credit=key["fraction"] > 0,  # a single choice's partly right option
                           feedback=_feedback(key.get("feedback"), key.get("feedback_format")))
     else:
         met = scoring.matched_answer(slot["qtype"], slot["body"], response)
