@@ -108,6 +108,14 @@ def course_new():
     return render_template("teach/course_form.html", form=form, course=None)
 
 
+@bp.route("/courses/web-address-name")
+def slug_suggestion():
+    """The web address name a title would get (the new-course form shows it as it is typed);
+    the name is decided again when the course is saved."""
+    title = request.args.get("title", "")[:200]
+    return jsonify(slug=services.suggested_slug(title) if title.strip() else "")
+
+
 @bp.route("/courses/<int:course_id>", methods=["GET", "POST"])
 def course(course_id: int):
     course = _course_or_404(course_id, edit=False)

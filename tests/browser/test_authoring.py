@@ -33,6 +33,7 @@ def test_editor_toolbar_preview_and_files_under_the_csp(sign_in, live_server, ma
 
     page.goto(f"{live_server}/teach/courses/new")
     page.get_by_label("标题", exact=True).fill("防汛应急处置")
+    expect(page.get_by_label("网址名称")).to_have_attribute("placeholder", "fangxun-yingji-chuzhi")
     page.get_by_label("科目").select_option(label="应急管理")
     page.get_by_role("button", name="保存").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("防汛应急处置")
