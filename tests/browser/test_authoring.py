@@ -39,7 +39,7 @@ def test_editor_toolbar_preview_and_files_under_the_csp(sign_in, live_server, ma
     expect(page.get_by_role("heading", level=1)).to_contain_text("防汛应急处置")
     expect(page.get_by_label("网址名称")).to_have_value("fangxun-yingji-chuzhi")
 
-    page.get_by_role("link", name="添加: 讲座").click()
+    page.get_by_role("link", name="添加讲座").click()
     toolbar = page.locator(".editor-toolbar")
     expect(toolbar).to_be_visible()
     for name in ("加粗文字", "倾斜文字", "插入链接", "编号列表", "按学员看到的样子预览"):
