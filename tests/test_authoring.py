@@ -202,6 +202,7 @@ def test_hours_warning_names_both_numbers(app, people):
     html = lect.get(page).get_data(as_text=True)
     assert "本课程申报 2 学时，但学员完成课程所需的各项活动合计 1.5 学时" in html
     assert html.count(WARNING) == 2  # above the outline and beside the hours field
+    assert "学员每学习 45 分钟计 1 学时，最多计课程学时。" in html  # the platform's rule
     data = {"title": "学时课程", "summary": "", "category_id": subject_id(app), "hours": "1.5"}
     assert lect.post(page, data=data).status_code == 302
     assert WARNING not in lect.get(page).get_data(as_text=True)
