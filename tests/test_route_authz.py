@@ -73,6 +73,7 @@ EXPECTED: dict[str, str] = {
     "GET /media/<int:media_id>/<path:name>": "-L-L -2-N 22-N -2-N -2-2 -2-2 -2-N",
     "GET /teach/courses": "L F 2 F 2 2 F",
     "GET /teach/courses/new": "L F 2 F 2 2 F",
+    "GET /teach/courses/web-address-name": "L F 2 F 2 2 F",
     "POST /teach/courses/new": "L F 2 F 2 2 F",
     "GET /teach/courses/<int:course_id>": "-L-L -F-F 22-N -F-F -2-2 -2-2 -F-F",
     "POST /teach/courses/<int:course_id>": "-L-L -F-F NN-N -F-F -R-R -R-R -F-F",

@@ -11,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from flask import current_app
+from flask_babel import gettext as _
+
 from lms.catalog.models import Activity, Course
 
 
@@ -40,3 +43,16 @@ def check_hours(course: Course, activities: Iterable[Activity] | None = None) ->
     rows = course.activities if activities is None else activities
     return HoursCheck(round(float(course.hours or 0), 2),
                       needed_hours(rows, course.completion_count))
+
+
+def crediting_rule() -> str:
+    """How the platform turns a learner's study into the course's hours, in one sentence."""
+    config = current_app.config
+    rule = config["LMS_HOURS_RULE"]
+    if rule == "declared":
+        return _("A learner who completes the course is credited its study hours in full.")
+    if rule == "buckets":
+        return _("A learner is credited study hours by the length of their study, at most the "
+                 "course's study hours.")
+    return _("A learner is credited 1 study hour for every %(m)s minutes of study, at most the "
+             "course's study hours.", m=f"{float(config['LMS_MINUTES_PER_HOUR']):g}")

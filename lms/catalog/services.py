@@ -126,7 +126,7 @@ def _checked_slug(course: Course | None, slug: str | None, title: str) -> str:
     if not slug:
         if course is not None:
             return course.slug
-        return unique_slug(slug_from_title(title), _slug_taken)
+        return suggested_slug(title)
     if course is not None and slug == course.slug:
         return slug
     if not SLUG_RE.match(slug):
@@ -136,6 +136,11 @@ def _checked_slug(course: Course | None, slug: str | None, title: str) -> str:
         raise SlugError([_("Another course already uses the web address name %(s)s.",
                              s=slug)])
     return slug
+
+
+def suggested_slug(title: str) -> str:
+    """The web address name a new course of this title gets when none is typed."""
+    return unique_slug(slug_from_title(title), _slug_taken)
 
 
 def save_course(course: Course | None, *, slug: str | None, title: str, summary: str,

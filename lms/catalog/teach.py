@@ -31,7 +31,7 @@ from lms.catalog.forms import (
     SubmitReviewForm,
     UploadForm,
 )
-from lms.catalog.hours_check import check_hours
+from lms.catalog.hours_check import check_hours, crediting_rule
 from lms.catalog.media_labels import insert_markdown, kind_label
 from lms.catalog.models import Activity, Course, CourseReview, MediaFile, SubjectCategory
 from lms.catalog.package_files import PackageError, open_zip
@@ -116,7 +116,16 @@ def course_new():
         else:
             flash(_("Course created as a draft."), "success")
             return redirect(url_for("teach.course", course_id=course.id))
-    return render_template("teach/course_form.html", form=form, course=None)
+    return render_template("teach/course_form.html", form=form, course=None,
+                           hours_rule=crediting_rule())
+
+
+@bp.route("/courses/web-address-name")
+def slug_suggestion():
+    """The web address name a title would get (the new-course form shows it as it is typed);
+    the name is decided again when the course is saved."""
+    title = request.args.get("title", "")[:200]
+    return jsonify(slug=services.suggested_slug(title) if title.strip() else "")
 
 
 @bp.route("/courses/<int:course_id>", methods=["GET", "POST"])
@@ -153,6 +162,7 @@ def course(course_id: int):
         "teach/course.html", course=course, form=form, editable=editable,
         activities=activities, media=media, reviews=reviews, types=registry().all(),
         hours_check=check_hours(course, activities), kind_label=kind_label,
+        hours_rule=crediting_rule(),
         kinds={a.type_key: registry().get(a.type_key) for a in activities},
         may_write=lambda kind: may_write(course, kind),
         may_write_all=all(may_write(course, kind) for kind in registry().all()),

@@ -21,7 +21,7 @@ def test_lecturer_to_org_admin_to_learner(sign_in, live_server, make_unit, make_
     lecturer.get_by_role("button", name="保存").click()
     expect(lecturer.get_by_role("heading", level=1)).to_contain_text("防汛防台应急处置要点")
 
-    lecturer.get_by_role("link", name="添加: 讲座").click()
+    lecturer.get_by_role("link", name="添加讲座").click()
     lecturer.get_by_label("标题", exact=True).fill("汛期值班制度")
     lecturer.locator(".CodeMirror").first.click()  # the editor of the lesson text
     lecturer.keyboard.insert_text(
