@@ -369,11 +369,9 @@ def _review_course_or_404(course_id: int) -> Course:
     return db.get_or_404(Course, course_id)
 
 
-@bp.route("/courses/<int:course_id>/review", methods=["GET"])
-def review_page(course_id: int):
+def _review_page(course: Course):
     """The reviewer reads the course as a learner would, comments per activity, then
     publishes it or returns it to its author."""
-    course = _review_course_or_404(course_id)
     activities = [a for a in course.activities if not a.retired]
     reviews = list(db.session.scalars(select(CourseReview).where(
         CourseReview.course_id == course.id).order_by(CourseReview.id.desc()).limit(20)))
@@ -393,7 +391,7 @@ def review_comment(course_id: int):
     form = ReviewCommentForm()
     if not form.validate_on_submit():
         flash(_("Write the comment first."), "error")
-        return redirect(url_for("teach.review_page", course_id=course.id))
+        return redirect(url_for("teach.review", course_id=course.id))
     activity = None
     if form.activity_id.data:
         activity = db.session.get(Activity, int_arg("activity_id", args=request.form) or 0)
@@ -406,7 +404,7 @@ def review_comment(course_id: int):
             flash(str(p), "error")
     else:
         flash(_("Comment added."), "success")
-    return redirect(url_for("teach.review_page", course_id=course.id,
+    return redirect(url_for("teach.review", course_id=course.id,
                             _anchor=f"a{activity.id}" if activity else "course-comments"))
 
 
@@ -420,9 +418,12 @@ def export(course_id: int):
     return downloads.offer(response, f"{course.slug}-v{course.version}.zip")
 
 
-@bp.route("/courses/<int:course_id>/review", methods=["POST"])
+@bp.route("/courses/<int:course_id>/review", methods=["GET", "POST"])
 def review(course_id: int):
+    """GET: the review page; POST: publish or return, with a general comment."""
     course = _review_course_or_404(course_id)
+    if request.method == "GET":
+        return _review_page(course)
     form = CommentForm()
     if form.validate_on_submit():
         try:
@@ -435,7 +436,7 @@ def review(course_id: int):
         except services.CourseError as exc:
             for p in exc.problems:
                 flash(str(p), "error")
-    return redirect(url_for("teach.review_page", course_id=course.id))
+    return redirect(url_for("teach.review", course_id=course.id))
 
 
 @bp.route("/courses/<int:course_id>/archive", methods=["POST"])

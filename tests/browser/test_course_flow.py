@@ -32,12 +32,21 @@ def test_lecturer_to_org_admin_to_learner(sign_in, live_server, make_unit, make_
     expect(preview.locator("script")).to_have_count(0)
     lecturer.get_by_role("button", name="保存").click()
     expect(lecturer.get_by_role("link", name="汛期值班制度")).to_be_visible()
+    lecturer.get_by_role("link", name="提交审核").click()  # a page that asks first
+    expect(lecturer.get_by_text("由组织部审核：组织部。")).to_be_visible()
     lecturer.get_by_role("button", name="提交审核").click()
-    expect(lecturer.get_by_text("已提交审核。")).to_be_visible()
+    expect(lecturer.get_by_text("请勾选以确认。")).to_be_visible()
+    lecturer.get_by_label("我已了解").check()
+    lecturer.get_by_role("button", name="提交审核").click()
+    expect(lecturer.get_by_text("已提交审核：")).to_be_visible()
 
     admin = sign_in("org")
     admin.get_by_role("navigation", name="主导航").get_by_role("link", name="审核").click()
     admin.get_by_role("link", name="防汛防台应急处置要点").click()
+    expect(admin.get_by_role("heading", name="值班要求")).to_be_visible()  # as learners read it
+    admin.get_by_label("对本活动的意见").fill("案例再具体些。")
+    admin.get_by_role("button", name="添加意见").first.click()
+    expect(admin.get_by_text("案例再具体些。")).to_be_visible()
     admin.get_by_role("button", name="发布").click()
     expect(admin.get_by_text("已发布。")).to_be_visible()
 
