@@ -23,7 +23,8 @@ from tests.test_import import upload
 @pytest.fixture
 def extra(monkeypatch) -> tuple[Attribute, Attribute]:
     """Two more attributes: free text and a coded choice, with the values every cadre has."""
-    ethnicity = Attribute("ethnicity", _l("Ethnicity"), example="汉族", max_length=16)
+    ethnicity = Attribute("ethnicity", _l("Ethnicity"), required=True, example="汉族",
+                          max_length=16)
     veteran = Attribute("veteran", _l("Veteran"), CHOICE, {"yes": _l("Yes"), "no": _l("No")},
                         {"退役军人": "yes"}, default="no", example="退役军人")
     monkeypatch.setattr(attributes, "ATTRIBUTES", (*attributes.ATTRIBUTES, ethnicity, veteran))
@@ -35,7 +36,7 @@ def extra(monkeypatch) -> tuple[Attribute, Attribute]:
 def test_an_added_attribute_reaches_every_reader(app, client, auth, district, extra):
     auth.login("org")
     form = client.get("/admin/cadres/new").get_data(as_text=True)
-    assert 'name="ethnicity"' in form and "Ethnicity" in form
+    assert "required" in re.search(r'<input[^>]*name="ethnicity"[^>]*>', form)[0]
     veteran = re.search(r'<select[^>]*name="veteran".*?</select>', form, re.S)[0]
     assert '<option value="yes">是</option>' in veteran and '""' not in veteran
     page = client.get(f"/admin/cadres/{district['cadre_jd01']}").get_data(as_text=True)
@@ -46,7 +47,7 @@ def test_an_added_attribute_reaches_every_reader(app, client, auth, district, ex
     assert header[-3:] == ["Ethnicity", "Veteran", "类别"]
     assert example[-3:-1] == ["汉族", "退役军人"]
     notes = {r[0]: r for r in book.worksheets[1].iter_rows(values_only=True)}
-    assert notes["Veteran"][2] == "是、否" and notes["Ethnicity"][1] == "否"
+    assert notes["Veteran"][2] == "是、否" and notes["Ethnicity"][1] == "是"
     csv = client.get("/admin/cadres/template.csv").data.decode("utf-8-sig")
     assert "Ethnicity,Veteran,类别" in csv
 
@@ -57,9 +58,11 @@ def test_an_added_attribute_reaches_every_reader(app, client, auth, district, ex
 
     # The importer reads the new columns by either header, with the declared checks.
     bad = [header[:-3] + ["Ethnicity", "Veteran"],
-           ["newone", "新人", "女", "JD01", "科级", "", "", "", "", "", "汉族", "也许"]]
+           ["newone", "新人", "女", "JD01", "科级", "", "", "", "", "", "汉族", "也许"],
+           ["newtwo", "新人", "女", "JD01", "科级", "", "", "", "", "", "", "否"]]
     html = upload(client, _sheet(bad)).get_data(as_text=True)
     assert "无法识别的值：也许" in html and "Veteran" in html
+    assert "<tr><td>3</td><td>Ethnicity</td><td>此项必填。</td></tr>" in html
 
     schema = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["Cadre"]
     assert schema["properties"]["ethnicity"] == {
