@@ -143,3 +143,11 @@ def test_the_writer_cleans_sheet_names_and_sizes_chinese_wider():
     assert sheet.column_dimensions["A"].width == 22 and sheet.column_dimensions["B"].width == 6
     long = xlsx_stream.xlsx_bytes(["备注"], [["字" * 500]])
     assert load_workbook(io.BytesIO(long)).active.column_dimensions["A"].width == 60
+
+
+def test_a_question_sheet_below_a_title_line_imports(app):
+    from lms.assessment.xlsx import COLUMNS, EXAMPLES, parse_sheet
+
+    with app.test_request_context():
+        data = xlsx_stream.xlsx_bytes([c.zh for c in COLUMNS], EXAMPLES, title="题库 · 公文写作")
+        assert len(parse_sheet(data, "bank.xlsx")) == 2

@@ -8,6 +8,7 @@ writes stores text as a typed string cell, and every CSV prefixes such text with
 """
 from __future__ import annotations
 
+import math
 import re
 from datetime import date, datetime
 from decimal import Decimal
@@ -22,15 +23,16 @@ def could_be_formula(text: str) -> bool:
 
 
 def cell_value(value: object) -> object:
-    """A value as a cell holds it: None, numbers, dates and datetimes as they are (a decimal
-    as a float); anything else (booleans included) as text, which the writer must store as a
-    string cell; characters that XML cannot carry are dropped."""
+    """A value as a cell holds it: None, finite numbers, dates and datetimes as they are (a
+    decimal as a float); anything else (booleans, infinity included) as text, which the writer
+    must store as a string cell; characters that XML cannot carry are dropped."""
     if value is None or isinstance(value, date | datetime):
         return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return value
     if isinstance(value, Decimal) and value.is_finite():
-        return float(value)
+        value = float(value)
+    if isinstance(value, int) and not isinstance(value, bool) \
+            or isinstance(value, float) and math.isfinite(value):
+        return value
     return _ILLEGAL.sub("", str(value))
 
 

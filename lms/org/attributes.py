@@ -22,7 +22,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, Field, SelectField, StringField
-from wtforms.validators import Length, Optional
+from wtforms.validators import InputRequired, Length, Optional
 
 from lms.org import labels
 
@@ -122,14 +122,15 @@ class Attribute:
 
     def form_field(self) -> Field:
         """The cadre form's field."""
+        given = InputRequired() if self.required else Optional()
         if self.kind == CHOICE:
-            blank = [("", "—")] if self.default is None else []
+            blank = [("", "—")] if self.default is None and not self.required else []
             return SelectField(self.label, validators=[Optional()] if blank else [],
                                choices=lambda: blank + [(k, str(v)) for k, v in
                                                         (self.choices or {}).items()])
         if self.kind == DATE:
-            return DateField(self.label, validators=[Optional()])
-        return StringField(self.label, validators=[Optional(), Length(max=self.max_length)])
+            return DateField(self.label, validators=[given])
+        return StringField(self.label, validators=[given, Length(max=self.max_length)])
 
     def from_form(self, data: object) -> object:
         """The form field's data as stored."""
@@ -147,6 +148,8 @@ class Attribute:
 
     def parse(self, raw: object, coder: Mapping[str, str] | None = None) -> object:
         """A spreadsheet cell as stored; ValueError with the message for a bad one."""
+        if self.required and not _cell_text(raw):
+            raise ValueError(_("This field is required."))
         if self.kind == DATE:
             try:
                 value = parse_date(raw)
