@@ -213,6 +213,19 @@ def test_templates_format_dates_through_one_filter():
     assert bad == []
 
 
+def test_sources_format_dates_in_one_place():
+    """Python code writes dates with `local_day` / `local_minute` (lms/core/timeutil.py) or a
+    date's own YYYY-MM-DD; no other format."""
+    allowed = {"lms/core/timeutil.py": "the two formats themselves",
+               "lms/activities/builtin/quiz/__init__.py": "a quiz's window as stored, not shown",
+               "lms/records/record_data.py": "month names on the chart's axis (1月, Jan)"}
+    bad = [f"{path.relative_to(ROOT)}:{n}" for path in sorted((ROOT / "lms").rglob("*.py"))
+           if path.relative_to(ROOT).as_posix() not in allowed
+           for n, line in enumerate(path.read_text("utf-8").splitlines(), 1)
+           if re.search(r"strftime|format_datetime|format_date\b|babel\.dates", line)]
+    assert bad == []
+
+
 def test_the_two_date_filters(app):
     from datetime import date
 

@@ -51,7 +51,7 @@ def test_timed_quiz_resume_submit_and_graded_essay(app, sign_in, live_server,
 
     lecturer = sign_in("teacher")
     lecturer.get_by_role("navigation", name="主导航").get_by_role("link", name="评分").click()
-    lecturer.get_by_role("link", name="评分").first.click()
+    lecturer.locator("#main").get_by_role("link", name="评分").first.click()
     expect(lecturer.get_by_text("提高站位，规范格式，严格审核。")).to_be_visible()
     lecturer.get_by_label("得分").fill("1")
     lecturer.get_by_label("给学员的评语").fill("结构清楚，例子不足。")
