@@ -59,7 +59,7 @@ def test_main_pages_have_no_accessibility_violations(app, page, live_server, sam
                  f"/teach/activities/{lecture}/edit", "/me/learning", "/admin/assignments",
                  "/admin/assignments/new", "/admin/completion/gongwen-xiezuo",
                  f"/admin/completion/gongwen-xiezuo?assignment={assignment_id}&status=overdue",
-                 f"/admin/activities/{session}/attendance"):
+                 f"/admin/activities/{session}/attendance", "/certificates/verify?number=ABCD"):
         audit(path)
     # A quiz attempt (open, then submitted with its review), grading and results.
     from lms.assessment import attempts
