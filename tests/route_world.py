@@ -406,7 +406,8 @@ def classify(response) -> str:
 
 
 # Bookkeeping that every signed-in request may write, whatever it asks for.
-BOOKKEEPING = ("UPDATE api_tokens SET last_used_at=",)
+# (A session is marked as seen once a minute: a slow walk reaches that minute.)
+BOOKKEEPING = ("UPDATE api_tokens SET last_used_at=", "UPDATE user_sessions SET last_seen_at=")
 
 
 @contextmanager

@@ -61,7 +61,7 @@ def test_main_pages_have_no_accessibility_violations(app, page, live_server, sam
                  f"/admin/completion/gongwen-xiezuo?assignment={assignment_id}&status=overdue",
                  f"/admin/activities/{session}/attendance",
                  f"/teach/courses/{course_id}/review", f"/teach/courses/{course_id}/submit",
-                 "/admin/completion/gongwen-xiezuo/remind"):
+                 "/admin/completion/gongwen-xiezuo/remind", "/certificates/verify?number=ABCD"):
         audit(path)
     # A quiz attempt (open, then submitted with its review), grading and results.
     from lms.assessment import attempts
