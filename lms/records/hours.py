@@ -109,8 +109,8 @@ def _reasons(cfg: dict, raw: dict[str, float], counted: dict[str, float],
 
 
 def sentence(counted: float, recorded_hours: float, period: str, reasons: list[str]) -> str:
-    """"Counted 38 of your 42 study hours recorded in 2026: …", one sentence."""
-    return _("Counted %(counted)s of the %(recorded)s study hours recorded in %(period)s: "
+    """"38 study hours counted from the 42 recorded in 2026: …", one sentence."""
+    return _("%(counted)s study hours counted from the %(recorded)s recorded in %(period)s: "
              "%(reasons)s.", counted=amount_text(counted), recorded=amount_text(recorded_hours),
              period=period, reasons=_("; ").join(reasons))
 
