@@ -46,6 +46,18 @@ def test_every_demo_evidence_link_downloads_a_file_that_opens(app, client):
         assert response.mimetype == rows[int(ident)]
         assert response.data and media.sniff(response.data[:64]) == response.mimetype
         assert _opens(response.data, response.mimetype), url
+    client.post("/logout")
+    client.post("/login", data={"username": "jd01_admin", "password": DEMO_PASSWORD})
+    with app.app_context():
+        claims = {e.claim_id for e in db.session.scalars(select(Evidence))}
+    opened = 0
+    for claim_id in claims:  # the administrator who verifies it opens the same files
+        html = client.get(f"/admin/records/claims/{claim_id}").get_data(as_text=True)
+        for url in re.findall(r'href="(/record/evidence/\d+)"', html):
+            response = client.get(url)
+            assert response.status_code == 200 and response.data, url
+            opened += 1
+    assert opened == len(rows)
 
 
 def test_a_demo_loaded_before_gets_its_evidence_replaced(app):

@@ -1,12 +1,14 @@
-"""Study hours, one truth: what a cadre recorded in a year, and why a requirement counts a
-different number of 学时 than was recorded.
+"""Study hours, one truth: what a cadre recorded in a year, what each requirement counts of
+it, and why a requirement counts a different number of 学时 than was recorded.
 
-Every page that shows hours reads them through here: My learning (`queries.my_learning`),
-the record page, its printable form and PDF (`record_data.gather`), the compliance report
-and its export (`compliance`). A requirement's counted 学时 are the rules engine's own
-(`rules.statuses_for`, the stored `RequirementStatus`); `explain` puts the difference into
-one sentence made from the rule set's own words (`rules_text.conversion_text`). Amounts are
-rounded and written by `core.numbers` (`amount`, `amount_text`, the `hours` filter).
+Every page that shows hours reads them through here: `standing(user_id, year)` for one cadre
+(My learning via `queries.my_learning`, the record page, its printable form and PDF via
+`record_data.gather`, the API, the home page), and `recorded_sum`, `recorded_by_user` and
+`explain` for many cadres at once (the compliance report and its export). A requirement's
+counted 学时 are the rules engine's own (`rules.statuses_for`, the stored
+`RequirementStatus`); `explain` puts the difference into one sentence made from the rule
+set's own words (`rules_text.conversion_text`). Amounts are rounded and written by
+`core.numbers` (`amount`, `amount_text`, the `hours` template filter).
 """
 from __future__ import annotations
 
@@ -18,7 +20,6 @@ from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, func, select
 
 from lms.core.numbers import amount, amount_text
-from lms.extensions import db
 from lms.records import rules, rules_text
 from lms.records.models import KINDS, RecordTotal, RuleSet
 from lms.records.status import KIND_TEXT
@@ -52,15 +53,6 @@ class Recorded:
 
 def _of_year(year: int) -> ColumnElement[bool]:
     return RecordTotal.year == year
-
-
-def recorded(user_id: int, year: int) -> Recorded:
-    """The cadre's hours and days recorded in `year`, in one query (`standing` reads them
-    with the requirements)."""
-    return Recorded.of(db.session.execute(
-        select(RecordTotal.kind, func.sum(RecordTotal.hours), func.sum(RecordTotal.days))
-        .where(RecordTotal.user_id == user_id, _of_year(year))
-        .group_by(RecordTotal.kind)).all())
 
 
 def recorded_sum(column, year: int, user_id) -> ColumnElement[float]:
@@ -109,8 +101,8 @@ def _reasons(cfg: dict, raw: dict[str, float], counted: dict[str, float],
 
 
 def sentence(counted: float, recorded_hours: float, period: str, reasons: list[str]) -> str:
-    """"Counted 38 of your 42 study hours recorded in 2026: …", one sentence."""
-    return _("Counted %(counted)s of the %(recorded)s study hours recorded in %(period)s: "
+    """"38 study hours counted from the 42 recorded in 2026: …", one sentence."""
+    return _("%(counted)s study hours counted from the %(recorded)s recorded in %(period)s: "
              "%(reasons)s.", counted=amount_text(counted), recorded=amount_text(recorded_hours),
              period=period, reasons=_("; ").join(reasons))
 
