@@ -78,6 +78,13 @@ def test_shuffling_is_on_unless_the_package_turns_it_off(app, course):
         assert fields["shuffle_answers"] is False  # exported so a re-import keeps it off
 
 
+def test_exams_shuffle_too(app):
+    with app.test_request_context():
+        assert registry().get("exam").assessment({"time_limit_minutes": 60}).shuffle_answers
+        assert not registry().get("exam").assessment({"shuffle_answers": False}) \
+            .shuffle_answers
+
+
 def test_a_setting_that_is_not_true_or_false_is_refused(app, course):
     from lms.catalog.package_files import PackageError
 
