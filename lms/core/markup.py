@@ -140,19 +140,28 @@ def _code_lines(lines: list[str]) -> list[bool]:
 def _resolve(resolve_media: Resolver | None, path: str, kind: str, line: int | None) -> str:
     """The site-local URL of the `kind` file at `path`, or a MarkupError naming `line`."""
     if _is_remote(path):
-        raise MarkupError(f"remote media are not allowed: {path}", line)
+        raise MarkupError(_("remote media are not allowed: %(p)s", p=path), line)
     if resolve_media is None:
         if _is_site_local(path):
             return path
         raise MarkupError(f"media cannot be resolved here: {path}", line)
     ref = resolve_media(path)
     if ref is None:
-        raise MarkupError(f"missing media file: {path}", line)
+        raise MarkupError(_("missing media file: %(p)s", p=path), line)
     if ref.kind != kind:
-        raise MarkupError(f"not a {kind} file ({ref.kind}): {path}", line)
+        raise MarkupError(_("not a %(kind)s file (%(actual)s): %(p)s", kind=_kind_name(kind),
+                            actual=_kind_name(ref.kind), p=path), line)
     if not _is_site_local(ref.url):
         raise MarkupError(f"media URL is not on this site: {ref.url}", line)
     return ref.url
+
+
+def _kind_name(kind: str) -> str:
+    """A media kind in the user's language (the key itself outside a request)."""
+    names = {"image": _("picture"), "video": _("video"), "audio": _("audio"),
+             "pdf": _("PDF document")}
+    name = names.get(kind, kind)
+    return kind if name in ("picture", "video", "audio", "PDF document") else name
 
 
 def _player(kind: str, url: str, title: str, path: str) -> str:
@@ -181,8 +190,8 @@ class _Directives:
             match = None if in_code else _DIRECTIVE.match(line)
             if match is None:
                 if not in_code and _DIRECTIVE_LIKE.match(line):
-                    raise MarkupError(
-                        "malformed media directive, expected @[video|audio|pdf title](path)",
+                    raise MarkupError(_(
+                        "malformed media directive, expected @[video|audio|pdf title](path)"),
                         number)
                 out.append(line)
                 continue
