@@ -405,8 +405,9 @@ def classify(response) -> str:
             429: "T"}.get(code, "E" if code >= 500 else str(code))
 
 
-# Bookkeeping that every signed-in request may write, whatever it asks for.
-BOOKKEEPING = ("UPDATE api_tokens SET last_used_at=",)
+# Bookkeeping that every signed-in request may write, whatever it asks for (a session's
+# last-seen time is touched once a minute: a walk slower than that touches it on refusals).
+BOOKKEEPING = ("UPDATE api_tokens SET last_used_at=", "UPDATE user_sessions SET last_seen_at=")
 
 
 @contextmanager
