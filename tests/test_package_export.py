@@ -136,6 +136,8 @@ def test_who_downloads_a_package(app, sample_courses, make_user, import_course):
     assert sealed.status_code == 404
     assert "package.zip" not in org.get(
         f"/teach/courses/{ids['zige-kaoshi']}").get_data(as_text=True)
+    review = org.get(f"/teach/courses/{ids['zige-kaoshi']}/review").get_data(as_text=True)
+    assert "package.zip" not in review and "只有主讲教师可以下载" in review
     lecturer = as_user(app, "lecturer")  # the exam's lecturer
     exported = lecturer.get(f"/teach/courses/{ids['zige-kaoshi']}/package.zip")
     assert exported.status_code == 200
