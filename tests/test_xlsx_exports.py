@@ -151,3 +151,10 @@ def test_a_question_sheet_below_a_title_line_imports(app):
     with app.test_request_context():
         data = xlsx_stream.xlsx_bytes([c.zh for c in COLUMNS], EXAMPLES, title="题库 · 公文写作")
         assert len(parse_sheet(data, "bank.xlsx")) == 2
+
+
+def test_text_of_several_lines_wraps():
+    data = xlsx_stream.xlsx_bytes(["缺什么"], [["每年学时\n五年学时"], ["一行"]])
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert sheet["A2"].alignment.wrap_text and not sheet["A3"].alignment.wrap_text
+    assert sheet.column_dimensions["A"].width == 10  # the longest line, not the whole text

@@ -37,7 +37,7 @@ _HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _EPOCH = datetime(1899, 12, 30)
 MIN_WIDTH, MAX_WIDTH = 6, 60  # column widths, in characters
 # Styles (cellXfs): 0 plain, 1 header, 2 date, 3 date and time, 4 whole number, 5 decimal,
-# 6 title.
+# 6 title, 7 text of several lines (wrapped).
 _STYLES = (
     _HEAD + f'<styleSheet xmlns="{_MAIN}"><numFmts count="3">'
     '<numFmt numFmtId="164" formatCode="yyyy\\-mm\\-dd"/>'
@@ -51,7 +51,7 @@ _STYLES = (
     '<fill><patternFill patternType="solid"><fgColor rgb="FFE8EEF4"/></patternFill></fill>'
     '</fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border>'
     '</borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
-    '</cellStyleXfs><cellXfs count="7">'
+    '</cellStyleXfs><cellXfs count="8">'
     '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     '<xf numFmtId="0" fontId="1" fillId="2" borderId="0" xfId="0" applyFont="1" '
     'applyFill="1"/>'
@@ -60,9 +60,11 @@ _STYLES = (
     '<xf numFmtId="1" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
     '<xf numFmtId="166" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
     '<xf numFmtId="0" fontId="2" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">'
+    '<alignment vertical="top" wrapText="1"/></xf>'
     '</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/>'
     '</cellStyles></styleSheet>')
-_HEADER, _DATE, _DATETIME, _INTEGER, _DECIMAL, _TITLE = 1, 2, 3, 4, 5, 6
+_HEADER, _DATE, _DATETIME, _INTEGER, _DECIMAL, _TITLE, _LINES = 1, 2, 3, 4, 5, 6, 7
 
 
 @dataclass
@@ -174,7 +176,8 @@ def _row(number: int, values: Sequence[object], letters: list[str],
             continue
         text = _text(str(value))
         space = ' xml:space="preserve"' if text != text.strip() else ""
-        s = f' s="{style}"' if style else ""
+        style_id = style or (_LINES if "\n" in text else 0)
+        s = f' s="{style_id}"' if style_id else ""
         cells.append(f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{text}</t></is></c>')
     return f'<row r="{number}">{"".join(cells)}</row>'
 

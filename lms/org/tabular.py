@@ -1,4 +1,5 @@
-"""Reading and writing spreadsheets (.xlsx with openpyxl, .csv in UTF-8 or GB18030)."""
+"""Reading spreadsheets (.xlsx with openpyxl, .csv in UTF-8 or GB18030) and handing them out
+(.xlsx through `lms.core.xlsx_stream`, the one writer; .csv with text kept as text)."""
 from __future__ import annotations
 
 import csv
