@@ -327,5 +327,5 @@ def test_details_and_actors_read_as_words(app, client, auth, auditor, district):
         db.session.commit()
     auth.login("aud")
     page = client.get("/audit").get_data(as_text=True)
-    assert "未登录者" in page and "事项: 发布" in page and "甲、乙" in page
-    assert "在用、周期年数" in page and "单位代码: —" in page
+    assert "未登录者" in page and "事项：发布" in page and "甲、乙" in page
+    assert "在用、周期年数" in page and "单位代码：—" in page

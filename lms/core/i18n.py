@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import current_app, has_request_context, request, session
+from flask_babel import get_locale
 from flask_login import current_user
 
 
@@ -29,3 +30,18 @@ def select_locale() -> str:
 def html_lang(locale: str) -> str:
     """The value of `<html lang>` for a Babel locale name."""
     return "zh-CN" if str(locale).startswith("zh") else "en"
+
+
+def chinese() -> bool:
+    """Whether this request speaks Chinese."""
+    return str(get_locale() or "zh_CN").startswith("zh")
+
+
+def colon() -> str:
+    """The colon after a label, as the language writes it: "：" or ": "."""
+    return "：" if chinese() else ": "
+
+
+def semicolon() -> str:
+    """The mark between clauses of a list, as the language writes it: "；" or "; "."""
+    return "；" if chinese() else "; "

@@ -7,7 +7,7 @@ from flask import Flask, request, url_for
 from flask_babel import get_locale
 from markupsafe import Markup
 
-from lms.core.i18n import html_lang
+from lms.core.i18n import chinese, colon, html_lang
 from lms.core.numbers import amount_text
 from lms.core.timeutil import local_day, local_minute
 
@@ -22,18 +22,9 @@ def url_with(**changes) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
-def _chinese() -> bool:
-    return str(get_locale() or "zh_CN").startswith("zh")
-
-
-def colon() -> str:
-    """The colon after a label, as the page's language writes it: "：" or ": "."""
-    return "：" if _chinese() else ": "
-
-
 def parens(text: str) -> Markup:
     """`text` in brackets, as the page's language writes them: （…） or (…)."""
-    return Markup("（%s）") % text if _chinese() else Markup("(%s)") % text  # % escapes text
+    return Markup("（%s）") % text if chinese() else Markup("(%s)") % text  # % escapes text
 
 
 def init_app(app: Flask) -> None:

@@ -26,6 +26,7 @@ from lms.audit import services as audit
 from lms.audit.models import AdminEvent
 from lms.auth import passwords
 from lms.core import xlsx_stream
+from lms.core.i18n import colon, semicolon
 from lms.core.pagination import paginate
 from lms.core.timeutil import local_time, local_today
 from lms.extensions import db
@@ -96,7 +97,7 @@ def _value(key: str, value) -> str:
 
 def describe(event: AdminEvent) -> str:
     """The row's detail as one line of text."""
-    return "; ".join(f"{DETAIL_LABELS.get(key, key)}: {_value(key, value)}"
+    return semicolon().join(f"{DETAIL_LABELS.get(key, key)}{colon()}{_value(key, value)}"
                      for key, value in sorted((event.detail or {}).items()))
 
 
