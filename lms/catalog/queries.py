@@ -1,7 +1,9 @@
 """Read-side queries of the catalogue, shared by the pages and the API."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, select
 
@@ -75,6 +77,21 @@ def states_for(user_id: int, activity_ids: list[int]) -> dict[int, ActivityState
     rows = db.session.scalars(select(ActivityState).where(
         ActivityState.user_id == user_id, ActivityState.activity_id.in_(activity_ids)))
     return {s.activity_id: s for s in rows}
+
+
+# The course page reads the learner's states together with their enrolment, which belongs to
+# the progress module (above the catalogue): it installs the reader, one query for both.
+LearnerReader = Callable[[int, int, list[int]], tuple[dict[int, ActivityState], Any]]
+learner_readers: list[LearnerReader] = []
+
+
+def learner_in_course(user_id: int, course_id: int,
+                      activity_ids: list[int]) -> tuple[dict[int, ActivityState], Any]:
+    """The learner's states in these activities and their enrolment in the course (None: not
+    enrolled, or no reader installed)."""
+    if learner_readers:
+        return learner_readers[0](user_id, course_id, activity_ids)
+    return states_for(user_id, activity_ids), None
 
 
 def course_by_slug(slug: str) -> Course | None:

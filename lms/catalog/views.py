@@ -54,11 +54,11 @@ def course(slug: str):
     if course is None or not permissions.can_view_course(course):
         abort(404)
     snapshot = outline(course)
-    states = queries.states_for(current_user.id, snapshot.ids)
+    states, enrolment = queries.learner_in_course(current_user.id, course.id, snapshot.ids)
     done = sum(1 for s in states.values() if s.completed_at)
     reg = registry()
     return render_template("catalog/course.html", course=course, activities=snapshot.items,
-                           lecturers=snapshot.lecturers, done=done,
+                           lecturers=snapshot.lecturers, done=done, enrolment=enrolment,
                            standings=standings(snapshot.items, states),
                            types={a.type_key: reg.get(a.type_key) for a in snapshot.items},
                            can_report=permissions.can_anywhere("completion.view"))

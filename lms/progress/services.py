@@ -24,7 +24,18 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import DateTime, and_, bindparam, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    DateTime,
+    and_,
+    bindparam,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -52,6 +63,21 @@ class ProgressError(ValueError):
 def enrolment(user: User, course: Course) -> Enrolment | None:
     return db.session.scalar(select(Enrolment).where(Enrolment.user_id == user.id,
                                                      Enrolment.course_id == course.id))
+
+
+def learner_in_course(user_id: int, course_id: int, activity_ids: list[int]
+                      ) -> tuple[dict[int, ActivityState], Enrolment | None]:
+    """A learner's enrolment in a course and their states in these of its activities, in one
+    query (the enrolment, if any, beside each state, if any)."""
+    mine = select(Enrolment).where(Enrolment.user_id == user_id,
+                                   Enrolment.course_id == course_id).subquery()
+    states = select(ActivityState).where(ActivityState.user_id == user_id,
+                                         ActivityState.activity_id.in_(activity_ids)).subquery()
+    enrolment_row, state_row = aliased(Enrolment, mine), aliased(ActivityState, states)
+    rows = db.session.execute(select(enrolment_row, state_row).select_from(mine)
+                              .join(states, true(), full=True)).all()
+    enrolment = next((e for e, _s in rows if e is not None), None)
+    return {s.activity_id: s for _e, s in rows if s is not None}, enrolment
 
 
 def enrol(user: User, course: Course, *, source: str = "self",

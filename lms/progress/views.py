@@ -9,6 +9,7 @@ from sqlalchemy.orm import defer, joinedload, lazyload
 from lms.activities.base import TIMED
 from lms.activities.registry import registry
 from lms.auth.session import passive
+from lms.catalog import queries as catalog_queries
 from lms.catalog.models import Activity, Course
 from lms.catalog.queries import course_by_slug
 from lms.core.params import finite_number, is_db_id
@@ -24,6 +25,13 @@ bp = Blueprint("progress", __name__)
 @login_required
 def _signed_in() -> None:
     """Every action here needs a signed-in user."""
+
+
+@bp.record_once
+def _course_page_reader(_state) -> None:
+    """The course page reads the learner's enrolment with their states, in one query."""
+    if services.learner_in_course not in catalog_queries.learner_readers:
+        catalog_queries.learner_readers.append(services.learner_in_course)
 
 
 @bp.app_context_processor

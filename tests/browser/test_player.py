@@ -45,6 +45,9 @@ def test_second_tab_is_told_why_it_earns_nothing(
     expect(why).to_have_text("本页暂不计时：您正在另一个标签页或窗口学习其他活动。"
                              "请关闭那个页面，一次只学习一项活动。", timeout=10_000)
     expect(why).to_have_attribute("role", "status")
+    # Neither tab offers "next" before its activity is completed.
+    expect(second.get_by_role("link", name="返回课程")).to_be_hidden()
+    expect(first.get_by_role("link", name="下一项：防汛预案")).to_be_hidden()
     assert second.locator("#study [data-credited]").inner_text() == "0.0"
     # The first tab still counts and says nothing is wrong.
     expect(first.locator("#study [data-why]")).to_have_text("")
