@@ -20,8 +20,7 @@ def _navigation():
     def nav_items() -> list[dict]:
         audit = [{"url": url_for("audit.log"), "label": _("Audit log")},
                  {"url": url_for("audit.settings"), "label": _("Security settings")}]
-        if permissions.can_anywhere("audit.view") and getattr(
-                current_user, "profile", None) is None:
+        if _auditor_only():
             return audit  # the auditor's menu shows the log and nothing else
         items = [{"url": url_for("records.learning"), "label": _("My learning"),
                   "badge": unread_notices()}]
@@ -49,12 +48,19 @@ def _navigation():
 
 
 def unread_notices() -> int:
-    """The signed-in user's unread notices: one COUNT, once per request."""
-    if not getattr(current_user, "is_authenticated", False):
+    """The signed-in user's unread notices: one COUNT, once per request (none for the
+    auditor, whose menu holds the log only)."""
+    if not getattr(current_user, "is_authenticated", False) or _auditor_only():
         return 0
     if "_unread_notices" not in g:
         g._unread_notices = notices.unread_count(current_user.id)
     return g._unread_notices
+
+
+def _auditor_only() -> bool:
+    """The security auditor without a cadre profile: their pages are the log's."""
+    return (permissions.can_anywhere("audit.view")
+            and getattr(current_user, "profile", None) is None)
 
 
 @bp.route("/")
@@ -62,9 +68,10 @@ def unread_notices() -> int:
 def home():
     """One home page; its panels follow the roles held (`lms.dashboard.home`)."""
     profile = getattr(current_user, "profile", None)
-    if permissions.can_anywhere("audit.view") and profile is None:
+    if _auditor_only():
         return redirect(url_for("audit.log"))  # the auditor's home is the log
-    grants = sorted(current_user.grants, key=lambda g: list(labels.ROLE_LABELS).index(g.role))
+    grants = sorted(current_user.grants,
+                    key=lambda grant: list(labels.ROLE_LABELS).index(grant.role))
     lecturer = (permissions.can_anywhere("course.author")
                 and not permissions.can_review_courses())
     learner = panels.learner_panel(current_user) if profile is not None else None
