@@ -76,8 +76,9 @@ def shown(client, place: str, username: str = "learn") -> Figures:
     if place == "export":
         response = client.get(f"/admin/records/compliance/export.xlsx?year={YEAR}")
         rows = list(load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
-        header = list(rows[0])
-        row = next(r for r in rows[1:] if r[header.index("账号")] == username)
+        at = next(i for i, r in enumerate(rows) if "账号" in r)  # below the title line
+        header = list(rows[at])
+        row = next(r for r in rows[at + 1:] if r[header.index("账号")] == username)
         hours = row[header.index("学时")]
         assert isinstance(hours, int | float)  # a number, not text
         return Figures(amount_text(hours), notes={"text": _compact(row[-1] or "")})
