@@ -93,19 +93,19 @@ def test_each_role_sees_its_panels(app, world):
     for text in ("年学时", "继续学习", "布置给我的课程", "通知", "向我开放的考试", "结业考试",
                  "公文写作基础", "截止"):
         assert text in learner, text
-    assert "待我处理" not in learner and "待阅卷的答卷" not in learner
+    assert "待我处理" not in learner and "待评分的答卷" not in learner
     lecturer = _client(app, "lect").get("/").get_data(as_text=True)
-    for text in ("我的课程", "突发事件应急处置", "已发布", "已退回", "待阅卷的答卷",
-                 "请补充一个本街道的信息报送案例", "待登记的考勤", "出勤：桌面推演"):
+    for text in ("我的课程", "突发事件应急处置", "已发布", "已退回", "待评分的答卷",
+                 "请补充一个本街道的信息报送案例", "待登记的出勤", "出勤：桌面推演"):
         assert text in lecturer, text
     assert "结业考试" not in lecturer.split("向我开放的考试")[-1]  # its author never sits it
     unit_admin = _client(app, "ua1").get("/").get_data(as_text=True)
-    for text in ("待我处理", "待核实的学习申报", "读书笔记审核", "待审核的学习计划",
-                 "待登记的考勤", "出勤：桌面推演", "学时达标情况", "布置的课程"):
+    for text in ("待我处理", "待审核的学习申报", "读书笔记审核", "待审核的学习计划",
+                 "待登记的出勤", "出勤：桌面推演", "学时达标情况", "布置的课程"):
         assert text in unit_admin, text
     assert "待审核课程" not in unit_admin
     org = _client(app, "org").get("/").get_data(as_text=True)
-    for text in ("待审核课程", "待阅卷的答卷", "学时达标情况"):
+    for text in ("待审核课程", "待评分的答卷", "学时达标情况"):
         assert text in org, text
 
 

@@ -72,7 +72,7 @@ def test_activity_page_shows_rule_progress_and_ticks(app, client, sample_courses
     assert re.search(rf'/activities/{geshi_id}"[^>]*>[^<]*</a> <span class="tick"', html)
     done = client.get(f"/activities/{geshi_id}").get_data(as_text=True)
     assert "您已完成本活动。" in done and not re.search(r"data-next\s+hidden", done)
-    assert "下一项：" in done
+    assert "下一项活动：" in done
 
 
 def test_beat_answer_says_why_time_is_not_counted(app, client, sample_courses):

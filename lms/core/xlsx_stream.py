@@ -24,7 +24,7 @@ from itertools import islice
 from flask_babel import gettext as _
 
 from lms.core.cells import cell_value
-from lms.core.timeutil import local_time, utcnow
+from lms.core.timeutil import local_minute, local_time, utcnow
 
 _ESCAPE = re.compile("[&<>\"\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}  # others are dropped
@@ -317,5 +317,5 @@ def title_line(what: str, filters: Iterable[tuple[str, object]] = ()) -> str:
     parts += [_("%(label)s: %(value)s", label=label, value=value) if label else str(value)
               for label, value in filters if value not in (None, "")]
     parts.append(_("%(label)s: %(value)s", label=_("Exported at"),
-                   value=local_time(utcnow()).strftime("%Y-%m-%d %H:%M")))
+                   value=local_minute(utcnow())))
     return " · ".join(parts)

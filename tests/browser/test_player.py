@@ -78,7 +78,7 @@ def test_live_completion_ticks_offers_next_and_a_certificate(
     outline = page.get_by_role("navigation", name="课程目录")
     expect(outline.get_by_role("listitem").filter(has_text="汛期值班制度")
            .get_by_role("img", name="已完成")).to_be_visible()
-    following = page.get_by_role("link", name="下一项：防汛预案")
+    following = page.get_by_role("link", name="下一项活动：防汛预案")
     expect(following).to_be_visible()
     assert page.evaluate("() => performance.timeOrigin") == loaded  # no reload
 
