@@ -1,7 +1,7 @@
 """Home page and health check."""
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, redirect, render_template, url_for
+from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import text
@@ -48,13 +48,11 @@ def _navigation():
 
 
 def unread_notices() -> int:
-    """The signed-in user's unread notices: one COUNT, once per request (none for the
-    auditor, whose menu holds the log only)."""
+    """The signed-in user's unread notices (`notices.unread_count`; none for the auditor,
+    whose menu holds the log only)."""
     if not getattr(current_user, "is_authenticated", False) or _auditor_only():
         return 0
-    if "_unread_notices" not in g:
-        g._unread_notices = notices.unread_count(current_user.id)
-    return g._unread_notices
+    return notices.unread_count(current_user.id)
 
 
 def _auditor_only() -> bool:
@@ -75,8 +73,6 @@ def home():
     lecturer = (permissions.can_anywhere("course.author")
                 and not permissions.can_review_courses())
     learner = panels.learner_panel(current_user) if profile is not None else None
-    if learner is not None and len(learner.notices) < panels.NOTICES_SHOWN:
-        g._unread_notices = len(learner.notices)  # all of them: the navigation counts no more
     return render_template(
         "dashboard/home.html", profile=profile, grants=grants, labels=labels,
         learner=learner,

@@ -5,7 +5,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import url_for
+from flask import g, has_request_context, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
@@ -81,16 +81,24 @@ def remind(user_ids: list[int], course: Course, actor: User) -> int:
 
 
 def unread(user_id: int, limit: int = 10) -> list[Notice]:
-    """The user's unread notices, newest first."""
-    return list(db.session.scalars(select(Notice).where(
+    """The user's unread notices, newest first (fewer than `limit`: all of them, which
+    `unread_count` then knows without asking)."""
+    found = list(db.session.scalars(select(Notice).where(
         Notice.user_id == user_id, Notice.read_at.is_(None))
         .order_by(Notice.created_at.desc(), Notice.id.desc()).limit(limit)))
+    if len(found) < limit and has_request_context():
+        g.setdefault("_unread_notices", {})[user_id] = len(found)
+    return found
 
 
 def unread_count(user_id: int) -> int:
-    """How many notices the user has not read (one COUNT)."""
-    return db.session.scalar(select(func.count()).select_from(Notice).where(
-        Notice.user_id == user_id, Notice.read_at.is_(None))) or 0
+    """How many notices the user has not read: one COUNT, once per request (none when a
+    page listed them all first, `unread` with fewer than its limit)."""
+    known = g.setdefault("_unread_notices", {}) if has_request_context() else {}
+    if user_id not in known:
+        known[user_id] = db.session.scalar(select(func.count()).select_from(Notice).where(
+            Notice.user_id == user_id, Notice.read_at.is_(None))) or 0
+    return known[user_id]
 
 
 def mark_read(notice_id: int, user_id: int) -> bool:
