@@ -1,13 +1,27 @@
 """Locale selection: `?lang=`, then the user's preference, then Accept-Language."""
 from __future__ import annotations
 
+from functools import cache
+
+from babel import Locale
 from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
 
-def select_locale() -> str:
+@cache
+def _parsed(name: str) -> Locale:
+    """Babel's `Locale` for one of the platform's few locale names, parsed once: parsing
+    searches Babel's list of every locale, which every request would otherwise pay for."""
+    return Locale.parse(name)
+
+
+def select_locale() -> Locale:
     """Pick zh_CN (the default) or en for this request."""
+    return _parsed(_locale_name())
+
+
+def _locale_name() -> str:
     if not has_request_context():  # the command line speaks the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     locales = current_app.config["LMS_LOCALES"]
