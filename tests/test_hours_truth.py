@@ -26,7 +26,7 @@ from tests.test_record_page import add_course, add_course_entry
 
 YEAR = local_today().year
 ON = date(YEAR, 1, 10) if local_today() >= date(YEAR, 1, 20) else local_today()
-PLACES = ("my_learning", "record", "pdf", "compliance", "export")
+PLACES = ("home", "my_learning", "record", "pdf", "compliance", "export")
 
 
 @dataclass
@@ -51,8 +51,9 @@ def _tagged(html: str, attribute: str) -> dict[str, str]:
 
 def shown(client, place: str, username: str = "learn") -> Figures:
     """The hours that `place` shows for the cadre (signed in as someone who may see it)."""
-    if place in ("my_learning", "record"):
-        url = "/me/learning" if place == "my_learning" else f"/cadres/{username}/record"
+    if place in ("home", "my_learning", "record"):
+        url = {"home": "/", "my_learning": "/me/learning"}.get(place,
+                                                               f"/cadres/{username}/record")
         html = client.get(f"{url}?year={YEAR}").get_data(as_text=True)
         recorded = re.search(r'data-recorded="([^"]+)"', html).group(1)
         counted = dict(re.findall(r'data-counted="([^"]+)" data-value="([^"]+)"', html))
@@ -114,7 +115,7 @@ def varied_year(app, district):
 
 def test_every_page_shows_the_same_hours_or_says_why_they_differ(client, auth, varied_year):
     auth.login("learn")
-    mine = {place: shown(client, place) for place in ("my_learning", "record", "pdf")}
+    mine = {place: shown(client, place) for place in ("home", "my_learning", "record", "pdf")}
     auth.logout()
     auth.login("org")
     admin = {place: shown(client, place) for place in ("compliance", "export")}
@@ -124,7 +125,7 @@ def test_every_page_shows_the_same_hours_or_says_why_they_differ(client, auth, v
     assert {f.recorded for f in seen.values()} == {amount_text(varied_year)}, seen
     # The same 学时 counted per requirement on every page that shows them.
     counted = seen["my_learning"].counted
-    assert counted == seen["record"].counted
+    assert counted == seen["record"].counted == seen["home"].counted
     # Section level: 2.5 + 3.25 online, 18 for 3 class days, 30 of 35 collective, 2 lecture.
     assert counted["section-yearly"] == "55.75"
     assert counted["online-yearly"] == "5.75"  # only online courses count there
@@ -135,7 +136,7 @@ def test_every_page_shows_the_same_hours_or_says_why_they_differ(client, auth, v
     assert set(notes) == {code for code, value in counted.items()
                           if value != amount_text(varied_year)} == {"section-yearly",
                                                                    "online-yearly"}
-    assert notes == seen["record"].notes == seen["compliance"].notes
+    assert notes == seen["record"].notes == seen["compliance"].notes == seen["home"].notes
     for note in notes.values():
         assert note in seen["pdf"].notes["text"] and note in seen["export"].notes["text"]
     section = notes["section-yearly"]
