@@ -161,18 +161,27 @@ def test_my_learning_lists_every_started_course_assigned_or_not(app, client, aut
     from datetime import timedelta
 
     from lms.auth.models import User
-    from lms.catalog.models import Course
+    from lms.catalog.models import Activity, Course
     from lms.core.timeutil import utcnow
     from lms.progress import services
 
     first, second = add_course(app), add_course(app, "yingji", "应急管理")
+    third = add_course(app, "baomi", "保密常识")
     with app.app_context():
         user = db.session.get(User, district["learner"])
         services.enrol(user, db.session.get(Course, first))
-        services.enrol(user, db.session.get(Course, second), source="assignment",
-                       due_at=utcnow() + timedelta(days=30))
+        for course_id in (second, third):
+            services.enrol(user, db.session.get(Course, course_id), source="assignment",
+                           due_at=utcnow() + timedelta(days=30))
+        opened = Activity(course_id=second, key="jiangzuo", type_key="lecture", title="讲座",
+                          config={"min_minutes": 30})
+        db.session.add(opened)
+        db.session.commit()
+        services.ensure_state(user, opened)  # the learner opened the assigned course
     auth.login("learn")
     html = client.get("/me/learning").get_data(as_text=True)
     progress = html.split("<h2>学习中</h2>", 1)[1].split("</section>", 1)[0]
     assert "公文写作基础" in progress and "应急管理" in progress  # assigned ones too
     assert "截止" in progress  # with its due date
+    assert "保密常识" not in progress  # assigned, never opened: it waits under "assigned"
+    assert "保密常识" in html.split("<h2>学习中</h2>", 1)[0]

@@ -21,6 +21,7 @@ class CourseProgress:
     enrolment: Enrolment
     done: int
     total: int
+    started: bool = False  # the learner has opened at least one of its activities
 
     @property
     def percent(self) -> int:
@@ -68,13 +69,14 @@ def my_learning(user, year: int | None = None) -> Learning:
         .where(Enrolment.user_id == user_id).order_by(Enrolment.enrolled_at.desc())).all()
     course_ids = [course.id for _e, course in rows]
     totals = activity_counts(course_ids)
-    done = dict(db.session.execute(
-        select(Activity.course_id, func.count()).join(
-            ActivityState, ActivityState.activity_id == Activity.id)
+    states = {course_id: (done, opened) for course_id, done, opened in db.session.execute(
+        select(Activity.course_id, func.count(ActivityState.completed_at), func.count())
+        .join(ActivityState, ActivityState.activity_id == Activity.id)
         .where(Activity.course_id.in_(course_ids), Activity.retired.is_(False),
-               ActivityState.user_id == user_id, ActivityState.completed_at.is_not(None))
-        .group_by(Activity.course_id)).all()) if course_ids else {}
-    items = [CourseProgress(course, enrolment, done.get(course.id, 0), totals.get(course.id, 0))
+               ActivityState.user_id == user_id)
+        .group_by(Activity.course_id))} if course_ids else {}
+    items = [CourseProgress(course, enrolment, states.get(course.id, (0, 0))[0],
+                            totals.get(course.id, 0), states.get(course.id, (0, 0))[1] > 0)
              for enrolment, course in rows]
     resume = db.session.scalar(
         select(Activity).join(ActivityState, ActivityState.activity_id == Activity.id)
@@ -98,7 +100,9 @@ def my_learning(user, year: int | None = None) -> Learning:
                       key=lambda i: i.enrolment.due_at)
     return Learning(
         required=required,
-        in_progress=open_,  # every course started and not completed, assigned or not
+        # every course started and not completed, assigned or not; an assigned course
+        # nobody has opened yet waits under "assigned" only
+        in_progress=[i for i in open_ if i.started or i.enrolment.due_at is None],
         completed=[i for i in items if i.enrolment.completed_at is not None],
         year=year, hours=year_hours.recorded.hours, required_hours=required_hours,
         online_hours=year_hours.recorded.online, online_required_hours=online_required_hours,
