@@ -71,6 +71,11 @@ def _returned_course(lect: User, org: User) -> Course:
     course.owner_id = lect.id
     db.session.commit()
     catalog.submit_for_review(course, lect)
+    from lms.catalog.models import ReviewComment
+
+    db.session.add_all(ReviewComment(course_id=course.id, activity_id=activity.id,
+                                     author_id=org.id, text="案例请换成本区的。")
+                       for activity in course.activities[:2])
     catalog.return_to_author(course, org, "请补充一个本街道的信息报送案例。")
     db.session.commit()
     return course
@@ -96,7 +101,8 @@ def test_each_role_sees_its_panels(app, world):
     assert "待我处理" not in learner and "待评分的答卷" not in learner
     lecturer = _client(app, "lect").get("/").get_data(as_text=True)
     for text in ("我的课程", "突发事件应急处置", "已发布", "已退回", "待评分的答卷",
-                 "请补充一个本街道的信息报送案例", "待登记的出勤", "出勤：桌面推演"):
+                 "请补充一个本街道的信息报送案例", "待登记的出勤", "出勤：桌面推演",
+                 "有 2 条审核意见待阅读"):
         assert text in lecturer, text
     assert "结业考试" not in lecturer.split("向我开放的考试")[-1]  # its author never sits it
     unit_admin = _client(app, "ua1").get("/").get_data(as_text=True)

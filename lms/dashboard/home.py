@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from lms.assessment import grading
 from lms.assessment.open_exams import OpenExam, open_exams
 from lms.auth.models import User
-from lms.catalog.models import Course, CourseReview
+from lms.catalog.models import Course, CourseReview, ReviewComment
 from lms.catalog.queries import taught_by
 from lms.extensions import db
 from lms.org import permissions
@@ -39,6 +39,7 @@ class TaughtCourse:
     course: Course
     status: str  # draft, review, returned, published, archived
     comment: str  # the latest review's comment, when it has one
+    notes: int = 0  # the reviewers' comments on it (per activity or on the whole course)
 
 
 @dataclass
@@ -87,11 +88,16 @@ def lecturer_panel(user: User) -> LecturerPanel:
                   db.session.execute(select(CourseReview.course_id, CourseReview.action,
                                             CourseReview.comment)
                                      .where(CourseReview.id.in_(newest)))}
+    notes: dict[int, int] = dict(db.session.execute(
+        select(ReviewComment.course_id, func.count())
+        .where(ReviewComment.course_id.in_([c.id for c in courses]))
+        .group_by(ReviewComment.course_id)).all()) if courses else {}
     taught = []
     for course in courses:
         action, comment = latest.get(course.id, ("", ""))
         returned = course.status == "draft" and action == "returned"
-        taught.append(TaughtCourse(course, "returned" if returned else course.status, comment))
+        taught.append(TaughtCourse(course, "returned" if returned else course.status, comment,
+                                   notes.get(course.id, 0)))
     sessions, sessions_total = sessions_to_mark(mine)
     return LecturerPanel(taught, total, grading.waiting_count(), sessions, sessions_total)
 
