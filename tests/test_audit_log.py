@@ -81,8 +81,15 @@ def test_the_auditor_reads_and_filters_the_log(client, auth, auditor, logged):
         f"/audit?until={today - timedelta(days=1)}").get_data(as_text=True)
     paged = client.get("/audit?per_page=1&page=2").get_data(as_text=True)
     assert "第 2 页，共 4 页" in paged
-    # Nonsense in the filters is ignored; a page that is no number is a 400 naming it.
-    assert client.get("/audit?since=yesterday&action=drop").status_code == 200
+    # Nonsense in the filters is left out, and the page says which; a page that is no
+    # number is a 400 naming it.
+    odd = client.get("/audit?since=yesterday&action=drop")
+    assert odd.status_code == 200
+    text = odd.get_data(as_text=True)
+    assert "共 4 条记录" in text
+    assert "未能识别“起始日期”的值" in text and "未能识别“操作”的值" in text
+    assert text.count("data-ignored") == 2
+    assert "data-ignored" not in page
     refused = client.get("/audit?page=x")
     assert refused.status_code == 400 and "page" in refused.get_data(as_text=True)
 

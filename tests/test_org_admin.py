@@ -125,6 +125,14 @@ def test_cadre_list_filters_search_and_pages(app, client, auth, make_unit, make_
     assert "共 20 名干部" in by_category.get_data(as_text=True)
     assert "共 5 名干部" in client.get("/admin/cadres?rank=none").get_data(as_text=True)
     assert "共 1 名干部" in client.get("/admin/cadres?q=甲07").get_data(as_text=True)
+    # A unit outside one's scope, or none at all, answers 404 like the compliance report.
+    make_user("jd1admin", "unit_admin", "JD01")
+    auth.logout()
+    auth.login("jd1admin")
+    assert client.get(f"/admin/cadres?unit={unit_ids()['JD01']}").status_code == 200
+    for unit in (unit_ids()["JD02"], unit_ids()["QU"], 999_999):
+        assert client.get(f"/admin/cadres?unit={unit}").status_code == 404
+        assert client.get(f"/admin/cadres/export.xlsx?unit={unit}").status_code == 404
 
 
 def test_list_page_queries_are_bounded(client, auth, make_unit, make_user, page_queries):

@@ -71,7 +71,10 @@ def test_year_selector_and_entries_by_year(app, client, auth, district):
     old = client.get(f"/cadres/learn/record?year={YEAR - 2}").get_data(as_text=True)
     assert "去年的讲座" in old and "今年的讲座" not in old
     # A year that makes no sense shows this year.
-    assert "今年的讲座" in client.get("/cadres/learn/record?year=abc").get_data(as_text=True)
+    # A year that is no year is refused, naming the field, never swapped for this year.
+    refused = client.get("/cadres/learn/record?year=abc")
+    assert refused.status_code == 400 and "year" in refused.get_data(as_text=True)
+    assert client.get("/me/record?year=abc").status_code == 400
 
 
 def test_reversal_and_reversed_entry_both_shown_with_the_reason(app, client, auth, district):

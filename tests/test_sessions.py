@@ -256,3 +256,32 @@ def test_sign_in_ignores_a_hostile_next(auth, alice):
         response = auth.login("alice", query_string={"next": value})
         assert response.headers["Location"] == "/", value
         auth.logout()
+
+
+def test_old_sessions_are_removed_when_their_user_signs_in_again(app, client, auth, alice,
+                                                                 make_user):
+    """Sessions that ended, or went unseen, more than `SESSIONS_KEPT` ago go at the next
+    sign-in; recent ones (ended or open) stay, and so do other users' old ones."""
+    long_ago = utcnow() - services.SESSIONS_KEPT - timedelta(days=1)
+    lately = utcnow() - timedelta(days=3)
+    bob = make_user("bob", "learner", "QU")
+    with app.app_context():
+        rows = {
+            "ended long ago": UserSession(user_id=alice, digest="a" * 64, created_at=long_ago,
+                                          last_seen_at=long_ago, ended_at=long_ago,
+                                          end_reason="signout"),
+            "unseen long ago": UserSession(user_id=alice, digest="b" * 64,
+                                           created_at=long_ago, last_seen_at=long_ago),
+            "ended lately": UserSession(user_id=alice, digest="c" * 64, created_at=lately,
+                                        last_seen_at=lately, ended_at=lately,
+                                        end_reason="idle"),
+            "someone else's": UserSession(user_id=bob, digest="d" * 64, created_at=long_ago,
+                                          last_seen_at=long_ago, ended_at=long_ago,
+                                          end_reason="signout"),
+        }
+        db.session.add_all(rows.values())
+        db.session.commit()
+    auth.login("alice")
+    left = {r.digest[0] for r in _sessions(app, alice)}
+    assert "a" not in left and "b" not in left and "c" in left and len(left) == 2
+    assert [r.digest for r in _sessions(app, bob)] == ["d" * 64]

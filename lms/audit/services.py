@@ -7,7 +7,7 @@ together or not at all. The key is never stored: it is derived from `LMS_RECORDS
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from flask import current_app, has_request_context, request
@@ -119,21 +119,28 @@ class LogFilter:
     since: date | None = None
     until: date | None = None
     address: str = ""
+    ignored: list[str] = field(default_factory=list)  # fields whose value was not understood
 
     @classmethod
     def from_args(cls, args) -> LogFilter:
+        ignored: list[str] = []
+
         def day(name: str) -> date | None:
+            raw = (args.get(name) or "").strip()
             try:
-                return date.fromisoformat(args.get(name) or "")
+                return date.fromisoformat(raw) if raw else None
             except ValueError:
+                ignored.append(name)
                 return None
 
         action = args.get("action") or ""
+        if action and action not in ACTIONS:
+            ignored.append("action")
         return cls(actor=(args.get("actor") or "").strip()[:64],
                    target=(args.get("target") or "").strip()[:64],
                    action=action if action in ACTIONS else "",
                    since=day("since"), until=day("until"),
-                   address=(args.get("address") or "").strip()[:64])
+                   address=(args.get("address") or "").strip()[:64], ignored=ignored)
 
     def args(self) -> dict[str, str]:
         """The filter as query arguments (for links to pages and the export)."""

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, select, update
+from flask import current_app
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.orm import lazyload
 
 from lms.auth.models import ApiToken, User, UserSession, new_session_token
@@ -17,6 +18,9 @@ from lms.extensions import db
 TOKEN_PREFIX = "lms_"  # noqa: S105 - a public prefix, not a secret
 # A session's "last seen" is written at most this often, so idleness is known to this much.
 SEEN_EVERY = timedelta(minutes=1)
+# Ended sessions (and, with an idle timeout, long-unseen ones) are kept this long for the
+# record of who signed in from where, then removed when their user next signs in.
+SESSIONS_KEPT = timedelta(days=90)
 
 
 class PolicyError(ValueError):
@@ -48,12 +52,23 @@ def start_session(user: User, address: str | None) -> None:
     sign-in. The session's random key reaches the cookie through `user.get_id()`."""
     key = secrets.token_urlsafe(32)
     now = utcnow()
+    _prune_sessions(user.id, now - SESSIONS_KEPT)
     db.session.add(UserSession(user_id=user.id, digest=UserSession.digest_of(key),
                                created_at=now, last_seen_at=now,
                                address=(address or "")[:64] or None))
     user.session_key = key
     user.last_login_at = now
     db.session.commit()
+
+
+def _prune_sessions(user_id: int, before: datetime) -> None:
+    """Remove the user's sessions that ended, or (with an idle timeout) were last seen,
+    before `before`: one bounded DELETE at sign-in, so the table does not grow for ever."""
+    stale = UserSession.ended_at < before
+    if current_app.config["LMS_IDLE_MINUTES"] > 0:  # without a timeout, idle ones live on
+        stale = or_(stale, UserSession.last_seen_at < before)
+    db.session.execute(delete(UserSession).where(UserSession.user_id == user_id, stale)
+                       .execution_options(synchronize_session=False))
 
 
 class Resumed(NamedTuple):

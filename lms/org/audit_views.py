@@ -119,8 +119,11 @@ def _who(user, event: AdminEvent | None = None) -> tuple[str, str]:
 def log():
     f = audit.LogFilter.from_args(request.args)
     page = paginate(audit.log_select(f))
+    names = {"since": _("From"), "until": _("To"), "action": _("Action")}
+    ignored = [_("“%(field)s” was not understood (a date reads YYYY-MM-DD), so the log is "
+                 "shown without that filter.", field=names[name]) for name in f.ignored]
     return render_template("audit/log.html", page=page, f=f, actions=ACTION_LABELS,
-                           describe=describe, actor_name=actor_name)
+                           describe=describe, actor_name=actor_name, ignored=ignored)
 
 
 @bp.route("/export.xlsx")

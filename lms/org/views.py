@@ -140,12 +140,21 @@ def cadres():
     if not permissions.can_anywhere("cadre.view"):
         abort(403)
     f = queries.CadreFilter.from_args(request.args)
+    _require_unit_in_scope(f, "cadre.view")
     page = paginate(queries.cadre_select(f))
     return render_template(
         "org/cadres.html", page=page, f=f, units=queries.unit_choices("cadre.view"),
         categories=services.categories(), ranks=labels.RANK_LABELS, labels=labels,
         can_manage=permissions.can_anywhere("cadre.manage"),
     )
+
+
+def _require_unit_in_scope(f: queries.CadreFilter, action: str) -> None:
+    """404 for a unit filter naming a unit that does not exist or lies outside the user's
+    scope, as the compliance report answers: an empty list would hide the refusal."""
+    if f.unit_id is not None:
+        unit = db.session.get(Unit, f.unit_id)
+        permissions.require(unit is not None and permissions.can(action, unit))
 
 
 def export_columns() -> list[tuple[str, object]]:
@@ -180,6 +189,7 @@ def cadres_export():
     if not permissions.can_anywhere("cadre.export"):
         abort(403)
     f = queries.CadreFilter.from_args(request.args)
+    _require_unit_in_scope(f, "cadre.export")
     stmt = queries.cadre_select(f, "cadre.export").limit(100_000)
     columns = export_columns()
     rows = ([value(p) for _header, value in columns]

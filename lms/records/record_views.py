@@ -35,7 +35,6 @@ from lms.records.record_data import (
     gather,
     readable_cadre,
 )
-from lms.records.workflow import parse_year
 
 bp = Blueprint("record", __name__)
 
@@ -60,7 +59,10 @@ def _cadre_or_404(username: str) -> CadreProfile:
 
 
 def _year() -> int:
-    return parse_year(request.args.get("year")) or local_today().year
+    """The year asked for (this year when absent); a value that is no such year is a 400
+    naming the field, not a silent switch to this year."""
+    return int_arg("year", local_today().year, low=entries.FIRST_YEAR,
+                   high=local_today().year + 1)
 
 
 def site_root() -> str:
@@ -107,7 +109,7 @@ def _context(record: CadreRecord) -> dict:
 
 @bp.route("/me/record")
 def mine():
-    year = parse_year(request.args.get("year"))
+    year = _year() if request.args.get("year") else None
     return redirect(url_for("record.cadre", username=current_user.username,
                             **({"year": year} if year else {})))
 
