@@ -213,6 +213,13 @@ def test_completion_rule_changes_of_a_published_course_are_logged(app, sample_co
     rows = _rows(app, "course.change")
     assert len(rows) == 2 and all(r.detail["code"] == sample_courses[0] for r in rows)
     assert "hours" in rows[0].detail["changes"] and "retired" in rows[1].detail["changes"]
+    # The auditor reads the fields in words, never their internal names.
+    with app.test_request_context():
+        from lms.org.audit_views import describe
+
+        shown = [describe(row) for row in rows]
+    assert "学时：" in shown[0] and "至少完成的活动数：" in shown[0] and "停用的活动：" in shown[1]
+    assert not any(word in " ".join(shown) for word in ("hours", "completion_count", "retired"))
 
 
 # ---- append-only and tamper-evident --------------------------------------------------------

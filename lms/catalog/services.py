@@ -254,6 +254,19 @@ def retire_activity(activity: Activity) -> None:
     rules_changed(activity.course)
 
 
+MAX_MEDIA_NAME = 120  # characters of a stored file name (the path column holds 255)
+
+
+def _shortened(name: str) -> str:
+    """`name` cut to `MAX_MEDIA_NAME` characters, keeping its extension."""
+    if len(name) <= MAX_MEDIA_NAME:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    if not dot or len(ext) > 10:
+        return name[:MAX_MEDIA_NAME]
+    return stem[:MAX_MEDIA_NAME - len(ext) - 1].rstrip("-") + "." + ext
+
+
 def upload_media(course: Course, filename: str, stream: BinaryIO) -> MediaFile:
     """Store an uploaded file after checking its type from its content and its size."""
     # Blanks, brackets and parentheses would end the file's address inside Markdown.
@@ -261,6 +274,7 @@ def upload_media(course: Course, filename: str, stream: BinaryIO) -> MediaFile:
                                           ).strip("-") or "")
     if not name:
         raise CourseError([_("The file needs a name.")])
+    name = _shortened(name)
     head = stream.read(32)
     mime = media_store.sniff(head)
     if mime is None:

@@ -7,6 +7,7 @@ here because they ask the one permission module (`audit.view`, held by the audit
 from __future__ import annotations
 
 import json
+import re
 
 from flask import (
     Blueprint,
@@ -82,6 +83,21 @@ VALUE_LABELS = {
 }
 
 
+# The fields of a course that a "changes" text names (`catalog.services._log_rule_change`),
+# and the retired activity, in words.
+CHANGED_FIELDS = {
+    "hours": _l("Study hours"), "completion_count": _l("Activities to complete at least"),
+    "required": _l("Compulsory course"), "retired": _l("Activity retired"),
+}
+_CHANGED_FIELD = re.compile(rf"\b({'|'.join(CHANGED_FIELDS)}): ")
+
+
+def _changes(text: str) -> str:
+    """A "changes" text with the fields it names in words: "学时：4 → 5"."""
+    text = _CHANGED_FIELD.sub(lambda m: f"{CHANGED_FIELDS[m.group(1)]}{colon()}", text)
+    return text.replace("True", str(_l("yes"))).replace("False", str(_l("no")))
+
+
 def _value(key: str, value) -> str:
     """One detail's value in words: roles and codes by their names, lists joined, none as —."""
     if value is None:
@@ -90,6 +106,8 @@ def _value(key: str, value) -> str:
         return str(labels.label(labels.ROLE_LABELS, value))
     if isinstance(value, list):
         return "、".join(_value(key, item) for item in value) or "—"
+    if isinstance(value, str) and key == "changes" and value not in VALUE_LABELS:
+        return _changes(value)
     if isinstance(value, str) and key in ("what", "changes"):
         return str(VALUE_LABELS.get(value, value))
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
