@@ -25,6 +25,7 @@ from wtforms import DateField, Field, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
 from lms.org import labels
+from lms.org.tabular import cell_text
 
 TEXT, DATE, CHOICE = "text", "date", "choice"
 
@@ -37,20 +38,12 @@ def parse_date(value: object) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
-    text = _cell_text(value)
+    text = cell_text(value)
     m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", text) or re.fullmatch(
         r"(\d{4})(\d{2})(\d{2})", text)
     if not m:
         raise ValueError(text)
     return date(int(m[1]), int(m[2]), int(m[3]))
-
-
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
 
 
 def _plausible_birth(value: date) -> str | None:
@@ -148,23 +141,23 @@ class Attribute:
 
     def parse(self, raw: object, coder: Mapping[str, str] | None = None) -> object:
         """A spreadsheet cell as stored; ValueError with the message for a bad one."""
-        if self.required and not _cell_text(raw):
+        if self.required and not cell_text(raw):
             raise ValueError(_("This field is required."))
         if self.kind == DATE:
             try:
                 value = parse_date(raw)
             except ValueError:
                 raise ValueError(_("Not a date: %(v)s (use YYYY-MM-DD)",
-                                   v=_cell_text(raw))) from None
+                                   v=cell_text(raw))) from None
         elif self.kind == CHOICE:
-            text = _cell_text(raw)
+            text = cell_text(raw)
             if not text:
                 return self.default
             value = (coder if coder is not None else self.coder()).get(text.lower())
             if value is None:
                 raise ValueError(_("Unknown value: %(v)s", v=text))
         else:
-            value = _cell_text(raw)[:self.max_length] or self.default
+            value = cell_text(raw)[:self.max_length] or self.default
         if value is not None and self.check is not None:
             problem = self.check(value)
             if problem:
