@@ -52,14 +52,19 @@ def _json_problem(body: Any) -> str | None:
     return None
 
 
+def _check_pairs(pairs) -> None:
+    """(name, text) pairs that cannot be stored: a 400 naming the field ("?" for a broken name)."""
+    for name, value in pairs:
+        if not storable(name):
+            raise UnstorableText("?")
+        if not storable(value):
+            raise UnstorableText(name)
+
+
 def _check_fields(form, files) -> None:
     """Form fields and uploaded files' names that cannot be stored: a 400 naming the field."""
-    for name, value in form.items(multi=True):
-        if not storable(name) or not storable(value):
-            raise UnstorableText(name if storable(name) else "?")
-    for name, upload in files.items(multi=True):
-        if not storable(name) or not storable(upload.filename or ""):
-            raise UnstorableText(name if storable(name) else "?")
+    _check_pairs(form.items(multi=True))
+    _check_pairs((name, upload.filename or "") for name, upload in files.items(multi=True))
 
 
 class CheckedRequest(Request):
@@ -76,9 +81,7 @@ def refuse_unstorable() -> None:
     it is first read, by `CheckedRequest`)."""
     if not storable(request.path):
         raise NotFound()
-    for name, value in request.args.items(multi=True):
-        if not storable(name) or not storable(value):
-            raise UnstorableText(name if storable(name) else "?")
+    _check_pairs(request.args.items(multi=True))
     if request.is_json:
         try:
             body = request.get_json(silent=True)
