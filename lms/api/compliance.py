@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 
 from lms.api.auth import token_required
 from lms.api.blueprint import bp, page_json
+from lms.api.schemas import MISSING_LINE, RULE_NOTE
 from lms.core.errors import json_error
 from lms.org import permissions
 from lms.records import compliance
@@ -52,24 +53,14 @@ def compliance_report():
 
 _ERROR = {"$ref": "#/components/responses/Error"}
 _STATUS_ENUM = ["met", "on_track", "behind", "not_met", "none"]
-_MISSING = {"type": "object", "description": (
-    "One line not yet reached, as stored by the rules engine (`line`: hours, days, "
-    "hours_or_days, kind, subject, share, course, reading; `need`, `have`, `unit` and the "
-    "line's own keys), with `text`: the line in words in the caller's language."),
-    "properties": {"line": {"type": "string"}, "need": {"type": "number"},
-                   "have": {"type": "number"}, "unit": {"type": "string"},
-                   "text": {"type": "string"}}}
 _REQUIREMENT = {"type": "object", "properties": {
     "rule_set": {"type": "string", "description": "Rule set code."},
     "name": {"type": "string"}, "window_start": {"type": "integer"},
     "window_end": {"type": "integer"},
     "status": {"type": "string", "enum": _STATUS_ENUM[:4]},
     "hours": {"type": "number", "description": "Converted study hours in the window."},
-    "days": {"type": "number"}, "missing": {"type": "array", "items": _MISSING},
-    "note": {"type": "string", "nullable": True, "description": (
-        "When the rule set counts a number of study hours other than those recorded in the "
-        "window (conversions, yearly caps, forms of learning it does not count, carry-over): "
-        "why, in one sentence in the caller's language; otherwise null.")}}}
+    "days": {"type": "number"}, "missing": {"type": "array", "items": MISSING_LINE},
+    "note": RULE_NOTE}}
 _ROW = {"type": "object", "properties": {
     "username": {"type": "string"}, "name": {"type": "string"},
     "unit": {"type": "object", "properties": {"code": {"type": "string"},

@@ -1,6 +1,7 @@
 """The OpenAPI 3 document of API v1. Every route under /api/v1 must appear here (a test checks)."""
 from __future__ import annotations
 
+from lms.api.schemas import RULE_NOTE
 from lms.org import attributes
 
 _ERROR = {"$ref": "#/components/responses/Error"}
@@ -95,10 +96,7 @@ def _core_document() -> dict:
                             "hours": {"type": "number",
                                       "description": "学时 converted by this rule set, "
                                                      "carry-over included"},
-                            "note": {"type": "string", "nullable": True,
-                                     "description": "why the rule set counts other than "
-                                                    "the hours recorded, in one sentence; "
-                                                    "null when it counts them as recorded"},
+                            "note": RULE_NOTE,
                             "days": {"type": "number"},
                             "ratio": {"type": "number",
                                       "description": "least share reached over its lines"},

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from lms.api.auth import token_required
 from lms.api.blueprint import bp
 from lms.api.record_json import ENTRY_SCHEMA, entry_json
+from lms.api.schemas import MISSING_LINE, RULE_NOTE
 from lms.core.errors import json_error
 from lms.core.params import MAX_PAGE, int_arg
 from lms.core.timeutil import local_today
@@ -111,10 +112,6 @@ _ERROR = {"$ref": "#/components/responses/Error"}
 _TOTAL = {"type": "object", "properties": {
     "hours": {"type": "number"}, "days": {"type": "number"},
     "entries": {"type": "integer", "description": "net: a reversal counts -1"}}}
-_MISSING = {"type": "object", "description": "one line not yet reached (see records.status)",
-            "properties": {"line": {"type": "string"}, "need": {"type": "number"},
-                           "have": {"type": "number"}, "unit": {"type": "string"},
-                           "text": {"type": "string", "description": "in plain words"}}}
 _RECORD = {"type": "object", "properties": {
     "year": {"type": "integer"}, "years": {"type": "array", "items": {"type": "integer"}},
     "cadre": {"type": "object", "properties": {
@@ -139,10 +136,8 @@ _RECORD = {"type": "object", "properties": {
         "days": {"type": "number"}, "ratio": {"type": "number"}, "met": {"type": "boolean"},
         "status": {"type": "string", "enum": list(status.LABELS)},
         "status_label": {"type": "string"},
-        "missing": {"type": "array", "items": _MISSING},
-        "note": {"type": "string", "nullable": True, "description": (
-            "Why the rule set counts other than the hours recorded in the window, in one "
-            "sentence; null when it counts them as recorded.")}}}},
+        "missing": {"type": "array", "items": MISSING_LINE},
+        "note": RULE_NOTE}}},
     "entries": {"type": "array", "items": ENTRY_SCHEMA},
     "page": {"type": "integer"}, "per_page": {"type": "integer"}, "more": {"type": "boolean"}}}
 _STATEMENTS = {"type": "object", "description": "an xAPI 1.0.3 StatementResult (docs/xapi.md)",
