@@ -10,13 +10,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from flask import Response
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from openpyxl import load_workbook
 
 from lms.core import xlsx_stream
 from lms.core.cells import csv_text
 from lms.core.downloads import content_disposition
+from lms.core.i18n import chinese
 
 # Limits checked before a cell is read: what an import of a whole district's cadres, units or
 # question bank needs, with room to spare, and far below what would exhaust a worker.
@@ -44,10 +44,9 @@ class Column:
 
 def column_title(columns: Sequence[Column], key: str) -> str:
     """The header of a column in the current language (the key itself if no column has it)."""
-    locale = str(get_locale() or "zh_CN")
     for col in columns:
         if col.key == key:
-            return col.zh if locale.startswith("zh") else col.en
+            return col.zh if chinese() else col.en
     return key
 
 
