@@ -202,10 +202,13 @@ def _core_document() -> dict:
                                        "a presence check waits: no credit until it is "
                                        "answered (POST .../presence)"},
                     "counting": {"type": "boolean", "description":
-                                 "time counts from this beat on"},
+                                 "time counts from this beat on (`credited`, `started` "
+                                 "or `gap`)"},
                     "message": {"type": "string", "description":
-                                "when time is not counted: why, and what to do (one "
-                                "sentence in the caller's language; empty otherwise)"}}}),
+                                "why time was or is not counted and what to do, in one "
+                                "sentence in the caller's language (a `gap` says counting "
+                                "resumes now); empty for `credited`, `started` and "
+                                "`replayed`"}}}),
                     "400": _ERROR, "401": _ERROR, "404": _ERROR},
             }},
             "/courses/{id}/completion": {"get": {
@@ -343,7 +346,16 @@ def _core_document() -> dict:
                             "numerical", "matching", "essay", "description"]},
                         "html": {"type": "string"}, "mark": {"type": "number"},
                         "options": {"type": "array", "items": {"type": "object", "properties": {
-                            "value": {"type": "integer"}, "html": {"type": "string"}}}},
+                            "value": {"type": "integer"}, "html": {"type": "string"},
+                            "chosen": {"type": "boolean",
+                                       "description": "with review only: the learner chose it"},
+                            "right": {"type": "boolean",
+                                      "description": "with review only: a right answer"},
+                            "credit": {"type": "boolean", "description":
+                                       "with review only: choosing it earns some credit"},
+                            "feedback": {"type": "string", "description":
+                                         "with review only: its own feedback (HTML), "
+                                         "empty when none"}}}},
                         "lefts": {"type": "array", "items": {"type": "object", "properties": {
                             "value": {"type": "string"}, "html": {"type": "string"}}}},
                         "rights": {"type": "array", "items": {"type": "string"}},
@@ -361,9 +373,11 @@ def _core_document() -> dict:
                         "feedback": {"type": "string", "description":
                                      "with review only: the question's general feedback "
                                      "(HTML); each option then also carries `chosen`, "
-                                     "`right` and its own `feedback`"},
+                                     "`right`, `credit` and its own `feedback`"},
                         "comment": {"type": "string", "nullable": True,
                                     "description": "a grader's comment, once submitted"},
+                        "graded": {"type": "boolean", "description":
+                                   "once submitted: false while an essay waits for grading"},
                     }}},
                 }},
                 "Unit": {"type": "object", "nullable": True, "properties": {
