@@ -87,7 +87,7 @@ def test_the_auditor_reads_and_filters_the_log(client, auth, auditor, logged):
     assert odd.status_code == 200
     text = odd.get_data(as_text=True)
     assert "共 4 条记录" in text
-    assert "未能识别“起始日期”的值" in text and "未能识别“操作”的值" in text
+    assert "未能识别“起始日期”的值" in text and "“操作”不是列出的操作之一" in text
     assert text.count("data-ignored") == 2
     assert "data-ignored" not in page
     refused = client.get("/audit?page=x")

@@ -7,7 +7,7 @@ from flask import Flask, request, url_for
 from flask_babel import get_locale
 from markupsafe import Markup
 
-from lms.core.i18n import chinese, colon, html_lang
+from lms.core.i18n import chinese, colon, html_lang, semicolon
 from lms.core.numbers import amount_text
 from lms.core.timeutil import local_day, local_minute
 
@@ -36,6 +36,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(amount_text, "hours")  # {{ course.hours|hours }}: 学时 and days
     app.add_template_filter(parens, "parens")  # {{ _("inactive")|parens }}
     app.add_template_global(colon, "colon")  # {{ _("Status") }}{{ colon() }}{{ status }}
+    app.add_template_global(semicolon, "semicolon")  # between the items of a written list
 
     @app.context_processor
     def _globals():

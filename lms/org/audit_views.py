@@ -139,7 +139,9 @@ def log():
     page = paginate(audit.log_select(f))
     names = {"since": _("From"), "until": _("To"), "action": _("Action")}
     ignored = [_("“%(field)s” was not understood (a date reads YYYY-MM-DD), so the log is "
-                 "shown without that filter.", field=names[name]) for name in f.ignored]
+                 "shown without that filter.", field=names[name]) if name != "action" else
+               _("“%(field)s” was not one of the listed actions, so the log is shown without "
+                 "that filter.", field=names[name]) for name in f.ignored]
     return render_template("audit/log.html", page=page, f=f, actions=ACTION_LABELS,
                            describe=describe, actor_name=actor_name, ignored=ignored)
 

@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from lms.catalog.models import Course
 from lms.catalog.queries import course_by_slug
 from lms.records import certificates, pdf
+from lms.records.record_views import site_root
 
 bp = Blueprint("certificates", __name__)
 
@@ -50,7 +51,9 @@ def certificate_pdf(slug: str):
     certificate = certificates.of(current_user, course) if course is not None else None
     if certificate is None:
         abort(404)
-    html = render_template("records/certificate/print.html", c=certificate)
+    # The address printed on paper is the site's own (`LMS_SITE_URL`), not this request's.
+    check_url = site_root().rstrip("/") + url_for("certificates.verify")
+    html = render_template("records/certificate/print.html", c=certificate, check_url=check_url)
     response = send_file(io.BytesIO(pdf.render_pdf(html)), mimetype="application/pdf",
                          as_attachment=True,
                          download_name=f"certificate-{course.slug}-{certificate.number}.pdf")
