@@ -12,16 +12,11 @@ from sqlalchemy import select, text
 from lms.auth.models import User
 from lms.catalog.models import Course, MediaFile
 from lms.extensions import db
-from tests.conftest import COURSES, KEEP, PASSWORD
+from tests.authoring_helpers import as_user
+from tests.conftest import COURSES, KEEP
 from tests.test_packages import zip_of
 
 SAMPLES = ("gongwen-xiezuo", "tufa-shijian-yingji", "xinxi-baosong")
-
-
-def as_user(app, username):
-    client = app.test_client()
-    client.post("/login", data={"username": username, "password": PASSWORD})
-    return client
 
 
 def zipped(folder: Path) -> bytes:
