@@ -1,6 +1,10 @@
 """Helpers shared by the authoring tests: the district of lecturers, a reviewer and a learner,
-a signed-in test client, and a subject's id."""
+a signed-in test client, a subject's id, and a package folder zipped."""
 from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -33,3 +37,13 @@ def subject_id(app: Flask, name: str = "应急管理") -> int:
     """The id of the subject category called `name`."""
     with app.app_context():
         return db.session.scalar(db.select(SubjectCategory.id).filter_by(name=name))
+
+
+def zipped(folder: Path) -> bytes:
+    """The files under `folder` as a zip archive, named relative to it."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                zf.write(path, path.relative_to(folder).as_posix())
+    return out.getvalue()
