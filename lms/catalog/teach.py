@@ -253,7 +253,7 @@ def activity_edit(course_id: int | None = None, type_key: str | None = None,
                 flash(_("Activity saved."), "success")
                 return redirect(url_for("teach.course", course_id=course.id,
                                         _anchor=f"a{saved.id}"))
-    comments = services.review_comments(course).get(activity.id, []) if activity else []
+    comments = services.review_comments(course, activity).get(activity.id, []) if activity else []
     return render_template("teach/activity_form.html", form=form, course=course, kind=kind,
                            activity=activity, preview=preview,
                            problems=[problem_text(p) for p in problems],
