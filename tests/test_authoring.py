@@ -6,37 +6,13 @@ from __future__ import annotations
 import io
 import re
 
-import pytest
-
 from lms.catalog.models import Activity, Course, MediaFile
 from lms.catalog.slugs import slug_from_title, unique_slug
 from lms.extensions import db
-from tests.conftest import PASSWORD
+from tests.authoring_helpers import as_user, authoring_people, subject_id  # noqa: F401
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n" + b"0" * 64
-
-
-@pytest.fixture
-def people(make_unit, make_user):
-    make_unit("QU", "青山区", "district")
-    make_user("lect", "lecturer", "QU", name="教师甲")
-    make_user("lect2", "lecturer", "QU", name="教师乙")
-    make_user("org", "org_admin", "QU", name="组织部")
-    make_user("learn", "learner", "QU", name="学员")
-
-
-def as_user(app, username):
-    client = app.test_client()
-    client.post("/login", data={"username": username, "password": PASSWORD})
-    return client
-
-
-def subject_id(app, name="应急管理") -> int:
-    from lms.catalog.models import SubjectCategory
-
-    with app.app_context():
-        return db.session.scalar(db.select(SubjectCategory.id).filter_by(name=name))
 
 
 def create(app, client, title: str, slug: str = "", hours: str = "2", **extra):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import zipfile
 from contextlib import nullcontext
 from datetime import timedelta
 
@@ -20,6 +19,7 @@ from lms.auth.services import create_token
 from lms.catalog.models import Activity
 from lms.core.timeutil import utcnow
 from lms.extensions import db
+from tests.authoring_helpers import zipped
 from tests.test_attempts import ESSAY, GIFT, KEYS, SECRETS
 from tests.test_attempts import _package as quiz_package
 
@@ -353,11 +353,7 @@ def _essay_slot(app, attempt_id: int) -> int:
 def test_a_package_writes_an_exam_only_for_its_course_s_lecturers(app, client, auth, exam,
                                                                    tmp_path):
     activity_id = exam(draws=False)
-    data = io.BytesIO()
-    with zipfile.ZipFile(data, "w") as archive:
-        for path in (tmp_path / "exam-course").rglob("*"):
-            if path.is_file():
-                archive.write(path, path.relative_to(tmp_path / "exam-course").as_posix())
+    data = io.BytesIO(zipped(tmp_path / "exam-course"))
     auth.login("org")  # may edit any course, but does not lecture this one
     refused = client.post("/teach/packages", data={"pkg-file": (io.BytesIO(data.getvalue()),
                                                                 "exam.zip")})
@@ -389,11 +385,7 @@ def test_an_exam_s_lecturer_stays_one_and_never_sits_it(app, client, auth, exam,
     manifest = tmp_path / "exam-course" / "course.toml"
     manifest.write_text(manifest.read_text(encoding="utf-8").replace(
         'lecturers = ["writer"]', 'lecturers = ["teacher"]'), encoding="utf-8")
-    data = io.BytesIO()
-    with zipfile.ZipFile(data, "w") as archive:
-        for path in (tmp_path / "exam-course").rglob("*"):
-            if path.is_file():
-                archive.write(path, path.relative_to(tmp_path / "exam-course").as_posix())
+    data = io.BytesIO(zipped(tmp_path / "exam-course"))
     upload = client.post("/teach/packages", data={"pkg-file": (io.BytesIO(data.getvalue()),
                                                                "exam.zip")})
     assert upload.status_code == 400
@@ -414,11 +406,7 @@ def test_a_package_names_only_course_authors_its_lecturers(app, client, auth, ex
     manifest = tmp_path / "exam-course" / "course.toml"
     manifest.write_text(manifest.read_text(encoding="utf-8").replace(
         'lecturers = ["writer"]', 'lecturers = ["writer", "young"]'), encoding="utf-8")
-    data = io.BytesIO()
-    with zipfile.ZipFile(data, "w") as archive:
-        for path in (tmp_path / "exam-course").rglob("*"):
-            if path.is_file():
-                archive.write(path, path.relative_to(tmp_path / "exam-course").as_posix())
+    data = io.BytesIO(zipped(tmp_path / "exam-course"))
     auth.login("writer")
     upload = client.post("/teach/packages", data={"pkg-file": (io.BytesIO(data.getvalue()),
                                                                "exam.zip")})

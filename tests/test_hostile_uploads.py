@@ -10,14 +10,15 @@ from sqlalchemy import func, select
 
 from lms.catalog.models import MediaFile
 from lms.extensions import db
-from tests.test_authoring import PNG, as_user, course_by_title, create, people  # noqa: F401
+from tests.authoring_helpers import as_user, authoring_people  # noqa: F401
+from tests.test_authoring import PNG, course_by_title, create
 
 HTML = b"<!doctype html><script>alert(1)</script>"
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
 
 
 @pytest.fixture
-def course_id(app, people):  # noqa: F811 - the fixture imported above
+def course_id(app, people):
     lect = as_user(app, "lect")
     create(app, lect, "上传课程", slug="shangchuan")
     return course_by_title(app, "上传课程")[0].id

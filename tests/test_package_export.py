@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import zipfile
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
@@ -12,25 +11,11 @@ from sqlalchemy import select, text
 from lms.auth.models import User
 from lms.catalog.models import Course, MediaFile
 from lms.extensions import db
-from tests.conftest import COURSES, KEEP, PASSWORD
+from tests.authoring_helpers import as_user, zipped
+from tests.conftest import COURSES, KEEP
 from tests.test_packages import zip_of
 
 SAMPLES = ("gongwen-xiezuo", "tufa-shijian-yingji", "xinxi-baosong")
-
-
-def as_user(app, username):
-    client = app.test_client()
-    client.post("/login", data={"username": username, "password": PASSWORD})
-    return client
-
-
-def zipped(folder: Path) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as zf:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                zf.write(path, path.relative_to(folder).as_posix())
-    return out.getvalue()
 
 
 def upload(client, data: bytes, name: str = "package.zip"):

@@ -10,15 +10,10 @@ from lms.auth.models import User
 from lms.catalog.models import Activity, ActivityState, Course, ReviewComment
 from lms.extensions import db
 from lms.progress.models import Enrolment
-from tests.conftest import COURSES, PASSWORD
+from tests.authoring_helpers import as_user
+from tests.conftest import COURSES
 
 SLUG = "gongwen-xiezuo"
-
-
-def as_user(app, username):
-    client = app.test_client()
-    client.post("/login", data={"username": username, "password": PASSWORD})
-    return client
 
 
 @pytest.fixture

@@ -296,8 +296,9 @@ def eligibility(user: User, spec: AssessmentSpec) -> str | None:
 
 
 def can_start(activity: Activity, spec: AssessmentSpec, used: int, now: datetime,
-              user: User | None = None) -> str | None:
-    """Why a new attempt cannot start now (a message), or None when it can."""
+              user: User | None = None, resits: int | None = None) -> str | None:
+    """Why a new attempt cannot start now (a message), or None when it can. `resits` is the
+    user's re-sits granted at the activity when the caller has counted them already."""
     if activity.retired or activity.course.status != "published":
         return _("This quiz is not open.")
     if user is not None:
@@ -312,9 +313,11 @@ def can_start(activity: Activity, spec: AssessmentSpec, used: int, now: datetime
         return _("This quiz opens at a later time.")
     if spec.closes_at and now >= spec.closes_at:
         return _("This quiz has closed.")
-    if spec.attempts and used >= spec.attempts + (
-            resits_granted(user.id, activity.id) if user is not None else 0):
-        return _("You have used all your attempts at this quiz.")
+    if spec.attempts and used >= spec.attempts:
+        if resits is None:
+            resits = resits_granted(user.id, activity.id) if user is not None else 0
+        if used >= spec.attempts + resits:
+            return _("You have used all your attempts at this quiz.")
     return None
 
 

@@ -1,5 +1,5 @@
-"""Exams a learner may sit now (or has begun): what their home page lists. The same rules as
-starting an attempt (`attempts.can_start`), read for every exam in a fixed number of queries."""
+"""Exams a learner may sit now (or has begun): what their home page lists. Each exam is put to
+`attempts.can_start`, with the attempts and re-sits counted for every exam in fixed queries."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -67,12 +67,8 @@ def open_exams(user: User, now: datetime | None = None, limit: int = 5) -> list[
         if spec is None or engine.authors_refusal(activity, spec, user):
             continue
         going = activity.id in begun and (spec.closes_at is None or now < spec.closes_at)
-        if not going and (
-                engine.eligibility(user, spec) is not None
-                or (spec.opens_at and now < spec.opens_at)
-                or (spec.closes_at and now >= spec.closes_at)
-                or (spec.attempts and used.get(activity.id, 0)
-                    >= spec.attempts + resits.get(activity.id, 0))):
+        if not going and engine.can_start(activity, spec, used.get(activity.id, 0), now, user,
+                                          resits=resits.get(activity.id, 0)):
             continue
         out.append(OpenExam(activity, spec.closes_at, going))
     out.sort(key=lambda e: (e.closes_at is None, e.closes_at or now))

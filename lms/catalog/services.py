@@ -353,13 +353,16 @@ def add_review_comment(course: Course, activity: Activity | None, author: User,
     return row
 
 
-def review_comments(course: Course) -> dict[int | None, list[ReviewComment]]:
+def review_comments(course: Course, activity: Activity | None = None
+                    ) -> dict[int | None, list[ReviewComment]]:
     """The course's review comments by activity id (None: on the whole course), the latest
-    round first."""
+    round first; only `activity`'s when given."""
     out: dict[int | None, list[ReviewComment]] = {}
-    for row in db.session.scalars(select(ReviewComment).where(
-            ReviewComment.course_id == course.id)
-            .order_by(ReviewComment.round.desc(), ReviewComment.id).limit(500)):
+    stmt = select(ReviewComment).where(ReviewComment.course_id == course.id)
+    if activity is not None:
+        stmt = stmt.where(ReviewComment.activity_id == activity.id)
+    for row in db.session.scalars(
+            stmt.order_by(ReviewComment.round.desc(), ReviewComment.id).limit(500)):
         out.setdefault(row.activity_id, []).append(row)
     return out
 

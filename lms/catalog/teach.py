@@ -69,12 +69,12 @@ def may_write(course: Course, kind: ActivityType | None) -> bool:
     return kind is None or not kind.supports(SEALED) or permissions.teaches(course)
 
 
-def _course_form(course: Course | None = None) -> CourseForm:
+def _course_form(course: Course | None = None, media: list[MediaFile] = ()) -> CourseForm:
+    """The course form; `media` is the course's files (its pictures are the cover choices)."""
     form = CourseForm(obj=course)
     form.category_id.choices = select_choices(
         (c.id, c.name) for c in services.category_choices())
-    images = [] if course is None else db.session.scalars(select(MediaFile).where(
-        MediaFile.course_id == course.id, MediaFile.kind == "image").order_by(MediaFile.path))
+    images = [m for m in media if m.kind == "image"]
     form.cover_media_id.choices = select_choices([(0, "—")] + [(m.id, m.filename) for m in images])
     # The course's own lecturers stay offered (an owner without the lecturer role, an account
     # since deactivated): an exam's lecturers cannot be left out (`dropped_authors`).
@@ -132,7 +132,8 @@ def slug_suggestion():
 def course(course_id: int):
     course = _course_or_404(course_id, edit=False)
     editable = permissions.can_edit_course(course)
-    form = _course_form(course)
+    media = _course_media(course)
+    form = _course_form(course, media)
     if request.method == "POST":
         if not editable:
             abort(404)
@@ -154,10 +155,7 @@ def course(course_id: int):
                 flash(_("Course saved."), "success")
                 return redirect(url_for("teach.course", course_id=course.id))
     activities = [a for a in course.activities if not a.retired]
-    media = list(db.session.scalars(select(MediaFile).where(MediaFile.course_id == course.id)
-                                    .order_by(MediaFile.path)))
-    reviews = list(db.session.scalars(select(CourseReview).where(
-        CourseReview.course_id == course.id).order_by(CourseReview.id.desc()).limit(20)))
+    reviews = _recent_reviews(course)
     return render_template(
         "teach/course.html", course=course, form=form, editable=editable,
         activities=activities, media=media, reviews=reviews, types=registry().all(),
@@ -180,8 +178,15 @@ def _has_exam(course: Course) -> bool:
 
 
 def _course_media(course: Course) -> list[MediaFile]:
+    """The course's files, by path."""
     return list(db.session.scalars(select(MediaFile).where(MediaFile.course_id == course.id)
                                    .order_by(MediaFile.path)))
+
+
+def _recent_reviews(course: Course) -> list[CourseReview]:
+    """The course's last 20 review decisions, newest first."""
+    return list(db.session.scalars(select(CourseReview).where(
+        CourseReview.course_id == course.id).order_by(CourseReview.id.desc()).limit(20)))
 
 
 def _media_choices(files: list[MediaFile]) -> dict[str, list[tuple[str, str]]]:
@@ -248,7 +253,7 @@ def activity_edit(course_id: int | None = None, type_key: str | None = None,
                 flash(_("Activity saved."), "success")
                 return redirect(url_for("teach.course", course_id=course.id,
                                         _anchor=f"a{saved.id}"))
-    comments = services.review_comments(course).get(activity.id, []) if activity else []
+    comments = services.review_comments(course, activity).get(activity.id, []) if activity else []
     return render_template("teach/activity_form.html", form=form, course=course, kind=kind,
                            activity=activity, preview=preview,
                            problems=[problem_text(p) for p in problems],
@@ -373,8 +378,7 @@ def _review_page(course: Course):
     """The reviewer reads the course as a learner would, comments per activity, then
     publishes it or returns it to its author."""
     activities = [a for a in course.activities if not a.retired]
-    reviews = list(db.session.scalars(select(CourseReview).where(
-        CourseReview.course_id == course.id).order_by(CourseReview.id.desc()).limit(20)))
+    reviews = _recent_reviews(course)
     return render_template(
         "teach/review_course.html", course=course, activities=activities,
         kinds={a.type_key: registry().get(a.type_key) for a in activities},
