@@ -42,8 +42,8 @@ class ReportFilter:
         unit, code = None, (args.get("unit") or "").strip()
         if code:  # a unit code (the page and the API); a bare id is still understood
             unit = db.session.scalar(select(Unit).where(Unit.code == code))
-            if unit is None and text_id(code) is not None:
-                unit = db.session.get(Unit, text_id(code))
+            if unit is None and (unit_id := text_id(code)) is not None:
+                unit = db.session.get(Unit, unit_id)
         status = args.get("status") if args.get("status") in STATUSES else "all"
         return cls(unit=unit, category_id=int_arg("category", args=args), status=status,
                    q=(args.get("q") or "").strip() or None)

@@ -21,6 +21,7 @@ from lms.catalog.models import Course
 from lms.extensions import db
 from lms.progress.models import Enrolment
 from lms.records.models import RecordEntry
+from lms.records.signals import completion_key
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32: no I, L, O or U
 ID_CHARS, CHECK_CHARS = 7, 5
@@ -125,4 +126,4 @@ def record_entry(user_id: int, course_id: int) -> RecordEntry | None:
     """The learning record's entry that completing the course wrote (None: none, e.g. a
     course completed before the record kept them)."""
     return db.session.scalar(select(RecordEntry).where(
-        RecordEntry.dedupe_key == f"online_course:{course_id}:{user_id}"))
+        RecordEntry.dedupe_key == completion_key(course_id, user_id)))

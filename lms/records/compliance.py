@@ -95,8 +95,8 @@ class ComplianceFilter:
         rule = (args.get("rule") or "").strip()
         if rule:
             f.rule = db.session.scalar(select(RuleSet).where(RuleSet.code == rule))
-            if f.rule is None and text_id(rule) is not None:
-                f.rule = db.session.get(RuleSet, text_id(rule))
+            if f.rule is None and (rule_id := text_id(rule)) is not None:
+                f.rule = db.session.get(RuleSet, rule_id)
             if f.rule is None:
                 f.unknown = f.unknown or "rule"
         return f

@@ -132,8 +132,9 @@ def _notes(facts: Mapping[int, rules.Facts], year: int, rule_sets: Sequence[Rule
            configs: dict[int, dict],
            counted: Mapping[tuple[int, int], float]) -> dict[tuple[int, int], str]:
     out: dict[tuple[int, int], str] = {}
+    by_id = {rs.id: rs for rs in rule_sets}
     for (uid, rs_id), shown in counted.items():
-        rs = next((r for r in rule_sets if r.id == rs_id), None)
+        rs = by_id.get(rs_id)
         if rs is None or uid not in facts:
             continue
         cfg, (start, end) = configs[rs.id], rules.window_of(rs, year)

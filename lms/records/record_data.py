@@ -180,12 +180,13 @@ def gather(profile: CadreProfile, year: int, *, page: int = 1, per_page: int = P
     years = sorted({y for y in db.session.scalars(
         select(RecordTotal.year).where(RecordTotal.user_id == user_id).distinct())}
         | {local_today().year, year}, reverse=True)
-    by_kind, by_subject, recorded = _totals(user_id, year)
+    by_kind, by_subject = _totals(user_id, year)
+    standing = hours.standing(user_id, year)
     entries, more = _entries(user_id, year, page, per_page)
     record = CadreRecord(
         profile=profile, year=year, years=years, by_kind=by_kind, by_subject=by_subject,
-        months=_months(user_id, year), statuses=_statuses(user_id, year), entries=entries,
-        page=page, per_page=per_page, more=more, recorded=recorded)
+        months=_months(user_id, year), statuses=_statuses(standing), entries=entries,
+        page=page, per_page=per_page, more=more, recorded=standing.recorded)
     if extras:
         record.claims = _claims(user_id, year)
         record.plan = plans.plan_summary(user_id, year)
@@ -194,9 +195,8 @@ def gather(profile: CadreProfile, year: int, *, page: int = 1, per_page: int = P
     return record
 
 
-def _totals(user_id: int, year: int) -> tuple[list[Total], list[Total], hours.Recorded]:
-    """Totals by kind (in the order of KINDS) and by subject (in the subjects' order), and
-    the year's (`hours.Recorded`, as every page counts it)."""
+def _totals(user_id: int, year: int) -> tuple[list[Total], list[Total]]:
+    """Totals by kind (in the order of KINDS) and by subject (in the subjects' order)."""
     rows = db.session.execute(
         select(RecordTotal.kind, SubjectCategory.name, SubjectCategory.sort_order,
                RecordTotal.hours, RecordTotal.days, RecordTotal.entries)
@@ -214,12 +214,11 @@ def _totals(user_id: int, year: int) -> tuple[list[Total], list[Total], hours.Re
             total.days += d
             total.entries += entries
         order[subject] = (subject is None, sort_order or 0, subject or "")
-    recorded = hours.Recorded.of((t.key, t.hours, t.days) for t in kinds.values())
     for total in (*kinds.values(), *subjects.values()):
         total.hours, total.days = amount(total.hours), amount(total.days)
     known = {k: n for n, k in enumerate(status.KIND_TEXT)}
     return (sorted(kinds.values(), key=lambda t: (known.get(t.key, 99), t.key)),
-            sorted(subjects.values(), key=lambda t: order[t.key]), recorded)
+            sorted(subjects.values(), key=lambda t: order[t.key]))
 
 
 def _months(user_id: int, year: int) -> list[Total]:
@@ -234,9 +233,9 @@ def _months(user_id: int, year: int) -> list[Total]:
     return out
 
 
-def _statuses(user_id: int, year: int) -> list[StatusLine]:
+def _statuses(standing: hours.Standing) -> list[StatusLine]:
     """The requirements as My learning shows them (`hours.standing`), by name."""
-    views = sorted(hours.standing(user_id, year).requirements,
+    views = sorted(standing.requirements,
                    key=lambda v: (v.rule_set.name, v.window_start))
     return [StatusLine(view, view.label, view.lines, view.note) for view in views]
 

@@ -220,9 +220,6 @@ def this_year() -> int:
     return local_today().year
 
 
-number = amount_text  # a number of 学时 or days as people write it: 90.0 → "90"
-
-
 # ---- audience ------------------------------------------------------------------------------
 
 def audience_clause(audience: dict, today: date | None = None) -> ColumnElement[bool]:
@@ -832,11 +829,11 @@ class StatusView:
 
     @property
     def hours_text(self) -> str:
-        return number(self.hours)
+        return amount_text(self.hours)
 
     @property
     def days_text(self) -> str:
-        return number(self.days)
+        return amount_text(self.days)
 
     @property
     def period(self) -> str:

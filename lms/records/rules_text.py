@@ -9,14 +9,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from lms.catalog.models import Course, SubjectCategory
+from lms.core.numbers import amount_text
 from lms.extensions import db
 from lms.org import labels
 from lms.org.models import Category, Unit
 from lms.records import rules
 from lms.records.models import KINDS, ReadingItem, RuleSet
 from lms.records.status import KIND_TEXT
-
-number = rules.number
 
 
 def _list(items) -> str:
@@ -110,23 +109,23 @@ def requirement_lines(cfg: dict, names: Lookups) -> list[str]:
     out = []
     hours, days = cfg["min_hours"], cfg["min_days"]
     if hours and days:
-        amounts = {"hours": number(hours), "days": number(days)}
+        amounts = {"hours": amount_text(hours), "days": amount_text(days)}
         out.append(_("At least %(hours)s study hours or %(days)s training days (either one is "
                      "enough)", **amounts) if cfg["either"] else
                    _("At least %(hours)s study hours and %(days)s training days", **amounts))
     elif hours:
-        out.append(_("At least %(hours)s study hours", hours=number(hours)))
+        out.append(_("At least %(hours)s study hours", hours=amount_text(hours)))
     elif days:
-        out.append(_("At least %(days)s training days", days=number(days)))
+        out.append(_("At least %(days)s training days", days=amount_text(days)))
     for kind, need in cfg["min_hours_by_kind"].items():
-        out.append(_("At least %(hours)s study hours from %(kind)s", hours=number(need),
+        out.append(_("At least %(hours)s study hours from %(kind)s", hours=amount_text(need),
                      kind=KIND_TEXT.get(kind, kind)))
     for key, need in cfg["min_hours_by_subject"].items():
-        out.append(_("At least %(hours)s study hours in %(subject)s", hours=number(need),
+        out.append(_("At least %(hours)s study hours in %(subject)s", hours=amount_text(need),
                      subject=names.subjects.get(int(key), key)))
     if cfg["share"]:
         out.append(_("At least %(percent)s%% of the study hours in %(subjects)s",
-                     percent=number(cfg["share"]["min"] * 100),
+                     percent=amount_text(cfg["share"]["min"] * 100),
                      subjects=_list(names.subjects.get(s, s) for s in cfg["share"]["subjects"])))
     for course_id in cfg["required_courses"]:
         out.append(_("Complete the required course “%(title)s”",
@@ -144,17 +143,18 @@ def conversion_text(row: dict) -> str:
     per_hour, per_day = row["per_hour"], row["per_day"]
     if per_hour and per_day:
         parts.append(_("each hour counts %(hour)s study hours, each full day %(day)s, "
-                       "whichever gives more", hour=number(per_hour), day=number(per_day)))
+                       "whichever gives more", hour=amount_text(per_hour),
+                       day=amount_text(per_day)))
     elif per_hour:
-        parts.append(_("each hour counts %(hour)s study hours", hour=number(per_hour)))
+        parts.append(_("each hour counts %(hour)s study hours", hour=amount_text(per_hour)))
     elif per_day:
-        parts.append(_("each full day counts %(day)s study hours", day=number(per_day)))
+        parts.append(_("each full day counts %(day)s study hours", day=amount_text(per_day)))
     if row["per_entry"]:
-        parts.append(_("each one counts %(n)s study hours", n=number(row["per_entry"])))
+        parts.append(_("each one counts %(n)s study hours", n=amount_text(row["per_entry"])))
     if row["spread"]:
         parts.append(_("spread evenly over the calendar years of the programme"))
     if row["cap_per_year"] is not None:
-        parts.append(_("at most %(cap)s study hours a year", cap=number(row["cap_per_year"])))
+        parts.append(_("at most %(cap)s study hours a year", cap=amount_text(row["cap_per_year"])))
     if row["count_days"]:
         parts.append(_("its days count as training days"))
     text = _("; ").join(parts)
@@ -183,7 +183,7 @@ def describe(rule_set: RuleSet, names: Lookups, year: int) -> RuleText:
     carry = None
     if cfg["carry_over_max"] > 0 and cfg["min_hours"]:
         carry = _("Study hours above the requirement count in the next period too, at most "
-                  "%(n)s.", n=number(cfg["carry_over_max"]))
+                  "%(n)s.", n=amount_text(cfg["carry_over_max"]))
     return RuleText(
         rule_set=rule_set, audience=audience_text(cfg, names),
         window=window_text(rule_set, year), effective=effective_text(rule_set),

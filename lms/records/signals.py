@@ -12,6 +12,11 @@ from lms.records.chain import append_entry
 from lms.records.models import RecordEntry
 
 
+def completion_key(course_id: int, user_id: int) -> str:
+    """The dedupe key of the record entry that completing a course writes (one per cadre)."""
+    return f"online_course:{course_id}:{user_id}"
+
+
 def _course_completed(app, *, user_id: int, course_id: int, title: str, hours: float,
                       completed_at) -> None:
     day = local_date(completed_at)  # the platform's calendar: 1 January 01:00 is the new year
@@ -19,7 +24,7 @@ def _course_completed(app, *, user_id: int, course_id: int, title: str, hours: f
     append_entry(RecordEntry(
         user_id=user_id, kind="online_course", subject_id=subject_id, course_id=course_id,
         title=title[:200], hours=hours, occurred_on=day, source=f"course:{course_id}",
-        dedupe_key=f"online_course:{course_id}:{user_id}"), actor_id=None)
+        dedupe_key=completion_key(course_id, user_id)), actor_id=None)
 
 
 def _exam_passed(app, *, user_id: int, activity_id: int, title: str, score: float,

@@ -72,21 +72,19 @@ def label_case(today: date, window_start: int, window_end: int) -> ColumnElement
         else_=literal("behind"))
 
 
-_number = amount_text
-
-
 def describe(item: dict) -> str:
     """One missing item in plain words, e.g. "学时: 60 of 90 (30 to go)"."""
     need, have = float(item.get("need", 0)), float(item.get("have", 0))
-    gap = {"left": _number(max(need - have, 0)), "have": _number(have), "need": _number(need)}
+    gap = {"left": amount_text(max(need - have, 0)), "have": amount_text(have),
+           "need": amount_text(need)}
     line = item.get("line")
     if line == "hours":
         return _("Study hours: %(have)s of %(need)s, %(left)s to go", **gap)
     if line == "days":
         return _("Training days: %(have)s of %(need)s, %(left)s to go", **gap)
     if line == "hours_or_days":
-        days = {"have_days": _number(float(item.get("have_days", 0))),
-                "need_days": _number(float(item.get("need_days", 0)))}
+        days = {"have_days": amount_text(float(item.get("have_days", 0))),
+                "need_days": amount_text(float(item.get("need_days", 0)))}
         return _("Study hours: %(have)s of %(need)s, or training days: %(have_days)s of "
                  "%(need_days)s", **gap, **days)
     if line == "kind":
@@ -97,8 +95,8 @@ def describe(item: dict) -> str:
                  subject=item.get("subject", ""), **gap)
     if line == "share":
         return _("%(subject)s: %(have)s%% of study hours, at least %(need)s%% required",
-                 subject=item.get("subject", ""), have=_number(have * 100),
-                 need=_number(need * 100))
+                 subject=item.get("subject", ""), have=amount_text(have * 100),
+                 need=amount_text(need * 100))
     if line == "course":
         return _("Required course not completed: %(title)s", title=item.get("title", ""))
     if line == "reading":

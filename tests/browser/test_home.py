@@ -104,27 +104,11 @@ def test_learner_home(browser: Browser, live_server, world, width):
 
 
 @pytest.mark.parametrize("width", sorted(WIDTHS))
-def test_lecturer_home(browser: Browser, live_server, world, width):
-    page = audited_page(browser, live_server, "lect", WIDTHS[width])
+@pytest.mark.parametrize("account", ["lect", "ua1", "org"])
+def test_role_home(browser: Browser, live_server, world, account, width):
+    """The lecturer's, the unit administrator's and the organisation department's homes."""
+    page = audited_page(browser, live_server, account, WIDTHS[width])
     try:
-        _walk(page, live_server, "lect", width)
-    finally:
-        page.context.close()
-
-
-@pytest.mark.parametrize("width", sorted(WIDTHS))
-def test_unit_administrator_home(browser: Browser, live_server, world, width):
-    page = audited_page(browser, live_server, "ua1", WIDTHS[width])
-    try:
-        _walk(page, live_server, "ua1", width)
-    finally:
-        page.context.close()
-
-
-@pytest.mark.parametrize("width", sorted(WIDTHS))
-def test_organisation_department_home(browser: Browser, live_server, world, width):
-    page = audited_page(browser, live_server, "org", WIDTHS[width])
-    try:
-        _walk(page, live_server, "org", width)
+        _walk(page, live_server, account, width)
     finally:
         page.context.close()

@@ -6,7 +6,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from playwright.sync_api import expect
+import pytest
+from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 
@@ -24,15 +25,25 @@ def _package(folder: Path, slug: str, title: str, lessons: list[tuple[str, str, 
     return folder
 
 
-def test_second_tab_is_told_why_it_earns_nothing(
-        sign_in, live_server, app, monkeypatch, tmp_path, make_unit, make_user, import_course):
-    monkeypatch.setitem(app.config, "LMS_HEARTBEAT_SECONDS", 1)
-    make_unit("QU", "青山区", "district")
-    make_user("learn", "learner", "QU", name="李学员")
-    slug = import_course(_package(tmp_path / "pkg", "fangxun-zhiban", "防汛值班",
-                                  [("zhidu", "汛期值班制度", 30), ("yuan", "防汛预案", 30)]))
-    first = sign_in("learn")
-    first.goto(f"{live_server}/courses/{slug}")
+@pytest.fixture
+def open_course(sign_in, live_server, app, monkeypatch, tmp_path, make_unit, make_user,
+                import_course):
+    """Import a course of text lectures (`_package`) and open it as a signed-in learner, with
+    a heartbeat every second; returns (page, slug)."""
+    def open_it(slug: str, title: str, lessons: list[tuple[str, str, int]]) -> tuple[Page, str]:
+        monkeypatch.setitem(app.config, "LMS_HEARTBEAT_SECONDS", 1)
+        make_unit("QU", "青山区", "district")
+        make_user("learn", "learner", "QU", name="李学员")
+        slug = import_course(_package(tmp_path / "pkg", slug, title, lessons))
+        page = sign_in("learn")
+        page.goto(f"{live_server}/courses/{slug}")
+        return page, slug
+    return open_it
+
+
+def test_second_tab_is_told_why_it_earns_nothing(open_course, live_server):
+    first, slug = open_course("fangxun-zhiban", "防汛值班",
+                              [("zhidu", "汛期值班制度", 30), ("yuan", "防汛预案", 30)])
     first.get_by_role("link", name="汛期值班制度").click()
     expect(first.locator("main")).to_contain_text("完成条件：学习不少于 30 分钟")
     expect(first.locator("#study")).to_contain_text("已计学习时间：")
@@ -58,16 +69,10 @@ def test_second_tab_is_told_why_it_earns_nothing(
     expect(second.locator("#study [data-credited]")).not_to_have_text("0.0", timeout=10_000)
 
 
-def test_live_completion_ticks_offers_next_and_a_certificate(
-        sign_in, live_server, app, monkeypatch, tmp_path, make_unit, make_user, import_course):
-    monkeypatch.setitem(app.config, "LMS_HEARTBEAT_SECONDS", 1)
-    make_unit("QU", "青山区", "district")
-    make_user("learn", "learner", "QU", name="李学员")
+def test_live_completion_ticks_offers_next_and_a_certificate(open_course, live_server):
     # Without a minimum, a lecture completes after one heartbeat interval of study.
-    slug = import_course(_package(tmp_path / "pkg", "fangxun-kuaixue", "防汛值班速学",
-                                  [("zhidu", "汛期值班制度", 0), ("yuan", "防汛预案", 0)]))
-    page = sign_in("learn")
-    page.goto(f"{live_server}/courses/{slug}")
+    page, _slug = open_course("fangxun-kuaixue", "防汛值班速学",
+                              [("zhidu", "汛期值班制度", 0), ("yuan", "防汛预案", 0)])
     expect(page.get_by_role("listitem").filter(has_text="汛期值班制度")).to_contain_text("未开始")
     page.get_by_role("link", name="汛期值班制度").click()
     loaded = page.evaluate("() => performance.timeOrigin")
