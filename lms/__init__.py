@@ -86,11 +86,12 @@ def _register_blueprints(app: Flask) -> None:
     from lms.records.record_views import bp as record_bp
     from lms.records.rules_views import bp as rules_bp
     from lms.records.views import bp as records_bp
+    from lms.training.routes import bp as training_bp
 
     for bp in (auth_bp, org_bp, catalog_bp, teach_bp, progress_bp, tracking_bp, records_bp,
                dashboard_bp, api_bp, assessment_bp, grading_bp, bank_bp, rules_bp, reading_bp,
                plans_bp, record_entries_bp, record_bp, compliance_bp, record_admin_bp,
-               audit_bp, certificates_bp):
+               audit_bp, certificates_bp, training_bp):
         app.register_blueprint(bp)
 
 

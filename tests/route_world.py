@@ -76,6 +76,9 @@ class World:
     rule_set: int = 0
     reading_item: int = 0
     calls: dict[str, int] = field(default_factory=dict)  # unit code -> reading call
+    # Training: (kind, unit code) -> id of the unit's class and of its session, trainee,
+    # explanation, leave request, quota, attachment; ("plan"/"plan_item"/"budget", code) too.
+    training: dict[tuple[str, str], int] = field(default_factory=dict)
     year: int = 0
 
 
@@ -270,7 +273,64 @@ def build(app: Flask) -> World:
                                           actor=user[actor], link="/me/reading")
         db.session.commit()
         w.calls[code] = call.id
+    _training(w)
     return w
+
+
+# A class of each unit: its trainee is the unit's first cadre (for the community, `learn`).
+_TRAINEE_OF = {"JD01": "c1", "JD01-SQ01": "learn", "JD02": "c2", "QU": "org", "QU9": "c9"}
+
+
+def _training(w: World) -> None:
+    """For each unit a running class with a session, a trainee with an explanation and a
+    leave request, a quota, an attachment; the district's plan with an item and a budget."""
+    from datetime import datetime, timedelta
+
+    from lms.training import models as t
+
+    today = date(w.year, 6, 1)
+    for code, username in _TRAINEE_OF.items():
+        unit_id, uid = w.units[code], w.users[username]
+        plan = t.TrainingPlan(unit_id=unit_id, year=w.year, title=f"{code} 年度培训计划",
+                              status="published")
+        db.session.add(plan)
+        db.session.flush()
+        item = t.PlanItem(plan_id=plan.id, category="young", title="中青年干部培训班",
+                          planned_classes=2, planned_trainees=80, budget_fen=10_000_00)
+        budget = t.UnitBudget(unit_id=unit_id, year=w.year, budget_fen=50_000_00)
+        db.session.add_all([item, budget])
+        db.session.flush()
+        cls = t.TrainingClass(year=w.year, title=f"{code} 中青年干部培训班", unit_id=unit_id,
+                              plan_item_id=item.id, category="young", form="short_off_job",
+                              starts_on=today, ends_on=today + timedelta(days=4), days=5,
+                              hours=35, status="running", created_by=w.users["org"])
+        db.session.add(cls)
+        db.session.flush()
+        start = datetime(w.year, 6, 1, 1, 0)
+        session = t.ClassSession(class_id=cls.id, title="开班式", starts_at=start,
+                                 ends_at=start + timedelta(hours=3), hours=3,
+                                 checkin_code="123456",
+                                 code_expires_at=start + timedelta(hours=1))
+        quota = t.ClassQuota(class_id=cls.id, unit_id=unit_id, seats=3)
+        db.session.add_all([session, quota])
+        db.session.flush()
+        trainee = t.ClassTrainee(class_id=cls.id, user_id=uid, unit_id=unit_id,
+                                 status="explained", quota_id=quota.id)
+        attachment = t.ClassAttachment(class_id=cls.id, filename="方案.pdf",
+                                       stored_name="missing.pdf",
+                                       content_type="application/pdf", size=10)
+        db.session.add_all([trainee, attachment])
+        db.session.flush()
+        explanation = t.Explanation(trainee_id=trainee.id, text="公务出差")
+        leave = t.LeaveRequest(session_id=session.id, user_id=uid, reason="病假")
+        db.session.add_all([explanation, leave])
+        db.session.flush()
+        for kind, row in (("plan", plan), ("plan_item", item), ("budget", budget),
+                          ("class", cls), ("session", session), ("quota", quota),
+                          ("trainee", trainee), ("attachment", attachment),
+                          ("explanation", explanation), ("leave", leave)):
+            w.training[(kind, code)] = row.id
+    db.session.commit()
 
 
 # A 1x1 transparent PNG.
@@ -324,7 +384,12 @@ OWNED = {"claim_id": "claim", "note_id": "note", "entry_id": "entry", "evidence_
          "notice_id": "notice", "token_id": "token", "grant_id": "grant",
          "attempt_id": "attempt"}
 PERSON_ARGS = {"user_id", "username", *OWNED}
-UNIT_ARGS = {"unit_id", "call_id"}
+# Training things belong to a unit (the class's): {route argument: kind in `World.training`}.
+TRAINING_ARGS = {"class_id": "class", "session_id": "session", "trainee_id": "trainee",
+                 "explanation_id": "explanation", "leave_id": "leave", "quota_id": "quota",
+                 "attachment_id": "attachment", "plan_id": "plan", "plan_item_id": "plan_item",
+                 "budget_id": "budget"}
+UNIT_ARGS = {"unit_id", "call_id", *TRAINING_ARGS}
 COURSE_ARGS = {"course_id", "slug", "activity_id", "question_id", "media_id"}
 # Fixed values of arguments that name no object, per endpoint where it matters.
 FIXED = {"action": {"org.cadre_set_active": "deactivate", "teach.activity_action": "up"},
@@ -366,6 +431,8 @@ def url_for_target(rule, w: World, role: str, target: str) -> str | None:
             value = w.units.get(unit) if unit else None
         elif arg == "call_id":
             value = w.calls.get(unit) if unit else None
+        elif arg in TRAINING_ARGS:
+            value = w.training.get((TRAINING_ARGS[arg], unit)) if unit else None
         elif arg in ("course_id", "slug"):
             value = w.courses[course][0 if arg == "course_id" else 1] if course else None
         elif arg == "activity_id":

@@ -39,6 +39,8 @@ from tests.route_world import (
 # body refused as bad input), C 409.
 # Whose things the targets are, per role: tests/route_world.py (PEOPLE, UNITS, COURSES_OF).
 EXPECTED: dict[str, str] = {
+    # Training administration
+    "GET /training/": "L N N 2 2 N N",
     "GET /static/<path:filename>": "2 2 2 2 2 2 2",
     "GET /login": "2 R R R R R R",
     "POST /login": "2 R R R R R R",

@@ -35,6 +35,10 @@ ACTIONS = (
     "account.create", "cadre.import", "account.activate", "account.deactivate",
     "password.reset", "role.grant", "role.revoke", "rules.change", "reading.change",
     "exam.release", "course.change", "signin.fail", "signin.lockout",
+    # Training administration: each step of a class, its trainees, explanations, leave,
+    # attendance, money, the year's plan and budgets.
+    "class.change", "class.trainees", "class.explanation", "class.leave", "class.attendance",
+    "class.money", "training.plan", "training.budget",
 )
 
 

@@ -8,7 +8,7 @@ from flask_babel import get_locale
 from markupsafe import Markup
 
 from lms.core.i18n import chinese, colon, html_lang, semicolon
-from lms.core.numbers import amount_text
+from lms.core.numbers import amount_text, yuan_text
 from lms.core.timeutil import local_day, local_minute
 
 
@@ -34,6 +34,7 @@ def init_app(app: Flask) -> None:
     # locale-dependent formats, so that every page writes a time the same way.
     app.add_template_filter(local_minute, "datetimeformat")
     app.add_template_filter(amount_text, "hours")  # {{ course.hours|hours }}: 学时 and days
+    app.add_template_filter(yuan_text, "yuan")  # {{ row.actual_fen|yuan }}: fen, in yuan
     app.add_template_filter(parens, "parens")  # {{ _("inactive")|parens }}
     app.add_template_global(colon, "colon")  # {{ _("Status") }}{{ colon() }}{{ status }}
     app.add_template_global(semicolon, "semicolon")  # between the items of a written list

@@ -40,6 +40,8 @@ def _navigation():
             items.append({"url": url_for("tracking.assignment_list"), "label": _("Assignments")})
         if permissions.can_anywhere("record.view"):
             items.append({"url": url_for("record_admin.home"), "label": _("Learning records")})
+        if permissions.can_anywhere("training.view"):
+            items.append({"url": url_for("training.index"), "label": _("Training")})
         if permissions.can_anywhere("audit.view"):
             items += audit
         return items

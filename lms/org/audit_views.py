@@ -50,6 +50,14 @@ ACTION_LABELS = {
     "course.change": _l("Completion rule of a published course changed"),
     "signin.fail": _l("Sign-in refused"),
     "signin.lockout": _l("Sign-in locked out"),
+    "class.change": _l("Training class step"),
+    "class.trainees": _l("Training class trainees changed"),
+    "class.explanation": _l("Explanation filed or decided"),
+    "class.leave": _l("Leave requested or decided"),
+    "class.attendance": _l("Attendance marked"),
+    "class.money": _l("Class spending changed"),
+    "training.plan": _l("Training plan changed"),
+    "training.budget": _l("Training budget changed"),
 }
 # Names of the detail's keys, as services write them.
 DETAIL_LABELS = {

@@ -21,6 +21,10 @@ _UNIT_ADMIN = {
     # The learning record: read a cadre's record and the compliance report; enter and reverse
     # entries, verify claims, review reading notes and study plans, write appraisals.
     "record.view", "record.manage",
+    # Training classes: propose and run classes for the subtree (drafts, sessions, attendance,
+    # leave, closing), confirm or explain the unit's assigned cadres, fill its quotas, release
+    # its cadres to another organiser's class, read the subtree's training figures.
+    "training.run", "training.view",
 }
 ROLE_ACTIONS: dict[str, set[str]] = {
     "learner": set(),
@@ -29,11 +33,16 @@ ROLE_ACTIONS: dict[str, set[str]] = {
     "auditor": {"audit.view"},
     "lecturer": {"unit.view", "course.author"},
     "unit_admin": _UNIT_ADMIN | {"role.grant"},
+    # The organisation department also reviews, approves, returns and files class plans,
+    # publishes the year's plan and budgets, assigns cadres compulsorily (调训) and decides
+    # explanations (`training.manage`).
     "org_admin": _UNIT_ADMIN | {"role.grant", "category.manage", "course.author",
-                                "course.review", "rules.manage", "reading.publish"},
-    "sysadmin": _UNIT_ADMIN | {"role.grant", "category.manage", "system.manage",
-                               "course.author", "course.review", "rules.manage",
-                               "reading.publish"},
+                                "course.review", "rules.manage", "reading.publish",
+                                "training.manage"},
+    # The system administrator runs the system, not the department's training business.
+    "sysadmin": (_UNIT_ADMIN - {"training.run", "training.view"})
+    | {"role.grant", "category.manage", "system.manage", "course.author", "course.review",
+       "rules.manage", "reading.publish"},
 }
 # What a learner may do on their own record.
 SELF_ACTIONS = {"cadre.view", "record.view"}

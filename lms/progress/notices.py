@@ -1,7 +1,9 @@
-"""In-app notices: reminders to learners who are behind on a course."""
+"""In-app notices: one inbox per user for every kind of event (`notify`), and reminders to
+learners who are behind on a course."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -15,6 +17,10 @@ from lms.catalog.models import Course
 from lms.core.timeutil import local_day, utcnow
 from lms.extensions import db
 from lms.progress.models import Enrolment, Notice
+
+# Every kind of notice (the inbox filters and labels them by kind).
+KINDS = ("reminder", "assignment", "class_plan", "class_trainee", "explanation", "leave",
+         "attendance", "claim", "reading_note", "study_plan", "record", "evaluation", "other")
 
 REMIND_EVERY = timedelta(hours=20)  # at most one reminder a day per learner and course
 CONFIRM_ABOVE = 20  # more recipients than this: the sender confirms the previewed message
@@ -78,6 +84,23 @@ def remind(user_ids: list[int], course: Course, actor: User) -> int:
         db.session.execute(Notice.__table__.insert(), rows)
     db.session.commit()
     return len(rows)
+
+
+def notify(user_ids: Iterable[int], kind: str, message: str, link: str = "", *,
+           actor_id: int | None = None) -> int:
+    """Put one notice in each user's inbox, in the caller's transaction (the caller commits).
+    `message` is written once, in the platform's language (see `force_locale` above);
+    `link` is a path inside the platform. Returns how many notices were written."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown notice kind {kind!r}")
+    ids = sorted(set(user_ids))
+    if not ids:
+        return 0
+    now = utcnow()
+    db.session.execute(Notice.__table__.insert(), [
+        {"user_id": uid, "kind": kind, "message": message[:2000], "link": link[:255],
+         "created_by": actor_id, "created_at": now} for uid in ids])
+    return len(ids)
 
 
 def unread(user_id: int, limit: int = 10) -> list[Notice]:
