@@ -41,3 +41,13 @@ def test_grant_reach_and_credit_rules(app, district, make_user):
         sq_admin = db.session.get(User, make_user("sqa", "unit_admin", "JD01-SQ01"))
         assert not permissions.may_credit(ua, sq_admin)
         assert permissions.may_credit(sq_admin, ua)
+
+
+def test_a_refusal_names_the_roles_that_may(client, auth, district):
+    """A 403 page says who may open it, instead of a bare refusal."""
+    auth.login("learn")
+    page = client.get("/admin/units")
+    assert page.status_code == 403
+    text = page.get_data(as_text=True)
+    assert "此页面供以下角色使用" in text and "单位管理员" in text and "组织部管理员" in text
+    assert client.get("/teach/grading").status_code == 403  # a learner grades nothing

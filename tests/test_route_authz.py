@@ -144,7 +144,7 @@ EXPECTED: dict[str, str] = {
     "GET /attempts/<int:attempt_id>": "-LLL 2NNN 2NNN 2NNN 2N-N -N-- -NNN",
     "POST /attempts/<int:attempt_id>": "-LLL RNNN RNNN RNNN RN-N -N-- -NNN",
     "PUT /attempts/<int:attempt_id>/answers/<int:slot>": "-LLL BNNN BNNN BNNN BN-N -N-- -NNN",
-    "GET /teach/grading": "L 2 2 2 2 2 2",
+    "GET /teach/grading": "L F 2 F 2 2 F",
     "GET /teach/activities/<int:activity_id>/results": "-L-L -N-N 2N-N -N-N -2-2 -2-2 -N-N",
     "POST /teach/activities/<int:activity_id>/release": "-L-L -N-N NN-N -N-N -R-R -R-R -N-N",
     "POST /teach/activities/<int:activity_id>/resits": "-L-L -N-N NN-N -N-N -R-R -R-R -N-N",

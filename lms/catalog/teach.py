@@ -49,8 +49,7 @@ bp = Blueprint("teach", __name__, url_prefix="/teach")
 @bp.before_request
 @login_required
 def _authors_only():
-    if not permissions.can_anywhere("course.author"):
-        abort(403)
+    permissions.require_anywhere("course.author")
 
 
 def _course_or_404(course_id: int, *, edit: bool = True) -> Course:
@@ -351,8 +350,7 @@ def submit(course_id: int):
 
 @bp.route("/review")
 def review_queue():
-    if not permissions.can_review_courses():
-        abort(403)
+    permissions.require_anywhere("course.review")
     stmt = select(Course).where(Course.status == "review").order_by(Course.updated_at)
     return render_template("teach/review.html", page=paginate(stmt))
 
@@ -456,8 +454,7 @@ def archive(course_id: int):
 
 @bp.route("/subjects", methods=["GET", "POST"])
 def subjects():
-    if not permissions.can_anywhere("category.manage"):
-        abort(403)
+    permissions.require_anywhere("category.manage")
     form = SubjectForm()
     if form.validate_on_submit():
         name = form.name.data.strip()

@@ -46,6 +46,8 @@ def _handle(exc: HTTPException):
         body, status = json_error(status, code)
         return body, status, _protocol_headers(exc)
     message = _messages().get(status, exc.description)
+    if status == 403 and exc.description != type(exc).description:
+        message = exc.description  # a refusal that says why (`permissions.require_anywhere`)
     if isinstance(exc, CSRFError):
         message = _("The form has expired or is invalid. Please reload the page and try again.")
     return (render_template("errors/error.html", status=status, message=message), status,

@@ -11,7 +11,6 @@ import re
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     render_template,
     request,
@@ -75,8 +74,7 @@ EXPORT_LIMIT = 200_000
 @login_required
 def _auditor_only() -> None:
     """Only the auditor reads the log; a system administrator does not."""
-    if not permissions.can_anywhere("audit.view"):
-        abort(403)
+    permissions.require_anywhere("audit.view")
 
 
 # Words that details hold as codes: what was done, and the fields a change touched.

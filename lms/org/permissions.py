@@ -236,6 +236,25 @@ def overlap_clause(action: str, user=None) -> ColumnElement[bool]:
                                                      literal(p).startswith(Unit.path)))
 
 
+def holders(action: str) -> list[str]:
+    """The roles that carry `action` (in the order roles are listed)."""
+    return [role for role, actions in ROLE_ACTIONS.items() if action in actions]
+
+
+def require_anywhere(action: str, user=None) -> None:
+    """Abort with 403 unless the user may do `action` somewhere; the page says which roles
+    may, so a refusal is never a riddle."""
+    if can_anywhere(action, user):
+        return
+    from flask_babel import gettext as _
+
+    from lms.org.labels import ROLE_LABELS
+
+    names = "、".join(str(ROLE_LABELS[role]) for role in holders(action))
+    abort(403, description=_("This page is for: %(roles)s. Your roles do not include it; "
+                             "an administrator above your unit can grant it.", roles=names))
+
+
 def require(allowed: bool) -> None:
     """Abort with 404 when not allowed: a refusal must not reveal that the record exists."""
     if not allowed:

@@ -45,8 +45,7 @@ def _unit_or_404(unit_id: int) -> Unit:
 
 @bp.route("/units")
 def units():
-    if not permissions.can_anywhere("unit.view"):
-        abort(403)
+    permissions.require_anywhere("unit.view")
     tree = queries.tree_order(queries.visible_units("unit.view"))
     return render_template(
         "org/units.html", tree=tree, counts=queries.cadre_counts(),
@@ -59,8 +58,7 @@ def units():
 
 @bp.route("/units/new", methods=["GET", "POST"])
 def unit_new():
-    if not permissions.can_anywhere("unit.manage"):
-        abort(403)
+    permissions.require_anywhere("unit.manage")
     form = UnitForm()
     form.parent_id.choices = select_choices(queries.unit_choices("unit.manage"))
     if request.method == "GET" and int_arg("parent"):
@@ -107,8 +105,7 @@ def unit_edit(unit_id: int):
 
 @bp.route("/units/import", methods=["GET", "POST"])
 def units_import():
-    if not permissions.can_anywhere("unit.manage"):
-        abort(403)
+    permissions.require_anywhere("unit.manage")
     form = ImportForm()
     result = None
     if form.validate_on_submit():
@@ -126,8 +123,7 @@ def units_import():
 
 @bp.route("/units/template.<fmt>")
 def units_template(fmt: str):
-    if not permissions.can_anywhere("unit.manage"):
-        abort(403)
+    permissions.require_anywhere("unit.manage")
     headers = [c.zh for c in importer.UNIT_COLUMNS]
     example = [["JD09", "示例街道", "街道", "QU"], ["JD09-SQ01", "示例社区", "社区", "JD09"]]
     return _template_response("units", fmt, headers, example, importer.UNIT_COLUMNS)
@@ -137,8 +133,7 @@ def units_template(fmt: str):
 
 @bp.route("/cadres")
 def cadres():
-    if not permissions.can_anywhere("cadre.view"):
-        abort(403)
+    permissions.require_anywhere("cadre.view")
     f = queries.CadreFilter.from_args(request.args)
     _require_unit_in_scope(f, "cadre.view")
     page = paginate(queries.cadre_select(f))
@@ -186,8 +181,7 @@ def _cadre_filters(f: queries.CadreFilter) -> list[tuple[str, object]]:
 
 @bp.route("/cadres/export.xlsx")
 def cadres_export():
-    if not permissions.can_anywhere("cadre.export"):
-        abort(403)
+    permissions.require_anywhere("cadre.export")
     f = queries.CadreFilter.from_args(request.args)
     _require_unit_in_scope(f, "cadre.export")
     stmt = queries.cadre_select(f, "cadre.export").limit(100_000)
@@ -215,8 +209,7 @@ def _cadre_data(form: CadreFormBase, unit: Unit) -> services.CadreData:
 
 @bp.route("/cadres/new", methods=["GET", "POST"])
 def cadre_new():
-    if not permissions.can_anywhere("cadre.manage"):
-        abort(403)
+    permissions.require_anywhere("cadre.manage")
     form = cadre_form()
     _fill_cadre_form(form)
     if form.validate_on_submit():
@@ -365,8 +358,7 @@ def grant_revoke(grant_id: int):
 
 @bp.route("/cadres/import", methods=["GET", "POST"])
 def cadres_import():
-    if not permissions.can_anywhere("cadre.import"):
-        abort(403)
+    permissions.require_anywhere("cadre.import")
     form = ImportForm()
     result = None
     if form.validate_on_submit():
@@ -385,8 +377,7 @@ def cadres_import():
 
 @bp.route("/cadres/template.<fmt>")
 def cadres_template(fmt: str):
-    if not permissions.can_anywhere("cadre.import"):
-        abort(403)
+    permissions.require_anywhere("cadre.import")
     columns = importer.cadre_columns()
     examples = {"username": "zhangsan01", "name": "张三", "unit": "JD01",
                 "categories": "科股级干部、中青年干部",

@@ -47,8 +47,7 @@ def _signed_in() -> None:
 
 @bp.route("/assignments")
 def assignment_list():
-    if not permissions.can_anywhere("course.assign"):
-        abort(403)
+    permissions.require_anywhere("course.assign")
     page = paginate(assignments.assignments_select())
     ids = [a.id for a in page.items]
     # Counted over the viewer's own units: a district-wide assignment shows each unit
@@ -68,8 +67,7 @@ def assignment_list():
 
 @bp.route("/assignments/new", methods=["GET", "POST"])
 def assignment_new():
-    if not permissions.can_anywhere("course.assign"):
-        abort(403)
+    permissions.require_anywhere("course.assign")
     form = AssignmentForm()
     courses = db.session.scalars(select(Course).where(Course.status == "published")
                                  .order_by(Course.title)).all()
@@ -113,8 +111,7 @@ def assignment_new():
 
 def _report_context(slug: str):
     """The course, the assignment (optional, in scope) and the filter of a report request."""
-    if not permissions.can_anywhere("completion.view"):
-        abort(403)
+    permissions.require_anywhere("completion.view")
     course = catalog_queries.course_by_slug(slug)
     if course is None:
         abort(404)
@@ -185,8 +182,7 @@ def completion_remind(slug: str):
     """GET previews the exact message and the number of recipients; POST sends, and above
     `notices.CONFIRM_ABOVE` recipients only once the sender has confirmed that preview."""
     course, assignment, f = _report_context(slug)
-    if not permissions.can_anywhere("course.assign"):
-        abort(403)
+    permissions.require_anywhere("course.assign")
     behind = report.behind_user_ids(course, f, assignment)
     args = request.args.to_dict()
     if request.method == "GET":

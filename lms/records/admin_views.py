@@ -1,7 +1,7 @@
 """The learning record's administration page: what is waiting in my scope, and where to go."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, render_template
 from flask_login import login_required
 
 from lms.org import permissions
@@ -15,8 +15,7 @@ bp = Blueprint("record_admin", __name__)
 def home():
     """Counts of claims, reading notes and study plans waiting for a decision, and links to
     the compliance report, the reading list, calls and the rule sets."""
-    if not permissions.can_anywhere("record.view"):
-        abort(403)
+    permissions.require_anywhere("record.view")
     manage = permissions.can_anywhere("record.manage")
     waiting = waiting_counts() if manage else {}
     return render_template(

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from flask import Blueprint, abort, render_template, request, stream_with_context
+from flask import Blueprint, render_template, request, stream_with_context
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -23,8 +23,7 @@ bp = Blueprint("compliance", __name__, url_prefix="/admin/records")
 def _filter() -> compliance.ComplianceFilter:
     """The request's filter; 403 without the action anywhere, 404 for a unit or rule set that
     does not exist or a unit outside the user's scope."""
-    if not permissions.can_anywhere(compliance.ACTION):
-        abort(403)
+    permissions.require_anywhere(compliance.ACTION)
     f = compliance.ComplianceFilter.from_args(request.args)
     permissions.require(f.unknown is None)
     permissions.require(f.unit is None or permissions.can(compliance.ACTION, f.unit))

@@ -218,8 +218,7 @@ def my_claims():
 @bp.route("/admin/records/claims")
 def claims_queue():
     """Claims of cadres in the administrator's scope, pending first by default."""
-    if not permissions.can_anywhere("record.manage"):
-        abort(403)
+    permissions.require_anywhere("record.manage")
     f = entry_queries.ClaimFilter.from_args(request.args)
     page = paginate_rows(entry_queries.claims_select(f))
     # Pending claims this administrator may not decide say why and who decides instead.
