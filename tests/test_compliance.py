@@ -331,3 +331,12 @@ def test_the_streamed_workbook_keeps_text_numbers_and_drops_control_characters()
         ("姓名", "学时", "c", "d", "e", "f"),
         ("张三 <&> ", 1.5, None, 3, "ab", "  lead"),
         ("xxxxx", 0, "True", -2, None, "\n")]
+
+
+def test_a_year_outside_the_record_answers_400_naming_it(client, auth, district):
+    """year=1999 is refused with a sentence naming the parameter, not shown as this year."""
+    auth.login("org")
+    page = client.get("/admin/records/compliance?year=1999")
+    assert page.status_code == 400
+    assert "year" in page.get_data(as_text=True)
+    assert client.get("/admin/records/compliance?year=2026").status_code == 200

@@ -80,8 +80,10 @@ class ComplianceFilter:
 
     @classmethod
     def from_args(cls, args) -> ComplianceFilter:
-        year = int_arg("year", low=1, high=9999, args=args)
-        if year is None or not FIRST_YEAR <= year <= LAST_YEAR:
+        # A year outside FIRST_YEAR..LAST_YEAR answers 400 naming the parameter, never a
+        # silent report of another year.
+        year = int_arg("year", low=FIRST_YEAR, high=LAST_YEAR, args=args)
+        if year is None:
             year = local_today().year
         f = cls(year=year, category_id=int_arg("category", args=args),
                 rank=args.get("rank") if args.get("rank") in RANKS else None,
