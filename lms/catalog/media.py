@@ -14,13 +14,17 @@ from flask import current_app
 
 CHUNK = 1024 * 1024
 
-# Media types we accept, detected from the first bytes of the file (never from its name).
-KINDS = {
-    "image/png": "image", "image/jpeg": "image", "image/gif": "image", "image/webp": "image",
-    "video/mp4": "video", "video/webm": "video",
-    "audio/mpeg": "audio", "audio/mp4": "audio", "audio/ogg": "audio", "audio/wav": "audio",
-    "application/pdf": "pdf",
+# Media types we accept, detected from the first bytes of the file (never from its name):
+# {MIME type: (kind, the format's name as people know it)}.
+FORMATS = {
+    "image/png": ("image", "PNG"), "image/jpeg": ("image", "JPEG"),
+    "image/gif": ("image", "GIF"), "image/webp": ("image", "WebP"),
+    "video/mp4": ("video", "MP4"), "video/webm": ("video", "WebM"),
+    "audio/mpeg": ("audio", "MP3"), "audio/mp4": ("audio", "M4A"),
+    "audio/ogg": ("audio", "Ogg"), "audio/wav": ("audio", "WAV"),
+    "application/pdf": ("pdf", "PDF"),
 }
+KINDS = {mime: kind for mime, (kind, _name) in FORMATS.items()}
 
 
 def sniff(head: bytes) -> str | None:

@@ -4,13 +4,8 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from lms.catalog.media import FORMATS
 from lms.catalog.models import MediaFile
-
-_FORMATS = {
-    "image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF", "image/webp": "WebP",
-    "video/mp4": "MP4", "video/webm": "WebM", "audio/mpeg": "MP3", "audio/mp4": "M4A",
-    "audio/ogg": "Ogg", "audio/wav": "WAV",
-}
 
 
 def kind_label(row: MediaFile) -> str:
@@ -19,7 +14,7 @@ def kind_label(row: MediaFile) -> str:
     if row.kind == "pdf":
         return _("PDF document")
     name = kinds.get(row.kind, _("File"))
-    fmt = _FORMATS.get(row.mime)
+    fmt = FORMATS.get(row.mime, (None, None))[1]
     return _("%(kind)s (%(format)s)", kind=name, format=fmt) if fmt else name
 
 

@@ -10,10 +10,16 @@ jieba.setLogLevel(logging.WARNING)
 _ready = threading.Lock()
 
 
+def ready() -> None:
+    """jieba's dictionary, built once per process on first use (the one lock for search and
+    course addresses)."""
+    with _ready:
+        jieba.initialize()
+
+
 def words(text: str) -> list[str]:
     """The search words of a text (jieba's search mode: long words and their parts)."""
-    with _ready:  # jieba builds its dictionary once per process, on first use
-        jieba.initialize()
+    ready()
     return [w.strip().lower() for w in jieba.cut_for_search(text or "") if w.strip()]
 
 

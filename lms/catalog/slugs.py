@@ -8,17 +8,17 @@ made unique with a numeric suffix.
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
 from collections.abc import Callable
 
 import jieba
 from pypinyin import Style, lazy_pinyin
 
+from lms.catalog.search import ready
+
 MAX_LENGTH = 64
 FALLBACK = "kecheng"  # 课程, for a title with nothing to spell
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
-_ready = threading.Lock()
 
 
 def _ascii_word(text: str) -> str:
@@ -37,8 +37,7 @@ def _trim(slug: str, length: int) -> str:
 
 def slug_from_title(title: str) -> str:
     """The pinyin address name of `title` (not checked for uniqueness)."""
-    with _ready:  # jieba builds its dictionary once per process, on first use
-        jieba.initialize()
+    ready()
     parts = []
     for word in jieba.cut(title or ""):
         spelt = _ascii_word("".join(lazy_pinyin(word, style=Style.NORMAL)))

@@ -304,10 +304,15 @@ def stream(headers: Sequence[str], rows: Iterable[Sequence[object]], *,
     return write([Sheet(sheet, headers, rows, title)], batch=batch)
 
 
-def xlsx_bytes(headers: Sequence[str], rows: Iterable[Sequence[object]], *,
-               sheet: str = "data", title: str | None = None) -> bytes:
-    """The whole one-sheet workbook as bytes (for tests and small exports)."""
-    return b"".join(stream(headers, rows, sheet=sheet, title=title))
+def xlsx_bytes(headers: Sequence[str], rows: Iterable[Sequence[object]],
+               notes: Sequence[Sequence[str]] | None = None, *, sheet: str | None = None,
+               title: str | None = None) -> bytes:
+    """A whole workbook as bytes (small exports, templates, tests): one data sheet and
+    optionally a notes sheet, the first line of `notes` its header."""
+    sheets = [Sheet(sheet or _("Data"), headers, rows, title)]
+    if notes:
+        sheets.append(Sheet(_("Notes"), notes[0], notes[1:]))
+    return b"".join(write(sheets))
 
 
 def title_line(what: str, filters: Iterable[tuple[str, object]] = ()) -> str:

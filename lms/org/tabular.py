@@ -13,10 +13,10 @@ from flask import Response
 from flask_babel import gettext as _
 from openpyxl import load_workbook
 
-from lms.core import xlsx_stream
 from lms.core.cells import csv_text
 from lms.core.downloads import content_disposition
 from lms.core.i18n import chinese
+from lms.core.xlsx_stream import xlsx_bytes  # noqa: F401  (importers and exports take it from here)
 
 # Limits checked before a cell is read: what an import of a whole district's cadres, units or
 # question bank needs, with room to spare, and far below what would exhaust a worker.
@@ -226,17 +226,6 @@ def records(rows: list[list[object]], columns: Sequence[Column]):
         if not any(v not in (None, "") for v in row):
             continue
         yield number, {k: (row[i] if i < len(row) else None) for k, i in positions.items()}
-
-
-def xlsx_bytes(headers: Sequence[str], rows: Iterable[Sequence[object]],
-               notes: Sequence[Sequence[str]] | None = None, *, sheet: str | None = None,
-               title: str | None = None) -> bytes:
-    """A workbook with one data sheet (and optionally a notes sheet, its first line the
-    header), as bytes, written by the platform's one .xlsx writer."""
-    sheets = [xlsx_stream.Sheet(sheet or _("Data"), headers, rows, title)]
-    if notes:
-        sheets.append(xlsx_stream.Sheet(_("Notes"), notes[0], notes[1:]))
-    return b"".join(xlsx_stream.write(sheets))
 
 
 def unit_scope(unit) -> str:
