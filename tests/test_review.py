@@ -58,7 +58,7 @@ def test_submitting_asks_for_confirmation_first(app, draft):
     assert _status(app, draft) == "draft"
     done = _submit(lect, draft)
     assert done.status_code == 302 and _status(app, draft) == "review"
-    assert lect.get(f"/teach/courses/{draft}/submit").status_code == 404  # locked now
+    assert lect.get(f"/teach/courses/{draft}/submit").status_code == 403  # locked, and says so
 
 
 def test_review_page_shows_the_learner_view_and_counts_nothing(app, draft):

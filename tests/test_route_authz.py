@@ -80,18 +80,18 @@ EXPECTED: dict[str, str] = {
     "GET /teach/courses/<int:course_id>": "-L-L -F-F 22-N -F-F -2-2 -2-2 -F-F",
     "POST /teach/courses/<int:course_id>": "-L-L -F-F NN-N -F-F -R-R -R-R -F-F",
     "GET /teach/courses/<int:course_id>/activities/new/<type_key>":
-        "-L-L -F-F NN-N -F-F -2-2 -2-2 -F-F",
+        "-L-L -F-F FN-N -F-F -2-2 -2-2 -F-F",
     "POST /teach/courses/<int:course_id>/activities/new/<type_key>":
-        "-L-L -F-F NN-N -F-F -2-2 -2-2 -F-F",
-    "GET /teach/activities/<int:activity_id>/edit": "-L-L -F-F NN-N -F-F -2-2 -2-2 -F-F",
-    "POST /teach/activities/<int:activity_id>/edit": "-L-L -F-F NN-N -F-F -2-2 -2-2 -F-F",
+        "-L-L -F-F FN-N -F-F -2-2 -2-2 -F-F",
+    "GET /teach/activities/<int:activity_id>/edit": "-L-L -F-F FN-N -F-F -2-2 -2-2 -F-F",
+    "POST /teach/activities/<int:activity_id>/edit": "-L-L -F-F FN-N -F-F -2-2 -2-2 -F-F",
     "POST /teach/activities/<int:activity_id>/<any(up, down, retire):action>":
-        "-L-L -F-F NN-N -F-F -R-R -R-R -F-F",
-    "POST /teach/courses/<int:course_id>/media": "-L-L -F-F NN-N -F-F -R-R -R-R -F-F",
-    "POST /teach/courses/<int:course_id>/preview": "-L-L -F-F NN-N -F-F -2-2 -2-2 -F-F",
+        "-L-L -F-F FN-N -F-F -R-R -R-R -F-F",
+    "POST /teach/courses/<int:course_id>/media": "-L-L -F-F FN-N -F-F -R-R -R-R -F-F",
+    "POST /teach/courses/<int:course_id>/preview": "-L-L -F-F FN-N -F-F -2-2 -2-2 -F-F",
     "POST /teach/packages": "L F B F B B F",
-    "GET /teach/courses/<int:course_id>/submit": "-L-L -F-F NN-N -F-F -2-2 -2-2 -F-F",
-    "POST /teach/courses/<int:course_id>/submit": "-L-L -F-F NN-N -F-F -2-2 -2-2 -F-F",
+    "GET /teach/courses/<int:course_id>/submit": "-L-L -F-F FN-N -F-F -2-2 -2-2 -F-F",
+    "POST /teach/courses/<int:course_id>/submit": "-L-L -F-F FN-N -F-F -2-2 -2-2 -F-F",
     "GET /teach/courses/<int:course_id>/review": "-L-L -F-F NN-N -F-F -2-2 -2-2 -F-F",
     "POST /teach/courses/<int:course_id>/review/comments":
         "-L-L -F-F NN-N -F-F -R-R -R-R -F-F",

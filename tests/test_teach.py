@@ -43,7 +43,7 @@ def test_lecturer_authors_submits_and_org_admin_publishes(app, people):
     with app.app_context():
         assert db.session.get(Course, course_id).status == "review"
     # Once submitted the lecturer can no longer change it.
-    assert lect.get(f"/teach/courses/{course_id}/activities/new/lecture").status_code == 404
+    assert lect.get(f"/teach/courses/{course_id}/activities/new/lecture").status_code == 403
     org = as_user(app, "org")
     assert "应急值守基础" in org.get("/teach/review").get_data(as_text=True)
     org.post(f"/teach/courses/{course_id}/review", data={"comment": "", "publish": "1"})
@@ -176,3 +176,19 @@ def test_course_lecturers_are_chosen_in_the_browser(app, people):
     other = as_user(app, "lect2")
     assert "应急值守基础" in other.get("/teach/courses").get_data(as_text=True)
     assert other.get(f"/teach/courses/{course_id}").status_code == 200
+
+
+def test_a_lecturer_is_told_why_a_published_course_cannot_be_edited(client, auth, sample_courses, app):
+    """Not a bare 404: the lecturer of a published course reads why it is closed to edits."""
+    from sqlalchemy import select
+
+    from lms.catalog.models import Course
+    from lms.extensions import db
+
+    with app.app_context():
+        course = db.session.scalars(select(Course).where(Course.status == "published")).first()
+        course_id, title = course.id, course.title
+    auth.login("lecturer")
+    page = client.get(f"/teach/courses/{course_id}/submit")
+    assert page.status_code == 403
+    assert f"“{title}”已不是草稿" in page.get_data(as_text=True)

@@ -53,10 +53,17 @@ def _authors_only():
 
 
 def _course_or_404(course_id: int, *, edit: bool = True) -> Course:
+    """The course, when the user may edit it (or view it: `edit` False); 404 otherwise. A
+    lecturer of the course who may no longer edit it (it left the draft state) is told why."""
     course = db.session.get(Course, course_id)
     allowed = course is not None and (permissions.can_edit_course(course) if edit
                                       else permissions.can_view_course(course))
     if not allowed:
+        if course is not None and permissions.teaches(course):
+            abort(403, description=_(
+                "“%(title)s” is no longer a draft: lecturers change a course only while it "
+                "is a draft. The organisation department can return it to you.",
+                title=course.title))
         abort(404)
     return course
 
