@@ -178,7 +178,8 @@ def test_course_lecturers_are_chosen_in_the_browser(app, people):
     assert other.get(f"/teach/courses/{course_id}").status_code == 200
 
 
-def test_a_lecturer_is_told_why_a_published_course_cannot_be_edited(client, auth, sample_courses, app):
+def test_a_lecturer_is_told_why_a_published_course_cannot_be_edited(client, auth,
+                                                                   sample_courses, app):
     """Not a bare 404: the lecturer of a published course reads why it is closed to edits."""
     from sqlalchemy import select
 
