@@ -134,7 +134,7 @@ def budgets_export():
     year, scope = year_arg(), _scope_unit()
     rows = budgets.budget_rows(list(db.session.scalars(_units(scope))), year)
     headers = [_("Unit"), _("Code"), _("Budget (yuan)"), _("Planned spending (yuan)"),
-               _("Spent (yuan)"), _("Per cent of budget spent"), _("Note")]
+               _("Spent (yuan)"), _("Per cent of budget spent"), _("Remarks")]
     title = xlsx_stream.title_line(_("Budgets and spending"),
                                    [(_("Unit"), unit_scope(scope)), (_("Year"), year)])
     chunks = xlsx_stream.stream(headers, _export_rows(rows),

@@ -193,7 +193,8 @@ def plan_publish(plan_id: int):
 # ---- export -------------------------------------------------------------------------------
 
 def export_headers() -> list[str]:
-    return [_("Category"), _("Item"), _("Planned classes"), _("Classes held"), _("Classes, per cent of plan"),
+    return [_("Category"), _("Plan item"), _("Planned classes"), _("Classes held"),
+            _("Classes, per cent of plan"),
             _("Planned trainee-times"), _("Trainee-times"), _("Trainee-times, per cent of plan"),
             _("Budget (yuan)"), _("Funds spent (yuan)"), _("Funds, per cent of budget"),
             _("Classes under way"), _("Remarks")]
