@@ -224,3 +224,16 @@ def test_the_hub_links_the_plan_and_budgets(client, auth, world):
     auth.login("ua1")
     html = client.get("/training/").get_data(as_text=True)
     assert "/training/plan" in html and "/training/budgets" in html
+
+
+def test_the_demo_plan_is_published_once(app, client, auth, district):
+    from lms.demo.training import PLAN_ITEMS, load_demo_plan
+
+    with app.app_context():
+        assert load_demo_plan() == {"plan items": len(PLAN_ITEMS), "budgets": 3}
+        assert load_demo_plan() == {"plan items": 0, "budgets": 0}
+        plan = db.session.scalar(db.select(TrainingPlan))
+        assert (plan.status, plan.year, len(plan.items)) == ("published", YEAR, 11)
+    auth.login("ua1")
+    html = client.get(PAGE).get_data(as_text=True)
+    assert "信息员业务培训" in html and "1,937,000" in html
