@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from lms.core import xlsx_stream
 from lms.core.numbers import parse_yuan
@@ -17,6 +18,7 @@ from lms.org import permissions
 from lms.org.models import Unit
 from lms.org.services import unit_by_code
 from lms.org.tabular import download, unit_scope
+from lms.records.workflow import RACE
 from lms.training.blueprint import bp
 from lms.training.labels import STATUS_LABELS
 from lms.training.models import TrainingClass
@@ -49,6 +51,9 @@ def class_money(class_id: int):
                 db.session.rollback()
                 flash(str(exc), "error")
                 money = exc.table
+            except IntegrityError:  # a heading's first amount saved at the same moment
+                db.session.rollback()
+                flash(str(RACE), "error")
             else:
                 flash(_("The spending was saved (%(n)d headings changed).", n=changed)
                       if changed else _("Nothing changed."), "success")
@@ -112,8 +117,13 @@ def budget_set(unit_id: int):
         flash(_("%(field)s is not a valid amount.", field=label) if text
               else _("%(field)s: enter an amount.", field=label), "error")
         return back
-    budgets.set_budget(unit, year, fen, current_user)
-    db.session.commit()
+    try:
+        budgets.set_budget(unit, year, fen, current_user)
+        db.session.commit()
+    except IntegrityError:  # the same budget set at the same moment
+        db.session.rollback()
+        flash(str(RACE), "error")
+        return back
     flash(_("The budget of %(unit)s for %(year)d was set.", unit=unit.name, year=year),
           "success")
     return back

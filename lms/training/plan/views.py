@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from flask import abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 
 from lms.core import xlsx_stream
 from lms.core.params import int_arg
@@ -17,6 +18,7 @@ from lms.org.models import Unit
 from lms.org.services import unit_by_code
 from lms.org.tabular import download, unit_scope
 from lms.records.entries import FIRST_YEAR
+from lms.records.workflow import RACE
 from lms.training.blueprint import bp
 from lms.training.models import PlanItem, TrainingPlan
 from lms.training.money.services import yuan_input
@@ -73,7 +75,7 @@ def plan():
     year, unit = year_arg(), _unit()
     found = services.plan_for(unit, year)
     readable = found if found is not None and services.can_read(found) else None
-    manage = permissions.can("training.manage", unit)
+    manage = unit.parent_id is None and permissions.can("training.manage", unit)
     form = PlanForm(title=_default_title(unit, year)) if found is None and manage else None
     return render_template(
         "training/plan/plan.html", year=year, unit=unit, plan=readable,
@@ -88,7 +90,8 @@ def plan():
 def plan_new():
     """Start the year's plan of a unit (the organisation department)."""
     unit = _unit(request.form)
-    permissions.require(permissions.can("training.manage", unit))
+    # One plan per district and year: the district's top unit holds it.
+    permissions.require(unit.parent_id is None and permissions.can("training.manage", unit))
     year = year_arg(request.form)
     form = PlanForm()
     if not form.validate():
@@ -100,9 +103,9 @@ def plan_new():
     try:
         created = services.create_plan(unit, year, form.title.data, current_user)
         db.session.commit()
-    except PlanError as exc:
+    except (PlanError, IntegrityError) as exc:  # a plan started at the same moment
         db.session.rollback()
-        flash(str(exc), "error")
+        flash(str(exc) if isinstance(exc, PlanError) else str(RACE), "error")
         return redirect(url_for("training.plan", year=year, unit=unit.code))
     flash(_("The plan was started as a draft: add its items, then publish it."), "success")
     return _back(created)
