@@ -42,7 +42,13 @@ def class_money(class_id: int):
     form = CsrfForm()
     money = None
     if request.method == "POST":
-        permissions.require(editable)
+        permissions.require(permissions.can("training.run", cls.unit))
+        if mode is None:  # the status changed since the page was opened
+            flash(_("The class is filed: its money can no longer be changed.")
+                  if cls.status == "filed" else
+                  _("The class plan is under review: its money can be changed again once it "
+                    "is returned or approved."), "error")
+            return redirect(url_for("training.class_money", class_id=cls.id))
         if form.validate():
             try:
                 changed = services.save(cls, request.form, current_user)
