@@ -41,6 +41,23 @@ from tests.route_world import (
 EXPECTED: dict[str, str] = {
     # Training administration
     "GET /training/": "L N N 2 2 N N",
+    # Training: the year's plan, budgets and a class's money
+    "GET /training/plan": "L N N 2 2 N N",
+    "POST /training/plan/new": "L N N N R N N",
+    "GET /training/plan/<int:plan_id>/items/new": "-LLL N-NN N N 22-N -N-- -NNN",
+    "POST /training/plan/<int:plan_id>/items/new": "-LLL N-NN N N 22-N -N-- -NNN",
+    "GET /training/plan/items/<int:plan_item_id>/edit": "-LLL N-NN N N 22-N -N-- -NNN",
+    "POST /training/plan/items/<int:plan_item_id>/edit": "-LLL N-NN N N 22-N -N-- -NNN",
+    # The world's item has a class attached: removing it is refused (a redirect with why).
+    "POST /training/plan/items/<int:plan_item_id>/delete": "-LLL N-NN N N RR-N -N-- -NNN",
+    "POST /training/plan/items/<int:plan_item_id>/move": "-LLL N-NN N N BB-N -N-- -NNN",
+    "POST /training/plan/<int:plan_id>/publish": "-LLL N-NN N N RR-N -N-- -NNN",
+    "GET /training/plan/export.xlsx": "L N N 2 2 N N",
+    "GET /training/classes/<int:class_id>/money": "-LLL N-NN N 22NN 22-N -N-- -NNN",
+    "POST /training/classes/<int:class_id>/money": "-LLL N-NN N RRNN RR-N -N-- -NNN",
+    "GET /training/budgets": "L N N 2 2 N N",
+    "POST /training/budgets/units/<int:unit_id>": "-LLL N-NN N N RR-N -N-- -NNN",
+    "GET /training/budgets/export.xlsx": "L N N 2 2 N N",
     "GET /static/<path:filename>": "2 2 2 2 2 2 2",
     "GET /login": "2 R R R R R R",
     "POST /login": "2 R R R R R R",

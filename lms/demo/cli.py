@@ -12,8 +12,12 @@ demo_cli = AppGroup("demo", help="Demo data.")
 @demo_cli.command("load")
 def load() -> None:
     """Load the demo district (idempotent) and print one account per role."""
+    from lms.demo.training import load_demo_plan
+
     stats = load_demo()
     click.echo(f"demo district: {stats['units']} units, {stats['cadres_created']} new cadres")
+    plan = load_demo_plan()
+    click.echo("demo training plan: " + ", ".join(f"{k} {v}" for k, v in plan.items()))
     _print_accounts()
 
 

@@ -3,5 +3,7 @@ from __future__ import annotations
 
 from lms.training import models, views  # noqa: F401  (tables and routes register on import)
 from lms.training.blueprint import bp
+from lms.training.money import views as money_views  # noqa: F401
+from lms.training.plan import views as plan_views  # noqa: F401
 
 __all__ = ["bp"]
