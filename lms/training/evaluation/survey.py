@@ -1,0 +1,138 @@
+"""The questionnaire type that class evaluations use, reached through the activity registry.
+
+Which type is configured (`LMS_EVALUATION_TYPE`, "survey" by default), not hard-coded: the
+class side only calls the type's contract (`validate_config`, `take_answers`, `summarise`)
+and includes its `answer_form.html` and `summary.html` partials. What this module reads
+inside a config or an answer (the questionnaire's text, the rating questions about each
+lecturer) is kept here, in one place.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from lms.activities.base import ActivityType, Problem
+from lms.activities.registry import registry
+from lms.core.markup import MarkupError, render_markdown
+
+# The raw field holding the questionnaire's text (the survey's line syntax).
+SOURCE_FIELD = "questions"
+ORIGIN = "evaluation"
+
+
+def type_key() -> str:
+    return current_app.config.get("LMS_EVALUATION_TYPE", "survey")
+
+
+def kind() -> ActivityType | None:
+    """The configured questionnaire type, or None when it is not installed."""
+    return registry().get(type_key())
+
+
+def template(kind_: ActivityType, name: str) -> str:
+    """A partial of the type (served from its template folder)."""
+    return f"activity-{kind_.key}/{name}"
+
+
+class EvaluationContext:
+    """The authoring context of a class's questionnaire: Markdown without media, no files."""
+
+    in_form = True
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def problem(self, message: str, *, file: str | None = None, line: int | None = None):
+        self.problems.append(Problem(message, None, line))
+
+    def read_text(self, path: str, *, origin: str | None = None) -> str | None:
+        self.problem(_("A questionnaire cannot read files."))
+        return None
+
+    def media(self, path: str, kinds: set[str], *, origin: str | None = None) -> str | None:
+        self.problem(_("A questionnaire cannot show media files."))
+        return None
+
+    def markdown(self, text: str, *, file: str | None = None) -> str:
+        try:
+            return render_markdown(text or "", None)
+        except MarkupError as exc:
+            self.problem(exc.message, line=exc.line)
+            return ""
+
+
+def validate(kind_: ActivityType, text: str) -> tuple[dict[str, Any], list[Problem]]:
+    """The config of the questionnaire written as `text`, and its problems (none: valid)."""
+    ctx = EvaluationContext()
+    config = kind_.validate_config({SOURCE_FIELD: text}, ctx, ORIGIN)
+    return config, ctx.problems
+
+
+def config_text(config: dict[str, Any]) -> str:
+    """The questionnaire's text as its author wrote it (for editing)."""
+    return str(config.get("source") or config.get(SOURCE_FIELD) or "")
+
+
+def default_text(lecturers: list[str]) -> str:
+    """The default questionnaire: the class as a whole, then each lecturer (stored in
+    Chinese, the platform's language)."""
+    with force_locale("zh_CN"):
+        lines = ["* " + _("How relevant and useful was the training content?"),
+                 "* " + _("How well was the class organised and run?"),
+                 "? " + _("Your comments and suggestions on the class")]
+        for name in lecturers:
+            lines += ["", "# " + name,
+                      "* " + _("Content of the lectures"),
+                      "* " + _("Teaching method and interaction"),
+                      "? " + _("Your comments on this lecturer")]
+    return "\n".join(lines) + "\n"
+
+
+def default_config(kind_: ActivityType, lecturers: list[str]) -> dict[str, Any]:
+    """The default questionnaire's config for a class's lecturers."""
+    try:  # the type's own default, when it provides one
+        from lms.activities.builtin.survey import evaluation_config  # type: ignore
+    except ImportError:
+        config, _problems = validate(kind_, default_text(lecturers))
+        return config
+    return evaluation_config(lecturers)
+
+
+@dataclass
+class Taken:
+    """Answers read by the type: the state to store, the problems, and whether complete."""
+
+    state: dict[str, Any] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    completed: bool = False
+
+
+def take(kind_: ActivityType, config: dict[str, Any], data: dict[str, Any]) -> Taken:
+    """A trainee's answers read and checked by the type."""
+    result = kind_.take_answers(config, {}, data)  # type: ignore[attr-defined]
+    return Taken(state=dict(result.state or {}),
+                 problems=[str(p) for p in (result.problems or [])],
+                 completed=bool(result.completed))
+
+
+def summarise(kind_: ActivityType, config: dict[str, Any], states: list[dict]) -> Any:
+    """The type's summary of the answers (rendered by its `summary.html`)."""
+    return kind_.summarise(config, states)  # type: ignore[attr-defined]
+
+
+def lecturer_ratings(config: dict[str, Any], state: dict[str, Any]) -> list[tuple[str, float]]:
+    """The ratings one answer gives lecturers: (lecturer, rating) per rating question about a
+    lecturer that was answered."""
+    answers = state.get("answers") or {}
+    found = []
+    for question in config.get("questions") or []:
+        subject = question.get("subject") or ""
+        value = answers.get(question.get("id"))
+        if question.get("kind") == "rating" and subject and isinstance(value, int | float) \
+                and not isinstance(value, bool):
+            found.append((subject, float(value)))
+    return found
