@@ -41,6 +41,15 @@ from tests.route_world import (
 EXPECTED: dict[str, str] = {
     # Training administration
     "GET /training/": "L N N 2 2 N N",
+    # Training: online special classes and class evaluation
+    "GET /training/classes/<int:class_id>/courses": "-LLL N-NN N 22NN 22-N -N-- -NNN",
+    "POST /training/classes/<int:class_id>/courses": "-LLL N-NN N RRNN RR-N -N-- -NNN",
+    "GET /training/classes/<int:class_id>/evaluation": "-LLL N-NN N 22NN 22-N -N-- -NNN",
+    "POST /training/classes/<int:class_id>/evaluation": "-LLL N-NN N RRNN RR-N -N-- -NNN",
+    "POST /training/classes/<int:class_id>/evaluation/open": "-LLL N-NN N RRNN RR-N -N-- -NNN",
+    "GET /training/classes/<int:class_id>/evaluate": "-LLL N-NN N N NN-N -N-- -NNN",
+    "POST /training/classes/<int:class_id>/evaluate": "-LLL N-NN N N NN-N -N-- -NNN",
+    "GET /training/evaluations/lecturers": "L N N 2 2 N N",
     "GET /static/<path:filename>": "2 2 2 2 2 2 2",
     "GET /login": "2 R R R R R R",
     "POST /login": "2 R R R R R R",
