@@ -86,7 +86,7 @@ def default_text(lecturers: list[str]) -> str:
                  "? " + _("Your comments and suggestions on the class")]
         for name in lecturers:
             lines += ["", "# " + name,
-                      "* " + _("Content of the lectures"),
+                      "* " + _("Teaching content"),
                       "* " + _("Teaching method and interaction"),
                       "? " + _("Your comments on this lecturer")]
     return "\n".join(lines) + "\n"
