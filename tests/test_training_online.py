@@ -43,6 +43,12 @@ def _trainee(class_id: int, user_id: int, status: str = "confirmed") -> None:
                                 status=status))
 
 
+
+@pytest.fixture(autouse=True)
+def _english(client) -> None:
+    """Pages in English (the platform's default is Chinese)."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+
 @pytest.fixture
 def world(app, district) -> dict:
     """Three published courses and a draft one; an online class of JD01 and one held in

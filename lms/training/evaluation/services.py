@@ -94,9 +94,10 @@ def draft_text(kind: ActivityType, training_class: TrainingClass) -> str:
     """The questionnaire's text to edit: the saved one, else the default for its lecturers."""
     if is_set_up(training_class):
         return setup(training_class).get("text") or survey.config_text(
-            setup(training_class)["config"])
-    default = survey.default_config(kind, lecturers_of(training_class))
-    return survey.config_text(default) or survey.default_text(lecturers_of(training_class))
+            kind, setup(training_class)["config"])
+    lecturers = lecturers_of(training_class)
+    return survey.config_text(kind, survey.default_config(kind, lecturers)) \
+        or survey.default_text(lecturers)
 
 
 def save(kind: ActivityType, training_class: TrainingClass, text: str) -> list[Problem]:
@@ -215,21 +216,28 @@ class LecturerRow:
 
 def lecturer_table(year: int) -> list[LecturerRow]:
     """Each lecturer rated in the year's classes that the user may view, by name: classes,
-    responses that rated them, and the mean rating. Two queries (the classes, the answers)."""
-    classes = {cid: config for cid, config in db.session.execute(
-        select(TrainingClass.id, TrainingClass.evaluation)
+    answers that rated them, and the mean rating (on the common scale of 5). Three queries:
+    the classes, their sessions' lecturers, the answers."""
+    classes = {cid: (setup_, names) for cid, setup_, names in db.session.execute(
+        select(TrainingClass.id, TrainingClass.evaluation, TrainingClass.lecturers)
         .join(Unit, Unit.id == TrainingClass.unit_id)
         .where(TrainingClass.year == year, permissions.unit_clause("training.view"),
                TrainingClass.id.in_(select(EvaluationResponse.class_id))))}
-    rows: dict[str, LecturerRow] = {}
     if not classes:
         return []
+    lecturers = {cid: {str(n).strip() for n in (names or [])}
+                 for cid, (_setup, names) in classes.items()}
+    for cid, name in db.session.execute(
+            select(ClassSession.class_id, ClassSession.lecturer)
+            .where(ClassSession.class_id.in_(list(classes)), ClassSession.lecturer != "")):
+        lecturers[cid].add(name.strip())
+    rows: dict[str, LecturerRow] = {}
     for class_id, answers in db.session.execute(
             select(EvaluationResponse.class_id, EvaluationResponse.answers)
             .where(EvaluationResponse.class_id.in_(list(classes)))):
-        config = (classes[class_id] or {}).get("config") or {}
+        config = (classes[class_id][0] or {}).get("config") or {}
         rated: set[str] = set()
-        for name, value in survey.lecturer_ratings(config, answers or {}):
+        for name, value in survey.lecturer_ratings(config, answers or {}, lecturers[class_id]):
             row = rows.setdefault(name, LecturerRow(name))
             row.classes.add(class_id)
             row.ratings += 1

@@ -8,6 +8,7 @@ lecturer) is kept here, in one place.
 """
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,9 +20,11 @@ from lms.activities.base import ActivityType, Problem
 from lms.activities.registry import registry
 from lms.core.markup import MarkupError, render_markdown
 
-# The raw field holding the questionnaire's text (the survey's line syntax).
-SOURCE_FIELD = "questions"
+# The raw field holding the questionnaire's text (the type's form lines).
+SOURCE_FIELD = "questions_text"
 ORIGIN = "evaluation"
+# Ratings of every scale are compared on this one.
+RATING_SCALE = 5
 
 
 def type_key() -> str:
@@ -72,42 +75,43 @@ def validate(kind_: ActivityType, text: str) -> tuple[dict[str, Any], list[Probl
     return config, ctx.problems
 
 
-def config_text(config: dict[str, Any]) -> str:
-    """The questionnaire's text as its author wrote it (for editing)."""
-    return str(config.get("source") or config.get(SOURCE_FIELD) or "")
+def config_text(kind_: ActivityType, config: dict[str, Any]) -> str:
+    """The questionnaire's text for editing (the type's form lines of a config)."""
+    return str(kind_.form_data(config).get(SOURCE_FIELD) or "")
 
 
 def default_text(lecturers: list[str]) -> str:
-    """The default questionnaire: the class as a whole, then each lecturer (stored in
-    Chinese, the platform's language)."""
+    """A default questionnaire in the form lines, for a type that offers none of its own:
+    the class as a whole, each lecturer, suggestions (stored in Chinese, the platform's
+    language)."""
     with force_locale("zh_CN"):
-        lines = ["* " + _("How relevant and useful was the training content?"),
-                 "* " + _("How well was the class organised and run?"),
-                 "? " + _("Your comments and suggestions on the class")]
+        lines = ["rating: " + _("How relevant and useful was the training content?"),
+                 "rating: " + _("How well was the class organised and run?")]
         for name in lecturers:
-            lines += ["", "# " + name,
-                      "* " + _("Teaching content"),
-                      "* " + _("Teaching method and interaction"),
-                      "? " + _("Your comments on this lecturer")]
+            lines += ["@" + name,
+                      "rating: " + _("Teaching content"),
+                      "rating: " + _("Teaching method and interaction")]
+        lines += ["@", "text?: " + _("Your comments and suggestions on the class")]
     return "\n".join(lines) + "\n"
 
 
 def default_config(kind_: ActivityType, lecturers: list[str]) -> dict[str, Any]:
-    """The default questionnaire's config for a class's lecturers."""
-    try:  # the type's own default, when it provides one
-        from lms.activities.builtin.survey import evaluation_config  # type: ignore
-    except ImportError:
-        config, _problems = validate(kind_, default_text(lecturers))
-        return config
-    return evaluation_config(lecturers)
+    """The default questionnaire's config for a class's lecturers: the type's own
+    (`evaluation_config(lecturers)` in its module) when it offers one."""
+    own = getattr(importlib.import_module(type(kind_).__module__), "evaluation_config", None)
+    if callable(own):
+        return own(lecturers)
+    config, _problems = validate(kind_, default_text(lecturers))
+    return config
 
 
 @dataclass
 class Taken:
-    """Answers read by the type: the state to store, the problems, and whether complete."""
+    """Answers read by the type: the state to store, the problems by question id ("" for
+    the whole), and whether complete."""
 
     state: dict[str, Any] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
+    problems: dict[str, str] = field(default_factory=dict)
     completed: bool = False
 
 
@@ -115,7 +119,7 @@ def take(kind_: ActivityType, config: dict[str, Any], data: dict[str, Any]) -> T
     """A trainee's answers read and checked by the type."""
     result = kind_.take_answers(config, {}, data)  # type: ignore[attr-defined]
     return Taken(state=dict(result.state or {}),
-                 problems=[str(p) for p in (result.problems or [])],
+                 problems={str(k): str(v) for k, v in dict(result.problems or {}).items()},
                  completed=bool(result.completed))
 
 
@@ -124,15 +128,18 @@ def summarise(kind_: ActivityType, config: dict[str, Any], states: list[dict]) -
     return kind_.summarise(config, states)  # type: ignore[attr-defined]
 
 
-def lecturer_ratings(config: dict[str, Any], state: dict[str, Any]) -> list[tuple[str, float]]:
-    """The ratings one answer gives lecturers: (lecturer, rating) per rating question about a
-    lecturer that was answered."""
+def lecturer_ratings(config: dict[str, Any], state: dict[str, Any],
+                     lecturers: set[str]) -> list[tuple[str, float]]:
+    """The ratings one answer gives the class's lecturers: (lecturer, rating on the common
+    scale) per answered rating question grouped under a lecturer's name."""
     answers = state.get("answers") or {}
     found = []
     for question in config.get("questions") or []:
-        subject = question.get("subject") or ""
+        subject = (question.get("subject") or "").strip()
         value = answers.get(question.get("id"))
-        if question.get("kind") == "rating" and subject and isinstance(value, int | float) \
-                and not isinstance(value, bool):
-            found.append((subject, float(value)))
+        if question.get("kind") != "rating" or subject not in lecturers \
+                or not isinstance(value, int | float) or isinstance(value, bool):
+            continue
+        scale = question.get("scale") or RATING_SCALE
+        found.append((subject, float(value) * RATING_SCALE / scale))
     return found

@@ -104,7 +104,7 @@ def evaluate(class_id: int):
     kind = survey.kind()
     mine = services.response_of(cls, current_user.id)
     form = AnswerForm()
-    problems: list[str] = []
+    problems: dict[str, str] = {}
     if request.method == "POST":
         if mine is not None:
             flash(_("You have already answered this evaluation: your first answers are kept."),
@@ -114,7 +114,7 @@ def evaluate(class_id: int):
             flash(_("The evaluation of this class is not open."), "error")
             return redirect(url_for("training.evaluate", class_id=cls.id))
         if not form.validate_on_submit():
-            problems = [_("The form expired: please try again.")]
+            problems = {"": _("The form expired: please try again.")}
         else:
             try:
                 taken = services.answer(kind, cls, current_user.id, request.form.to_dict())
@@ -130,6 +130,7 @@ def evaluate(class_id: int):
         "training/evaluate.html", cls=cls, kind=kind, form=form, mine=mine,
         is_open=kind is not None and services.is_open(cls), config=config,
         values=request.form if request.method == "POST" else {}, problems=problems,
+        field_problems={k: v for k, v in problems.items() if k},
         answer_template=survey.template(kind, "answer_form.html") if kind else None
     ), 422 if problems else 200
 
