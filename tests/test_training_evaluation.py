@@ -289,3 +289,30 @@ def test_lecturer_means_over_classes_in_scope(app, client, auth, world, page_que
     many, _size = page_queries(client, "/training/evaluations/lecturers?year=2026")
     assert many == few
     assert client.get("/training/evaluations/lecturers?year=abc").status_code == 400
+
+
+def test_the_trainee_prompt_follows_the_evaluation(app, client, auth, world):
+    from flask import render_template_string
+    from flask_login import login_user
+
+    from lms.auth.models import User
+
+    page = ('{% set training_class = cls %}'
+            '{% include "training/_evaluation_prompt.html" %}')
+
+    def prompt(user_id: int) -> str:
+        with app.test_request_context("/", headers={"Accept-Language": "en"}):
+            login_user(db.session.get(User, user_id))
+            return render_template_string(
+                page, cls=db.session.get(TrainingClass, world["class"])).strip()
+
+    assert prompt(world["cadre_jd01"]) == ""  # not open yet
+    auth.login("ua1")
+    _save(client, world["class"])
+    _open(client, world["class"])
+    auth.logout()
+    assert "Answer the evaluation" in prompt(world["cadre_jd01"])
+    assert prompt(world["t4"]) == ""  # excused
+    auth.login("c1")
+    _answer(client, world["class"], FULL)
+    assert "You answered the evaluation of this class." in prompt(world["cadre_jd01"])

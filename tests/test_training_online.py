@@ -252,3 +252,29 @@ def test_learner_progress_tells_in_time_from_late(app, world):
         assert [r.course.title for r in rows] == ["党史专题", "法治专题", "经济专题"]
         assert [(r.enrolled, r.in_time, r.late) for r in rows] == [
             (True, True, False), (True, False, True), (False, False, False)]
+
+
+def test_the_learner_partial_shows_their_own_progress(app, world):
+    from flask import render_template_string
+    from flask_login import login_user
+
+    from lms.auth.models import User
+
+    cid = world["online"]
+    due = end_of_local_day(END)
+    with app.app_context():
+        for position, key in enumerate(("a", "b")):
+            db.session.add(ClassCourse(class_id=cid, course_id=world[key], position=position))
+        db.session.add(Enrolment(user_id=world["learner"], course_id=world["a"],
+                                 completed_at=due + timedelta(minutes=1)))
+        db.session.commit()
+    page = ('{% set training_class = cls %}'
+            '{% include "training/_online_progress.html" %}')
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        login_user(db.session.get(User, world["learner"]))
+        html = render_template_string(page, cls=db.session.get(TrainingClass, cid))
+        assert "党史专题" in html and "0 of 2 completed in time" in html
+        assert "Completed after the class ended: does not complete the class" in html
+        assert "You are enrolled when the class starts." in html
+        held = db.session.get(TrainingClass, world["in_person"])
+        assert render_template_string(page, cls=held).strip() == ""

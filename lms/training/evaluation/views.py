@@ -143,3 +143,16 @@ def lecturer_ratings():
     year = int_arg("year", local_today().year, low=2000, high=2100)
     return render_template("training/lecturer_ratings.html", year=year,
                            rows=services.lecturer_table(year))
+
+
+@bp.app_template_global()
+def evaluation_prompt(training_class, user_id: int) -> str | None:
+    """For `_evaluation_prompt.html`: "open" when the user may answer the class's evaluation
+    now, "answered" once they did, None otherwise."""
+    if not services.is_open(training_class) and not services.is_opened(training_class):
+        return None
+    if services.trainee(training_class, user_id) is None:
+        return None
+    if services.response_of(training_class, user_id) is not None:
+        return "answered"
+    return "open" if services.is_open(training_class) else None
