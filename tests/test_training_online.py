@@ -11,7 +11,7 @@ from lms.catalog.models import Course, SubjectCategory
 from lms.core.timeutil import end_of_local_day
 from lms.extensions import db
 from lms.org import services as org_services
-from lms.progress.models import Enrolment
+from lms.progress.models import Enrolment, Notice
 from lms.training.models import ClassCourse, ClassTrainee, TrainingClass
 from lms.training.online import services
 
@@ -166,6 +166,11 @@ def test_enrol_cohort_enrols_the_attending_trainees_once(app, world, make_user):
         assert rows[(world["cadre_jd01"], world["a"])].source == "class"
         assert rows[(world["learner"], world["a"])].source == "self"
         assert services.enrol_cohort(cls) == 0  # idempotent
+        told = dict(db.session.execute(select(Notice.user_id, Notice.message).where(
+            Notice.kind == "class_trainee")).all())
+        assert set(told) == {world["cadre_jd01"], world["learner"]}
+        assert told[world["learner"]] == ("你已报名网络专题班“学习贯彻专题网络班”的 2 门课程："
+                                          "请在 2026-03-20 前全部完成，即完成本班。")
         # A trainee confirmed after the start is enrolled by `enrol_trainee`.
         assert services.enrol_trainee(cls, late_joiner) == 0  # not running yet: at start
         cls.status = "running"

@@ -2,9 +2,9 @@
 each trainee who attended, summarised per class and per lecturer.
 
 `TrainingClass.evaluation` holds {"text": the questionnaire as written, "config": the type's
-config, "opened_at": ISO time, "opened_by": user id}. Answers are kept as the type's state in
-`EvaluationResponse.answers`; results are read from the answers alone (never with who gave
-them), so nobody sees who answered what.
+config, "intro_html": its introduction rendered, "opened_at": ISO time, "opened_by": user
+id}. Answers are kept as the type's state in `EvaluationResponse.answers`; results are read
+from the answers alone (never with who gave them), so nobody sees who answered what.
 """
 from __future__ import annotations
 
@@ -106,10 +106,13 @@ def save(kind: ActivityType, training_class: TrainingClass, text: str) -> list[P
     reason = why_fixed(training_class, response_count(training_class))
     if reason:
         raise Refused(reason)
-    config, problems = survey.validate(kind, text)
+    base = setup(training_class).get("config") or survey.default_config(
+        kind, lecturers_of(training_class))
+    config, problems = survey.validate(kind, text, base)
     if problems:
         return problems
-    training_class.evaluation = {**setup(training_class), "text": text, "config": config}
+    training_class.evaluation = {**setup(training_class), "text": text, "config": config,
+                                 "intro_html": survey.intro_html(kind, config)}
     audit.log("class.change", detail={"class_id": training_class.id,
                                       "evaluation": "questionnaire"})
     return []

@@ -68,11 +68,19 @@ class EvaluationContext:
             return ""
 
 
-def validate(kind_: ActivityType, text: str) -> tuple[dict[str, Any], list[Problem]]:
-    """The config of the questionnaire written as `text`, and its problems (none: valid)."""
+def validate(kind_: ActivityType, text: str, base: dict[str, Any] | None = None
+             ) -> tuple[dict[str, Any], list[Problem]]:
+    """The config of the questionnaire written as `text` (keeping the other settings of
+    `base`, e.g. its introduction), and its problems (none: valid)."""
     ctx = EvaluationContext()
-    config = kind_.validate_config({SOURCE_FIELD: text}, ctx, ORIGIN)
+    raw = {k: v for k, v in kind_.form_data(base).items() if k != "questions"} if base else {}
+    config = kind_.validate_config({**raw, SOURCE_FIELD: text}, ctx, ORIGIN)
     return config, ctx.problems
+
+
+def intro_html(kind_: ActivityType, config: dict[str, Any]) -> str:
+    """The questionnaire's introduction as sanitised HTML (rendered once, when saved)."""
+    return kind_.render(config, EvaluationContext())
 
 
 def config_text(kind_: ActivityType, config: dict[str, Any]) -> str:

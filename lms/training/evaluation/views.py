@@ -129,6 +129,7 @@ def evaluate(class_id: int):
     return render_template(
         "training/evaluate.html", cls=cls, kind=kind, form=form, mine=mine,
         is_open=kind is not None and services.is_open(cls), config=config,
+        intro_html=services.setup(cls).get("intro_html", ""),
         values=request.form if request.method == "POST" else {}, problems=problems,
         field_problems={k: v for k, v in problems.items() if k},
         answer_template=survey.template(kind, "answer_form.html") if kind else None

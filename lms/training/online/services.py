@@ -3,22 +3,26 @@ starts, complete when every course was completed by the end of the class's last 
 
 Enrolments made here carry the source "class" and are due at the end of the class's last
 day; a learner already enrolled keeps their enrolment, due at the earlier of the two dates.
-Everything here writes in the caller's transaction: the caller commits.
+Trainees newly enrolled are notified. Everything here writes in the caller's transaction:
+the caller commits.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app, has_request_context, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import Select, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms.auth.models import User
 from lms.catalog.models import Course
-from lms.core.timeutil import end_of_local_day, utcnow
+from lms.core.timeutil import end_of_local_day, local_day, utcnow
 from lms.extensions import db
 from lms.progress.models import Enrolment
+from lms.progress.notices import notify
 from lms.training.models import ClassCourse, ClassTrainee, TrainingClass
 
 SOURCE = "class"  # Enrolment.source of enrolments made for a class
@@ -142,7 +146,28 @@ def _enrol(training_class: TrainingClass, user_ids: list[int], attempts: int = 3
         if attempts <= 1:
             raise
         return _enrol(training_class, user_ids, attempts - 1)
+    _tell_enrolled(training_class, {row["user_id"] for row in fresh}, len(course_ids))
     return len(fresh)
+
+
+def _learner_link() -> str:
+    """Where a trainee follows their classes (their classes page once it exists)."""
+    if not has_request_context():
+        return ""
+    found = current_app.view_functions
+    return url_for("training.my_classes" if "training.my_classes" in found
+                   else "records.learning")
+
+
+def _tell_enrolled(training_class: TrainingClass, user_ids: set[int], courses: int) -> None:
+    """Notify trainees newly enrolled in the class's courses, with the date to finish by."""
+    if not user_ids:
+        return
+    with force_locale("zh_CN"):  # stored once, in the platform's language
+        message = _("You are enrolled in the %(n)d courses of the online class “%(t)s”: "
+                    "complete them all by %(d)s to complete the class.", n=courses,
+                    t=training_class.title, d=local_day(training_class.ends_on))
+    notify(user_ids, "class_trainee", message, _learner_link())
 
 
 def enrol_cohort(training_class: TrainingClass) -> int:
