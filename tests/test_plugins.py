@@ -34,10 +34,12 @@ def checklist(app):
 
 def test_builtin_types_are_registered_with_capabilities(app):
     reg = app.extensions["lms.activities"]
-    assert {t.key for t in reg.all()} == {"lecture", "reading", "quiz", "exam", "offline"}
+    assert {t.key for t in reg.all()} == {"lecture", "reading", "quiz", "exam", "offline",
+                                          "survey"}
     assert reg.get("lecture").supports("timed") and reg.get("quiz").supports("graded")
     assert reg.get("exam").supports("graded") and not reg.get("exam").supports("timed")
     assert reg.get("offline").supports("attendance") and not reg.get("reading").supports("graded")
+    assert reg.get("survey").supports("response") and not reg.get("survey").supports("graded")
 
 
 def test_registry_refuses_bad_types(app):
