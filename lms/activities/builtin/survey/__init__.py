@@ -304,8 +304,8 @@ class Survey(ActivityType):
                 "groups": [{"subject": s, "questions": qs} for s, qs in groups.items()]}
 
     def lecturer_views(self) -> list[LecturerView]:
-        return [LecturerView("results", _l("Results"), _results_view, "results.html",
-                             table=_results_table)]
+        return [LecturerView("results", _l("Questionnaire results"), _results_view,
+                             "results.html", table=_results_table)]
 
 
 def _answer(q: dict[str, Any], n: int, value: Any) -> tuple[Any, str | None]:
