@@ -95,7 +95,7 @@ def test_form_lines_make_the_same_questions_and_keep_their_numbers(app):
                                     "anonymous": False}, in_form=True)
         assert problems == [] and again == config
         _config, problems = validate({"questions_text": "rating: 好\n没有冒号"}, in_form=True)
-        assert problems == ["第 2 题：请写明题型、冒号和题目，如“rating: 课程内容是否实用”。"]
+        assert problems == ["第 2 题：请写明题型、冒号和题目，如“rating：课程内容是否实用”。"]
 
 
 def test_export_round_trip_and_the_evaluation_default(app):
