@@ -153,9 +153,11 @@ def answers(activity_id: int):
     data = {k: v for k, v in request.form.items() if k != "csrf_token"}
     answered = answering.submit(current_user, activity, kind, data)
     if answered.problems:
-        flash(_("Nothing was submitted: %(n)d answers need attention.",
-                n=len(answered.problems)), "error")
-        return activity_page(activity, submitted=data, problems=answered.problems, status=422)
+        problems = dict(answered.problems)
+        whole = problems.pop("", None)  # about the whole submission: said once, at the top
+        flash(_("Nothing was submitted: %(problems)s", problems=whole) if whole else
+              _("Nothing was submitted: see the questions marked below."), "error")
+        return activity_page(activity, submitted=data, problems=problems, status=422)
     flash(_("Your answers were submitted; this activity is complete.") if answered.completed
           else _("Your answers were submitted."), "success")
     return redirect(url_for("catalog.activity", activity_id=activity.id))
