@@ -138,6 +138,14 @@ EXPECTED: dict[str, str] = {
     "GET /api/v1/courses/<slug>/completion": "-L-L -F-F FF-F -2-2 -2-2 -2-2 -F-F",
     "POST /api/v1/activities/<int:activity_id>/heartbeat": "-L-L -B-N BB-N -B-N -B-N -B-N -B-N",
     "POST /api/v1/activities/<int:activity_id>/presence": "-L-L -2-N 22-N -2-N -2-N -2-N -2-N",
+    # Answers to activities whose type takes them (the sample courses' surveys: an empty form
+    # is refused with its problems, 422) and the pages types add for lecturers (the course's
+    # lecturers and the organisation department; the draft course's quiz has no such page).
+    "POST /activities/<int:activity_id>/answers": "-L-L -B-N BB-N -B-N -B-N -B-N -B-N",
+    "POST /api/v1/activities/<int:activity_id>/answers": "-L-L -B-N BB-N -B-N -B-N -B-N -B-N",
+    "GET /teach/activities/<int:activity_id>/pages/<page>": "-L-L -N-N 2N-N -N-N -2-N -2-N -N-N",
+    "GET /teach/activities/<int:activity_id>/pages/<page>/export.xlsx":
+        "-L-L -N-N 2N-N -N-N -2-N -2-N -N-N",
     "GET /api/v1/attempts/<int:attempt_id>": "-LLL 2NNN 2NNN 2NNN 2N-N -N-- -NNN",
     "PUT /api/v1/attempts/<int:attempt_id>/answers/<int:question_id>":
         "-LLL BNNN BNNN BNNN BN-N -N-- -NNN",
