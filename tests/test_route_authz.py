@@ -45,7 +45,7 @@ EXPECTED: dict[str, str] = {
     "GET /training/classes/<int:class_id>/courses": "-LLL N-NN N 22NN 22-N -N-- -NNN",
     "POST /training/classes/<int:class_id>/courses": "-LLL N-NN N RRNN RR-N -N-- -NNN",
     "GET /training/classes/<int:class_id>/evaluation": "-LLL N-NN N 22NN 22-N -N-- -NNN",
-    "POST /training/classes/<int:class_id>/evaluation": "-LLL N-NN N RRNN RR-N -N-- -NNN",
+    "POST /training/classes/<int:class_id>/evaluation": "-LLL N-NN N BBNN BB-N -N-- -NNN",
     "POST /training/classes/<int:class_id>/evaluation/open": "-LLL N-NN N RRNN RR-N -N-- -NNN",
     "GET /training/classes/<int:class_id>/evaluate": "-LLL N-NN N N NN-N -N-- -NNN",
     "POST /training/classes/<int:class_id>/evaluate": "-LLL N-NN N N NN-N -N-- -NNN",

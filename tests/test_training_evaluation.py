@@ -8,29 +8,16 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import func, select
 
+from lms.activities.builtin.survey import Survey
 from lms.activities.registry import registry
 from lms.extensions import db
 from lms.org import services as org_services
 from lms.progress.models import Notice
 from lms.training.evaluation import survey
 from lms.training.models import ClassSession, ClassTrainee, EvaluationResponse, TrainingClass
-from tests.survey_standin import StandInSurvey
 
 TEXT = ("rating: 培训内容\ntext?: 意见和建议\n@张老师\nrating: 教学内容\nrating: 教学方法\n"
         "@李老师\nrating: 教学内容\n")
-
-
-@pytest.fixture
-def survey_type(app):
-    """The questionnaire type: the installed one, else the tests' stand-in for the test."""
-    with app.app_context():
-        added = "survey" not in registry()
-        if added:
-            registry().register(StandInSurvey)
-    yield
-    if added:
-        with app.app_context():
-            registry().unregister("survey")
 
 
 def _class(unit: str = "JD01", *, status: str = "running", year: int = 2026,
@@ -57,7 +44,7 @@ def _english(client) -> None:
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
 
 @pytest.fixture
-def world(app, district, make_user, survey_type) -> dict:
+def world(app, district, make_user) -> dict:
     """A running class of JD01 with lecturers 张老师 (named) and 李老师 (of a session), and
     trainees: two confirmed, one named, one excused; a class of JD02 with its own trainee."""
     extra = {name: make_user(name, "learner", "JD01", name=full) for name, full in
@@ -316,3 +303,20 @@ def test_the_trainee_prompt_follows_the_evaluation(app, client, auth, world):
     auth.login("c1")
     _answer(client, world["class"], FULL)
     assert "You answered the evaluation of this class." in prompt(world["cadre_jd01"])
+
+
+def test_without_the_questionnaire_type_the_page_says_so(app, client, auth, world):
+    with app.app_context():
+        registry().unregister("survey")
+    try:
+        auth.login("ua1")
+        page = client.get(f"/training/classes/{world['class']}/evaluation").get_data(
+            as_text=True)
+        assert "The questionnaire type is not installed" in page
+        response = _save(client, world["class"], follow_redirects=True)
+        assert "The questionnaire type is not installed" in response.get_data(as_text=True)
+    finally:
+        with app.app_context():
+            registry().register(Survey)
+    with app.app_context():
+        assert db.session.get(TrainingClass, world["class"]).evaluation == {}

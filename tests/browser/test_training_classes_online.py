@@ -7,21 +7,17 @@ from datetime import date
 import pytest
 from playwright.sync_api import Browser, expect
 
-from lms.activities.registry import registry
 from lms.catalog.models import Course, SubjectCategory
 from lms.extensions import db
 from lms.org import services as org_services
 from lms.training.models import ClassTrainee, EvaluationResponse, TrainingClass
 from tests.records_helpers import audited_page, axe_violations
-from tests.survey_standin import StandInSurvey
 
 
 @pytest.fixture
 def classes(app, district) -> dict[str, int]:
+    """An online class (draft) and a running class with the learner as trainee."""
     with app.app_context():
-        added = "survey" not in registry()
-        if added:
-            registry().register(StandInSurvey)
         subject = db.session.scalar(db.select(SubjectCategory.id).limit(1))
         db.session.add(Course(slug="dangshi", title="党史专题", category_id=subject,
                               status="published", hours=2.0))
@@ -38,10 +34,7 @@ def classes(app, district) -> dict[str, int]:
         db.session.add(ClassTrainee(class_id=ids["running"], user_id=district["learner"],
                                     unit_id=unit, status="confirmed"))
         db.session.commit()
-    yield ids
-    if added:
-        with app.app_context():
-            registry().unregister("survey")
+    return ids
 
 
 def test_bundle_evaluate_and_answer(app, browser: Browser, live_server, classes):

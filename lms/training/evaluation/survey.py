@@ -16,9 +16,8 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from lms.activities.base import ActivityType, Problem
+from lms.activities.base import RESPONSE, ActivityType, PlainContext, Problem
 from lms.activities.registry import registry
-from lms.core.markup import MarkupError, render_markdown
 
 # The raw field holding the questionnaire's text (the type's form lines).
 SOURCE_FIELD = "questions_text"
@@ -32,8 +31,10 @@ def type_key() -> str:
 
 
 def kind() -> ActivityType | None:
-    """The configured questionnaire type, or None when it is not installed."""
-    return registry().get(type_key())
+    """The configured questionnaire type, or None when it is not installed (or is not a type
+    that takes answers)."""
+    found = registry().get(type_key())
+    return found if found is not None and found.supports(RESPONSE) else None
 
 
 def template(kind_: ActivityType, name: str) -> str:
@@ -41,38 +42,11 @@ def template(kind_: ActivityType, name: str) -> str:
     return f"activity-{kind_.key}/{name}"
 
 
-class EvaluationContext:
-    """The authoring context of a class's questionnaire: Markdown without media, no files."""
-
-    in_form = True
-
-    def __init__(self) -> None:
-        self.problems: list[Problem] = []
-
-    def problem(self, message: str, *, file: str | None = None, line: int | None = None):
-        self.problems.append(Problem(message, None, line))
-
-    def read_text(self, path: str, *, origin: str | None = None) -> str | None:
-        self.problem(_("A questionnaire cannot read files."))
-        return None
-
-    def media(self, path: str, kinds: set[str], *, origin: str | None = None) -> str | None:
-        self.problem(_("A questionnaire cannot show media files."))
-        return None
-
-    def markdown(self, text: str, *, file: str | None = None) -> str:
-        try:
-            return render_markdown(text or "", None)
-        except MarkupError as exc:
-            self.problem(exc.message, line=exc.line)
-            return ""
-
-
 def validate(kind_: ActivityType, text: str, base: dict[str, Any] | None = None
              ) -> tuple[dict[str, Any], list[Problem]]:
     """The config of the questionnaire written as `text` (keeping the other settings of
     `base`, e.g. its introduction), and its problems (none: valid)."""
-    ctx = EvaluationContext()
+    ctx = PlainContext(in_form=True)
     raw = {k: v for k, v in kind_.form_data(base).items() if k != "questions"} if base else {}
     config = kind_.validate_config({**raw, SOURCE_FIELD: text}, ctx, ORIGIN)
     return config, ctx.problems
@@ -80,7 +54,7 @@ def validate(kind_: ActivityType, text: str, base: dict[str, Any] | None = None
 
 def intro_html(kind_: ActivityType, config: dict[str, Any]) -> str:
     """The questionnaire's introduction as sanitised HTML (rendered once, when saved)."""
-    return kind_.render(config, EvaluationContext())
+    return kind_.render(config, PlainContext(in_form=True))
 
 
 def config_text(kind_: ActivityType, config: dict[str, Any]) -> str:
@@ -125,7 +99,7 @@ class Taken:
 
 def take(kind_: ActivityType, config: dict[str, Any], data: dict[str, Any]) -> Taken:
     """A trainee's answers read and checked by the type."""
-    result = kind_.take_answers(config, {}, data)  # type: ignore[attr-defined]
+    result = kind_.take_answers(config, {}, data)
     return Taken(state=dict(result.state or {}),
                  problems={str(k): str(v) for k, v in dict(result.problems or {}).items()},
                  completed=bool(result.completed))
@@ -133,7 +107,7 @@ def take(kind_: ActivityType, config: dict[str, Any], data: dict[str, Any]) -> T
 
 def summarise(kind_: ActivityType, config: dict[str, Any], states: list[dict]) -> Any:
     """The type's summary of the answers (rendered by its `summary.html`)."""
-    return kind_.summarise(config, states)  # type: ignore[attr-defined]
+    return kind_.summarise(config, states)
 
 
 def lecturer_ratings(config: dict[str, Any], state: dict[str, Any],
