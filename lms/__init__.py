@@ -70,6 +70,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.assessment.grading import bp as grading_bp
     from lms.assessment.views import bp as assessment_bp
     from lms.auth.views import bp as auth_bp
+    from lms.catalog.lecturer_pages import bp as activity_pages_bp
     from lms.catalog.teach import bp as teach_bp
     from lms.catalog.views import bp as catalog_bp
     from lms.dashboard.views import bp as dashboard_bp
@@ -91,7 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (auth_bp, org_bp, catalog_bp, teach_bp, progress_bp, tracking_bp, records_bp,
                dashboard_bp, api_bp, assessment_bp, grading_bp, bank_bp, rules_bp, reading_bp,
                plans_bp, record_entries_bp, record_bp, compliance_bp, record_admin_bp,
-               audit_bp, certificates_bp, training_bp):
+               audit_bp, certificates_bp, training_bp, activity_pages_bp):
         app.register_blueprint(bp)
 
 

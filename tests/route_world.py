@@ -393,12 +393,15 @@ UNIT_ARGS = {"unit_id", "call_id", *TRAINING_ARGS}
 COURSE_ARGS = {"course_id", "slug", "activity_id", "question_id", "media_id"}
 # Fixed values of arguments that name no object, per endpoint where it matters.
 FIXED = {"action": {"org.cadre_set_active": "deactivate", "teach.activity_action": "up"},
-         "fmt": "xlsx", "type_key": "lecture", "slot": 1, "filename": "favicon.svg"}
+         "fmt": "xlsx", "type_key": "lecture", "slot": 1, "filename": "favicon.svg",
+         "page": "results"}
 # Which activity an endpoint is about (default: the course's quiz).
 ACTIVITY_TYPE = {"api.start_attempt": "exam", "assessment.start": "exam",
                  "tracking.attendance": "offline", "catalog.activity": "lecture",
                  "progress.beat": "lecture", "progress.presence": "lecture",
-                 "api.heartbeat": "lecture", "api.presence": "lecture"}
+                 "api.heartbeat": "lecture", "api.presence": "lecture",
+                 "progress.answers": "survey", "api.activity_answers": "survey",
+                 "activity_pages.page": "survey", "activity_pages.table": "survey"}
 
 
 def dimension(rule) -> str:

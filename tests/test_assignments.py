@@ -184,7 +184,7 @@ def test_completion_report_holds_only_the_admins_subtree(app, client, auth, cour
     assert values[0][0].startswith("完成情况 · 课程：") and values[1][0] == "账号"
     assert {r[0] for r in values[2:]} == {"c1", "learn", "ua1", "lect"}
     done = next(r for r in values[2:] if r[0] == "c1")
-    assert done[5] == 100 and done[6] == 105.0 and done[7] is not None  # 7 x 15 min
+    assert done[5] == 100 and done[6] == 120.0 and done[7] is not None  # 8 x 15 min
 
     # The API: the same scope, one row per cadre with the required fields.
     with app.app_context():
@@ -196,7 +196,7 @@ def test_completion_report_holds_only_the_admins_subtree(app, client, auth, cour
     body = client.get(f"/api/v1/courses/{SLUG}/completion", headers=headers).get_json()
     assert {r["username"] for r in body["items"]} == {"c1", "learn", "ua1", "lect"}
     row = next(r for r in body["items"] if r["username"] == "c1")
-    assert row["credited_seconds"] == 7 * 900 and row["completed_at"] and row["progress"] == 100
+    assert row["credited_seconds"] == 8 * 900 and row["completed_at"] and row["progress"] == 100
     assert row["unit"]["code"] == "JD01" and row["hours"] > 0
     assert client.get(f"/api/v1/courses/{SLUG}/completion?unit=JD02",
                       headers=headers).status_code == 404

@@ -42,7 +42,7 @@ def test_catalogue_filters_by_subject(app, client, sample_courses):
 def test_course_page_shows_outline_and_progress(app, client, sample_courses):
     login(client)
     html = client.get("/courses/gongwen-xiezuo").get_data(as_text=True)
-    assert "课程目录" in html and "公文的格式要素" in html and "已完成 0 / 7 项学习活动" in html
+    assert "课程目录" in html and "公文的格式要素" in html and "已完成 0 / 8 项学习活动" in html
     from lms.catalog.models import ActivityState
     from lms.core.timeutil import utcnow
 
@@ -52,7 +52,7 @@ def test_course_page_shows_outline_and_progress(app, client, sample_courses):
         db.session.add(ActivityState(user_id=user.id, activity_id=first.id,
                                      completed_at=utcnow()))
         db.session.commit()
-    assert "已完成 1 / 7 项学习活动" in client.get("/courses/gongwen-xiezuo").get_data(
+    assert "已完成 1 / 8 项学习活动" in client.get("/courses/gongwen-xiezuo").get_data(
         as_text=True)
 
 
@@ -237,7 +237,7 @@ def test_cached_catalogue_follows_every_change(app, client, sample_courses):
     with app.app_context():
         lecture = db.session.scalar(db.select(Activity).filter_by(key="gaishu"))
         services.retire_activity(lecture)
-    assert "6 项活动" in client.get("/courses").get_data(as_text=True)
+    assert "7 项活动" in client.get("/courses").get_data(as_text=True)
     with app.app_context():
         db.session.add(SubjectCategory(name="数字素养", sort_order=99))
         db.session.commit()

@@ -116,8 +116,8 @@ def test_course_completion_writes_the_record_once(app, sample_courses):
         assert len(entries) == 1
         entry = entries[0]
         assert entry.kind == "online_course" and entry.year == now.year
-        # 7 activities x 600 s = 70 min at 45 min per 学时 = 1.56, within the course's 4.0
-        assert entry.hours == 1.56
+        # 8 activities x 600 s = 80 min at 45 min per 学时 = 1.78, within the course's 4.0
+        assert entry.hours == 1.78
         assert db.session.scalar(db.select(Enrolment)).completed_at is not None
 
 
@@ -205,7 +205,7 @@ def test_my_learning_page_and_api(app, client, study, page_queries):
     body = client.get("/api/v1/me/learning",
                       headers={"Authorization": f"Bearer {token}"}).get_json()
     assert body["in_progress"][0]["course"] == "gongwen-xiezuo"
-    assert body["in_progress"][0]["total"] == 7 and body["online_required_hours"] == 50.0
+    assert body["in_progress"][0]["total"] == 8 and body["online_required_hours"] == 50.0
     assert body["required_hours"] == 90.0  # section level: 90 学时 a year
     online = next(r for r in body["requirements"] if r["rule_set"] == "online-yearly")
     assert online["hours"] == 0 and online["missing"][0]["need"] == 50

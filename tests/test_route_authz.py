@@ -58,6 +58,15 @@ EXPECTED: dict[str, str] = {
     "GET /training/budgets": "L N N 2 2 N N",
     "POST /training/budgets/units/<int:unit_id>": "-LLL N-NN N N RR-N -N-- -NNN",
     "GET /training/budgets/export.xlsx": "L N N 2 2 N N",
+    # Training: online special classes and class evaluation
+    "GET /training/classes/<int:class_id>/courses": "-LLL N-NN N 22NN 22-N -N-- -NNN",
+    "POST /training/classes/<int:class_id>/courses": "-LLL N-NN N RRNN RR-N -N-- -NNN",
+    "GET /training/classes/<int:class_id>/evaluation": "-LLL N-NN N 22NN 22-N -N-- -NNN",
+    "POST /training/classes/<int:class_id>/evaluation": "-LLL N-NN N BBNN BB-N -N-- -NNN",
+    "POST /training/classes/<int:class_id>/evaluation/open": "-LLL N-NN N RRNN RR-N -N-- -NNN",
+    "GET /training/classes/<int:class_id>/evaluate": "-LLL N-NN N N NN-N -N-- -NNN",
+    "POST /training/classes/<int:class_id>/evaluate": "-LLL N-NN N N NN-N -N-- -NNN",
+    "GET /training/evaluations/lecturers": "L N N 2 2 N N",
     "GET /static/<path:filename>": "2 2 2 2 2 2 2",
     "GET /login": "2 R R R R R R",
     "POST /login": "2 R R R R R R",
@@ -146,6 +155,14 @@ EXPECTED: dict[str, str] = {
     "GET /api/v1/courses/<slug>/completion": "-L-L -F-F FF-F -2-2 -2-2 -2-2 -F-F",
     "POST /api/v1/activities/<int:activity_id>/heartbeat": "-L-L -B-N BB-N -B-N -B-N -B-N -B-N",
     "POST /api/v1/activities/<int:activity_id>/presence": "-L-L -2-N 22-N -2-N -2-N -2-N -2-N",
+    # Answers to activities whose type takes them (the sample courses' surveys: an empty form
+    # is refused with its problems, 422) and the pages types add for lecturers (the course's
+    # lecturers and the organisation department; the draft course's quiz has no such page).
+    "POST /activities/<int:activity_id>/answers": "-L-L -B-N BB-N -B-N -B-N -B-N -B-N",
+    "POST /api/v1/activities/<int:activity_id>/answers": "-L-L -B-N BB-N -B-N -B-N -B-N -B-N",
+    "GET /teach/activities/<int:activity_id>/pages/<page>": "-L-L -N-N 2N-N -N-N -2-N -2-N -N-N",
+    "GET /teach/activities/<int:activity_id>/pages/<page>/export.xlsx":
+        "-L-L -N-N 2N-N -N-N -2-N -2-N -N-N",
     "GET /api/v1/attempts/<int:attempt_id>": "-LLL 2NNN 2NNN 2NNN 2N-N -N-- -NNN",
     "PUT /api/v1/attempts/<int:attempt_id>/answers/<int:question_id>":
         "-LLL BNNN BNNN BNNN BN-N -N-- -NNN",

@@ -1,6 +1,7 @@
 """The contract every activity type (built-in or third-party) implements."""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -9,13 +10,16 @@ from typing import Any, ClassVar, Protocol
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
+from lms.core.markup import MarkupError, render_markdown
+
 # Capability flags a type may declare; the core asks for capabilities, never for type keys.
 MEDIA = "media"            # embeds the course's media files
 TIMED = "timed"            # completion needs study time (the server measures it)
 GRADED = "graded"          # produces a score
 ATTENDANCE = "attendance"  # completed by recorded attendance
 SEALED = "sealed"          # its questions are secret to its authors, who never sit it
-CAPABILITIES = frozenset({MEDIA, TIMED, GRADED, ATTENDANCE, SEALED})
+RESPONSE = "response"      # takes a learner's answers (`take_answers`)
+CAPABILITIES = frozenset({MEDIA, TIMED, GRADED, ATTENDANCE, SEALED, RESPONSE})
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,35 @@ class AuthoringContext(Protocol):
     def media(self, path: str, kinds: set[str], *, origin: str | None = None) -> str | None: ...
 
     def markdown(self, text: str, *, file: str | None = None) -> str: ...
+
+
+class PlainContext:
+    """An authoring context outside any course (no files, no media): for validating a config
+    built by code, such as a class evaluation's questionnaire. Problems are collected in
+    `problems`; Markdown goes through the platform's one pipeline, without media."""
+
+    def __init__(self, *, in_form: bool = False) -> None:
+        self.in_form = in_form
+        self.problems: list[Problem] = []
+
+    def problem(self, message: str, *, file: str | None = None,
+                line: int | None = None) -> None:
+        self.problems.append(Problem(message, file, line))
+
+    def read_text(self, path: str, *, origin: str | None = None) -> str | None:
+        self.problem(_("Files can only be read from a package."), file=origin)
+        return None
+
+    def media(self, path: str, kinds: set[str], *, origin: str | None = None) -> str | None:
+        self.problem(_("Media file not found in the course: %(p)s", p=path), file=origin)
+        return None
+
+    def markdown(self, text: str, *, file: str | None = None) -> str:
+        try:
+            return render_markdown(text or "")
+        except MarkupError as exc:
+            self.problem(exc.message, file=file, line=exc.line)
+            return ""
 
 
 REVIEW_POLICIES = ("never", "after_submit", "after_close")
@@ -93,14 +126,62 @@ class Outcome:
     state: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass
+class Answered:
+    """What a type decided about a learner's answers (`take_answers`).
+
+    `state` is the learner's new state, stored by the core; `problems` maps a field (a
+    question's id, or "" for the whole) to a localised message naming it; when there are
+    any, nothing is stored. `completed` asks the core to mark the activity complete (the
+    same path as study time, attendance and passed quizzes)."""
+
+    state: dict[str, Any] = field(default_factory=dict)
+    problems: dict[str, str] = field(default_factory=dict)
+    completed: bool = False
+
+
+@dataclass(frozen=True)
+class LearnerState:
+    """One learner's state in an activity, as a lecturer's page receives it: their stored
+    `state`, when they completed the activity, and who they are (a type that promises
+    anonymity never shows `name` or `unit`)."""
+
+    user_id: int
+    name: str
+    unit: str | None
+    state: dict[str, Any]
+    completed_at: datetime | None
+    updated_at: datetime | None
+
+
+@dataclass(frozen=True)
+class LecturerView:
+    """A page of a type for the course's lecturers and the organisation department.
+
+    The core serves it at ``/teach/activities/<activity_id>/pages/<name>``, checks who may
+    read it, and calls ``view(activity, config, states)`` with every learner's state in the
+    activity as an iterator (`LearnerState`, streamed from the database in batches: consume
+    it once, keep aggregates, not the rows). The returned dict is the context of `template`
+    (a name inside the type's template folder). `table`, when given, is called the same way
+    for a spreadsheet of the page and returns (headers, rows); the core streams it."""
+
+    name: str
+    label: Any
+    view: Callable[[Any, dict[str, Any], Iterable[LearnerState]], dict[str, Any]]
+    template: str
+    table: Callable[[Any, dict[str, Any], Iterable[LearnerState]],
+                    tuple[list[str], Iterable[list[Any]]]] | None = None
+
+
 class ActivityType:
     """Base class of activity types. Subclasses set the class attributes and override methods.
 
     - `key`, `name`, `version`, `min_core`: identity (the key is stored with each activity).
     - `capabilities`: a subset of `CAPABILITIES`.
     - `fields`: package fields accepted besides the common ones (key, type, title, hours).
-    - `template_folder`: a folder holding `learner.html` (and optionally `editor.html`),
-      reached in Jinja as ``activity-<key>/learner.html``.
+    - `template_folder`: a folder holding `learner.html` (and optionally `editor.html`, shown
+      above the authoring form, and the templates of its lecturer pages), reached in Jinja as
+      ``activity-<key>/learner.html``.
     """
 
     key: ClassVar[str]
@@ -165,7 +246,8 @@ class ActivityType:
         return False
 
     def initial_state(self) -> dict[str, Any]:
-        """A learner's state before they start."""
+        """A learner's state before they start: stored by the core when it creates the
+        learner's state in the activity (first visit, attendance, first answers)."""
         return {}
 
     def learner_context(self, config: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
@@ -180,3 +262,22 @@ class ActivityType:
     def public_config(self, config: dict[str, Any]) -> dict[str, Any]:
         """The part of the config a learner's client may see (API). Never answer keys."""
         return {}
+
+    # ---- answers (types declaring RESPONSE) ----------------------------------------------
+    def take_answers(self, config: dict[str, Any], state: dict[str, Any],
+                     data: Mapping[str, Any]) -> Answered:
+        """Check a learner's answers (`data`: the posted form, or the API's JSON object) against
+        their current `state` and return what to store. Problems name the question; with any
+        problem nothing is stored. Called by the core only for types declaring RESPONSE."""
+        return Answered(state=dict(state), problems={"": _("This activity takes no answers.")})
+
+    def summarise(self, config: dict[str, Any], states: Iterable[dict[str, Any]]
+                  ) -> dict[str, Any]:
+        """Aggregate learners' stored states (an iterable, read once) into results for a
+        lecturer's page or another part of the platform (e.g. a class evaluation)."""
+        return {}
+
+    # ---- lecturers -----------------------------------------------------------------------
+    def lecturer_views(self) -> list[LecturerView]:
+        """The type's own pages for the course's lecturers (results, lists, statistics)."""
+        return []

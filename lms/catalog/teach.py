@@ -174,6 +174,7 @@ def course(course_id: int):
         review_form=CommentForm() if permissions.can_review_courses() else None,
         comments=services.review_comments(course),
         may_export=permissions.can_export_course(course, sealed=_has_exam(course)),
+        reads_responses=permissions.reads_responses(course),
     )
 
 

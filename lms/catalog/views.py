@@ -1,11 +1,12 @@
 """What learners see: the catalogue, a course's outline and progress, an activity, media."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 from werkzeug.utils import send_file
 
+from lms.activities.base import RESPONSE
 from lms.activities.registry import registry
 from lms.catalog import media as media_store
 from lms.catalog import queries
@@ -69,18 +70,31 @@ def activity(activity_id: int):
     activity = db.session.get(Activity, activity_id)
     if activity is None or not permissions.can_view_course(activity.course):
         abort(404)
+    return activity_page(activity)
+
+
+def activity_page(activity: Activity, *, submitted: dict | None = None,
+                  problems: dict | None = None, status: int = 200):
+    """The activity page; after refused answers, with what was `submitted` and the
+    `problems` found (status 422), so that the learner corrects them in place."""
     kind = registry().get(activity.type_key)
     course: Course = activity.course
     snapshot = outline(course)
     states = queries.states_for(current_user.id, [*snapshot.ids, activity.id])
     state = states.get(activity.id)
     extra = kind.learner_context(activity.config, state.state if state else {}) if kind else {}
+    # Types that take answers post them to the core's one route while the course is open.
+    answer_url = url_for("progress.answers", activity_id=activity.id) if (
+        kind is not None and kind.supports(RESPONSE) and not activity.retired
+        and course.status == "published") else None
     return render_template("catalog/activity.html", **extra, activity=activity, course=course,
                            kind=kind, outline=snapshot.items, state=state,
                            done={i for i, s in states.items() if s.completed_at},
                            following=snapshot.after(activity.id),
                            rule_text=kind.completion_text(activity.config) if kind else None,
-                           required=kind.required_seconds(activity.config) if kind else 0)
+                           required=kind.required_seconds(activity.config) if kind else 0,
+                           answer_url=answer_url, submitted=submitted or {},
+                           problems=problems or {}), status
 
 
 @bp.route("/media/<int:media_id>/<path:name>")

@@ -303,6 +303,13 @@ def teaches(course, user=None) -> bool:
     return course.owner_id == user.id or any(u.id == user.id for u in course.lecturers)
 
 
+def reads_responses(course, user=None) -> bool:
+    """Who reads what learners answered in a course's activities and the pages activity types
+    add for lecturers (a survey's results): the course's lecturers and the organisation
+    department, never learners."""
+    return teaches(course, user) or can_review_courses(user)
+
+
 def reads_shared_bank(user=None) -> bool:
     """The district's shared question bank, which exams draw from, is read only by those who
     manage it: the organisation department."""

@@ -216,11 +216,18 @@ def _read(user_id: int, activity_id: int) -> _Seen | None:
                  target=Target(aid, course_id, type_key, config, updated_at))
 
 
+def starting_state(activity: Activity) -> dict:
+    """The state a learner's row in `activity` starts with: its type's `initial_state()`."""
+    kind = registry().get(activity.type_key)
+    return dict(kind.initial_state()) if kind is not None else {}
+
+
 def first_visit(user: User, activity: Activity) -> _Seen:
     """Create the learner's state on their first beat here, enrolling them if needed."""
     if enrolment(user, activity.course) is None:
         enrol(user, activity.course)
-    db.session.add(ActivityState(user_id=user.id, activity_id=activity.id))
+    db.session.add(ActivityState(user_id=user.id, activity_id=activity.id,
+                                 state=starting_state(activity)))
     try:
         db.session.commit()
     except IntegrityError:  # a concurrent first beat created it
@@ -506,7 +513,8 @@ def record_attendance(activity: Activity, user_ids: list[int], actor: User,
     now = now or utcnow()
     existing = set(db.session.scalars(select(ActivityState.user_id).where(
         ActivityState.activity_id == activity.id, ActivityState.user_id.in_(user_ids))))
-    db.session.add_all(ActivityState(user_id=uid, activity_id=activity.id)
+    start = starting_state(activity)
+    db.session.add_all(ActivityState(user_id=uid, activity_id=activity.id, state=dict(start))
                        for uid in user_ids if uid not in existing)
     db.session.flush()
     fresh = list(db.session.scalars(select(ActivityState.user_id).where(

@@ -12,9 +12,11 @@ from lms.auth.session import passive
 from lms.catalog import queries as catalog_queries
 from lms.catalog.models import Activity, Course
 from lms.catalog.queries import course_by_slug
+from lms.catalog.views import activity_page
 from lms.core.params import finite_number, is_db_id
 from lms.extensions import db
 from lms.org import permissions
+from lms.progress import answers as answering
 from lms.progress import services
 from lms.progress.models import Enrolment
 
@@ -137,3 +139,25 @@ def presence(activity_id: int):
     if answered is None:
         abort(404)
     return jsonify({"answered": answered})
+
+
+@bp.route("/activities/<int:activity_id>/answers", methods=["POST"])
+def answers(activity_id: int):
+    """A learner's answers to an activity whose type takes them (a survey): stored and, when
+    the type says so, completing the activity; refused answers come back with the problems
+    beside each question and nothing written."""
+    activity = studied_activity(activity_id)
+    kind = answering.answering_type(activity, current_user) if activity else None
+    if kind is None:
+        abort(404)
+    data = {k: v for k, v in request.form.items() if k != "csrf_token"}
+    answered = answering.submit(current_user, activity, kind, data)
+    if answered.problems:
+        problems = dict(answered.problems)
+        whole = problems.pop("", None)  # about the whole submission: said once, at the top
+        flash(_("Nothing was submitted: %(problems)s", problems=whole) if whole else
+              _("Nothing was submitted: see the questions marked below."), "error")
+        return activity_page(activity, submitted=data, problems=problems, status=422)
+    flash(_("Your answers were submitted; this activity is complete.") if answered.completed
+          else _("Your answers were submitted."), "success")
+    return redirect(url_for("catalog.activity", activity_id=activity.id))

@@ -37,6 +37,7 @@ def test_main_pages_have_no_accessibility_violations(app, page, live_server, sam
             local_today(), db.session.scalar(db.select(User).filter_by(username="org")))
         assignment_id = assignment.id
         session = db.session.scalar(db.select(Activity.id).filter_by(type_key="offline"))
+        survey = db.session.scalar(db.select(Activity.id).filter_by(type_key="survey"))
     found = {}
 
     def audit(path: str) -> None:
@@ -61,7 +62,9 @@ def test_main_pages_have_no_accessibility_violations(app, page, live_server, sam
                  f"/admin/completion/gongwen-xiezuo?assignment={assignment_id}&status=overdue",
                  f"/admin/activities/{session}/attendance",
                  f"/teach/courses/{course_id}/review", f"/teach/courses/{course_id}/submit",
-                 "/admin/completion/gongwen-xiezuo/remind", "/certificates/verify?number=ABCD"):
+                 "/admin/completion/gongwen-xiezuo/remind", "/certificates/verify?number=ABCD",
+                 f"/activities/{survey}", f"/teach/activities/{survey}/edit",
+                 f"/teach/activities/{survey}/pages/results"):
         audit(path)
     # A quiz attempt (open, then submitted with its review), grading and results.
     from lms.assessment import attempts

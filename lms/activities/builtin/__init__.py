@@ -4,5 +4,6 @@ from lms.activities.builtin.lecture import Lecture
 from lms.activities.builtin.offline import OfflineSession
 from lms.activities.builtin.quiz import Quiz
 from lms.activities.builtin.reading import ReadingList
+from lms.activities.builtin.survey import Survey
 
-BUILTIN_TYPES = (Lecture, ReadingList, Quiz, Exam, OfflineSession)
+BUILTIN_TYPES = (Lecture, ReadingList, Quiz, Exam, OfflineSession, Survey)
