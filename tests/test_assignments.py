@@ -339,10 +339,23 @@ def test_attendance_completes_the_offline_session(app, client, auth, district, m
                                                  ActivityState.completed_at)
                                        .where(ActivityState.activity_id == session_id)).all())
         assert set(done) == {ids["learn"], ids["c2"]} and all(done.values())
+        assert db.session.scalar(db.select(ActivityState.state).where(
+            ActivityState.user_id == ids["c2"], ActivityState.activity_id == session_id)) \
+            == {"attended": True, "marked_by": _user("lecturer").id}
+
+    # The session type's own page for lecturers: who attended, and its spreadsheet.
+    listing = client.get(f"/teach/activities/{session_id}/pages/attended")
+    html = listing.get_data(as_text=True)
+    assert "出勤名单" in html and "<strong>2</strong>" in html and "赵二" in html
+    export = client.get(f"/teach/activities/{session_id}/pages/attended/export.xlsx")
+    rows = list(load_workbook(io.BytesIO(export.data)).active.iter_rows(values_only=True))
+    assert rows[1] == ("姓名", "单位", "记录时间")
+    assert {r[0] for r in rows[2:]} == {"李学员", "赵二"}
 
     auth.logout()
     auth.login("c1")
     assert client.get(f"/admin/activities/{session_id}/attendance").status_code == 403
+    assert client.get(f"/teach/activities/{session_id}/pages/attended").status_code == 404
 
 
 def test_authors_set_optional_activities_and_n_of_m_in_the_browser_forms(app, client, auth,

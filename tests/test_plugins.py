@@ -181,6 +181,7 @@ def pledge(app, tmp_path, make_unit, make_user, import_course):
     make_user("lecturer", "lecturer", "QU")
     make_user("lect2", "lecturer", "QU")
     make_user("learn", "learner", "QU", name="李学员")
+    make_user("org", "org_admin", "QU")
     manifest = MANIFEST_WITH_LECTURER + ('\n[[activities]]\nkey = "shi"\ntype = "pledge"\n'
                                          'title = "承诺"\ntext = "我承诺遵守制度"\n')
     import_course(zip_of(good_files(**{"course.toml": manifest})))
@@ -248,3 +249,17 @@ def test_a_type_adds_a_page_for_the_course_lecturers(app, client, pledge):
     with app.app_context():
         course_id = db.session.get(Activity, pledge).course_id
     assert f'href="{url}"' in client.get(f"/teach/courses/{course_id}").get_data(as_text=True)
+
+
+def test_a_sealed_types_pages_are_for_its_authors_only(app, client, pledge, monkeypatch):
+    from lms.activities.base import RESPONSE, SEALED
+
+    url = f"/teach/activities/{pledge}/pages/count"
+    client.post("/login", data={"username": "org", "password": PASSWORD})
+    assert client.get(url).status_code == 200  # the organisation department reads answers
+    kind = app.extensions["lms.activities"].get("pledge")
+    monkeypatch.setattr(type(kind), "capabilities", frozenset({RESPONSE, SEALED}))
+    assert client.get(url).status_code == 404
+    client.post("/logout")
+    client.post("/login", data={"username": "lecturer", "password": PASSWORD})
+    assert client.get(url).status_code == 200

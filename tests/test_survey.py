@@ -280,7 +280,11 @@ def test_results_of_a_named_survey_show_who_wrote_what(app, client, auth, distri
     _answer_as(app, client, [district["learner"]], activity_id)
     auth.login("lect")
     html = client.get(f"/teach/activities/{activity_id}/pages/results").get_data(as_text=True)
-    assert "建议0" in html and "李学员" in html
+    assert "建议0" in html and "李学员（解放路社区）" in html
+    export = client.get(f"/teach/activities/{activity_id}/pages/results/export.xlsx")
+    rows = list(load_workbook(io.BytesIO(export.data)).active.iter_rows(values_only=True))
+    assert rows[1][:3] == ("姓名", "单位", "提交时间") and rows[2][:2] == ("李学员", "解放路社区")
+    assert rows[2][3:] == (1, "否", "建议0")
 
 
 def test_results_page_reads_states_in_one_query(app, client, auth, district, make_user,

@@ -10,7 +10,7 @@ from flask import Blueprint, abort, render_template, stream_with_context, url_fo
 from flask_login import login_required
 from sqlalchemy import select
 
-from lms.activities.base import ActivityType, LearnerState, LecturerView
+from lms.activities.base import SEALED, ActivityType, LearnerState, LecturerView
 from lms.activities.registry import registry
 from lms.auth.models import User
 from lms.catalog.models import Activity, ActivityState
@@ -33,7 +33,8 @@ def _signed_in() -> None:
 
 def _page_or_404(activity_id: int, page: str) -> tuple[Activity, ActivityType, LecturerView]:
     """The activity and its type's page named `page`, when the user reads the course's
-    answers (its lecturers and the organisation department); 404 otherwise."""
+    answers (its lecturers and the organisation department; a sealed type's, its lecturers
+    only); 404 otherwise."""
     activity = db.session.get(Activity, activity_id)
     if activity is None or not permissions.reads_responses(activity.course):
         abort(404)
@@ -41,6 +42,8 @@ def _page_or_404(activity_id: int, page: str) -> tuple[Activity, ActivityType, L
     view = next((v for v in kind.lecturer_views() if v.name == page), None) if kind else None
     if kind is None or view is None:
         abort(404)
+    if kind.supports(SEALED) and not permissions.teaches(activity.course):
+        abort(404)  # a sealed type's pages may show its questions: its authors only
     return activity, kind, view
 
 

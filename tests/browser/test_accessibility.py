@@ -66,6 +66,14 @@ def test_main_pages_have_no_accessibility_violations(app, page, live_server, sam
                  f"/activities/{survey}", f"/teach/activities/{survey}/edit",
                  f"/teach/activities/{survey}/pages/results"):
         audit(path)
+    # The survey answered on its page: the submitted answers, read-only.
+    page.goto(live_server + f"/activities/{survey}")
+    for name, value in (("q1", "4"), ("q2", "5"), ("q3", "愿意")):
+        page.locator(f'input[name="{name}"][value="{value}"]').check()
+    page.get_by_label("你的答案").fill("案例再多一些")
+    page.get_by_role("button", name="提交问卷").click()
+    assert "您的回答已提交" in page.content() and "案例再多一些" in page.content()
+    audit(f"/activities/{survey}")
     # A quiz attempt (open, then submitted with its review), grading and results.
     from lms.assessment import attempts
     with app.app_context():

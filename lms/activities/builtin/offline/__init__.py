@@ -1,6 +1,7 @@
 """`offline`: a face-to-face session; completion is recorded attendance."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -10,9 +11,18 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateTimeLocalField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from lms.activities.base import ATTENDANCE, ActivityType, AuthoringContext
+from lms.activities.base import (
+    ATTENDANCE,
+    ActivityType,
+    AuthoringContext,
+    LearnerState,
+    LecturerView,
+)
 from lms.activities.builtin.helpers import text
 from lms.activities.forms import ActivityForm
+from lms.core.timeutil import local_time
+
+LISTED = 500  # attendees listed on the page; the spreadsheet holds them all
 
 
 class OfflineForm(ActivityForm):
@@ -83,3 +93,32 @@ class OfflineSession(ActivityType):
 
     def learner_context(self, config, state):
         return {"session": self.public_config(config)}
+
+    def summarise(self, config, states):
+        """How many attended (their states are marked `attended` by the core)."""
+        return {"attended": sum(1 for s in states if s.get("attended"))}
+
+    def lecturer_views(self):
+        return [LecturerView("attended", _l("Attendance list"), _attended_view,
+                             "attended.html", table=_attended_table)]
+
+
+def _attended(states: Iterable[LearnerState]) -> Iterable[LearnerState]:
+    return (s for s in states if s.state.get("attended") and s.completed_at)
+
+
+def _attended_view(activity, config, states: Iterable[LearnerState]) -> dict[str, Any]:
+    """Who attended, as marked: the first LISTED of them, and how many in all."""
+    listed, count = [], 0
+    for s in _attended(states):
+        count += 1
+        if len(listed) < LISTED:
+            listed.append(s)
+    return {"session": {k: config.get(k) for k in ("location", "starts_at", "ends_at")},
+            "attendees": listed, "count": count, "more": count - len(listed)}
+
+
+def _attended_table(activity, config, states: Iterable[LearnerState]):
+    headers = [_("Full name"), _("Unit"), _("Marked at")]
+    return headers, ([s.name, s.unit or "", local_time(s.completed_at).replace(tzinfo=None)]
+                     for s in _attended(states))
