@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from lms.training import models, views  # noqa: F401  (tables and routes register on import)
+from lms.training.attendance import pages  # noqa: F401  (sessions, attendance, closing)
 from lms.training.blueprint import bp
 
 __all__ = ["bp"]
