@@ -91,14 +91,19 @@ def class_sessions(class_id: int):
         outcome_rule=closing.OUTCOME_RULE)
 
 
+def _input_time(moment) -> str:
+    """A naive UTC time as a datetime-local input's value, in local time."""
+    return local_time(moment).replace(tzinfo=None).isoformat(timespec="minutes")
+
+
 def _session_form_page(cls: TrainingClass, session: ClassSession | None):
     form = SessionForm()
     if request.method == "GET" and session is not None:
         form.process(data={
             "title": session.title, "venue": session.venue, "lecturer": session.lecturer,
             "hours": f"{session.hours:g}",
-            "starts_at": local_time(session.starts_at).strftime("%Y-%m-%dT%H:%M"),
-            "ends_at": local_time(session.ends_at).strftime("%Y-%m-%dT%H:%M")})
+            "starts_at": _input_time(session.starts_at),
+            "ends_at": _input_time(session.ends_at)})
     status = 200
     if form.validate_on_submit():
         try:

@@ -22,7 +22,7 @@ from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from lms.audit import services as audit
 from lms.auth.models import User
@@ -68,19 +68,22 @@ def _event(cls: TrainingClass, action: str, before: str, actor_id: int,
               detail={"class": cls.id, "step": action, "from": before, "to": cls.status})
 
 
-def _locked(cls: TrainingClass) -> TrainingClass:
-    """The class row, locked for this transaction and read afresh (two people pressing the
-    same button: the second sees what the first did)."""
-    return db.session.scalar(select(TrainingClass).where(TrainingClass.id == cls.id)
-                             .with_for_update().execution_options(populate_existing=True))
-
-
-def _status(cls: TrainingClass, wanted: str) -> None:
-    if cls.status != wanted:
+def _claim(cls: TrainingClass, before: str, after: str, **values) -> TrainingClass:
+    """Move the class from `before` to `after` with one conditional UPDATE, the first write
+    of the transaction: of two people pressing the same button at once, the second finds
+    the class moved already (PostgreSQL waits for the first's row lock; SQLite serialises
+    writers) and is refused. Raises `Refused` ("status") when the class is not `before`."""
+    moved = db.session.execute(
+        update(TrainingClass).where(TrainingClass.id == cls.id, TrainingClass.status == before)
+        .values(status=after, **values).execution_options(synchronize_session=False)).rowcount
+    if not moved:
         db.session.rollback()
+        db.session.refresh(cls)
         raise refuse(_("The class is %(status)s; this step needs it to be %(wanted)s.",
                        status=STATUS_LABELS.get(cls.status, cls.status),
-                       wanted=STATUS_LABELS.get(wanted, wanted)), code="status")
+                       wanted=STATUS_LABELS.get(before, before)), code="status")
+    db.session.refresh(cls)
+    return cls
 
 
 def _link(cls: TrainingClass) -> str:
@@ -98,9 +101,7 @@ def start(cls: TrainingClass, *, actor: User) -> TrainingClass:
     """Approved → running: attendance and leave open. The expected trainees, the class's
     organisers and the organisation department are told; an online class enrols its cohort
     in its courses. Audits and commits."""
-    cls = _locked(cls)
-    _status(cls, "approved")
-    cls.status = "running"
+    _claim(cls, "approved", "running")
     _event(cls, "start", "approved", actor.id)
     if cls.form == "online":
         online.enrol_cohort(cls)
@@ -180,8 +181,7 @@ def close(cls: TrainingClass, *, actor: User) -> list[Outcome]:
     organisation department. Raises `Refused` (nothing written) when the class is not
     running, has no sessions (a classroom class), or holds trainees the actor may not
     credit. Audits and commits."""
-    cls = _locked(cls)
-    _status(cls, "running")
+    _claim(cls, "running", "closed", closed_at=utcnow(), closed_by=actor.id)
     found = outcomes(cls)
     problems = close_refusals(cls, found, actor)
     if problems:
@@ -191,7 +191,6 @@ def close(cls: TrainingClass, *, actor: User) -> list[Outcome]:
         row.trainee.outcome = row.outcome
         if row.outcome == "completed":
             row.trainee.entry_id = _entry(cls, row.trainee.user_id, actor.id)
-    cls.status, cls.closed_at, cls.closed_by = "closed", utcnow(), actor.id
     _event(cls, "close", "running", actor.id)
     _tell_outcomes(cls, found, actor)
     db.session.commit()
@@ -225,13 +224,10 @@ def _tell_outcomes(cls: TrainingClass, found: Sequence[Outcome], actor: User) ->
 def file(cls: TrainingClass, *, actor: User) -> TrainingClass:
     """Closed → filed (备案) by the organisation department; four eyes: not by whoever
     closed it. The class's organisers are told. Audits and commits."""
-    cls = _locked(cls)
-    _status(cls, "closed")
     if cls.closed_by == actor.id:
-        db.session.rollback()
         raise refuse(_("You closed this class; another administrator of the organisation "
                        "department files it."), code="four_eyes")
-    cls.status, cls.filed_at, cls.filed_by = "filed", utcnow(), actor.id
+    _claim(cls, "closed", "filed", filed_at=utcnow(), filed_by=actor.id)
     _event(cls, "file", "closed", actor.id)
     with force_locale("zh_CN"):
         message = _("The class “%(title)s” was filed by the organisation department.",
