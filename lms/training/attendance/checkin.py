@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from limits import parse
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from lms.audit import services as audit
 from lms.auth.models import User
@@ -112,10 +113,11 @@ def _failed(user_id: int, message: str, code: str):
     return refuse(message, "code", code)
 
 
-def check_in(user: User, code: str | None) -> CheckedIn:
-    """Check `user` in with a code: it must be the open code of a session of a running class
-    where the user is an expected trainee. Raises `Refused` (field "code") naming the
-    problem, writing nothing but a count against the user's allowance."""
+def check_in(user: User, code: str | None, session: ClassSession | None = None) -> CheckedIn:
+    """Check `user` in with a code: it must be the open code of a session (of `session`,
+    when given) of a running class where the user is an expected trainee. Raises `Refused`
+    (field "code") naming the problem, writing nothing but a count against the user's
+    allowance."""
     wait = wait_seconds(user.id)
     if wait:
         raise refuse(_("Too many codes were refused; try again in %(n)d seconds.", n=wait),
@@ -130,24 +132,29 @@ def check_in(user: User, code: str | None) -> CheckedIn:
         .join(TrainingClass, TrainingClass.id == ClassSession.class_id)
         .outerjoin(ClassTrainee, (ClassTrainee.class_id == ClassSession.class_id)
                    & (ClassTrainee.user_id == user.id))
-        .where(ClassSession.checkin_code == code, TrainingClass.status == "running")
+        .where(ClassSession.checkin_code == code, TrainingClass.status == "running",
+               *([ClassSession.id == session.id] if session is not None else []))
         .order_by(ClassSession.code_expires_at.desc())).all()
     mine = [(s, st) for s, st in found if st in ATTENDING]
     live = [s for s, _st in mine if s.code_expires_at and s.code_expires_at > now]
     if live:
-        session = live[0]
+        opened = live[0]
         already = db.session.scalar(select(SessionAttendance.id).where(
-            SessionAttendance.session_id == session.id,
+            SessionAttendance.session_id == opened.id,
             SessionAttendance.user_id == user.id))
         if already is not None:
-            return CheckedIn(session, False)
-        db.session.add(SessionAttendance(session_id=session.id, user_id=user.id,
+            return CheckedIn(opened, False)
+        db.session.add(SessionAttendance(session_id=opened.id, user_id=user.id,
                                          method="code", at=now))
         audit.log("class.attendance", actor=user.id, target=user.id,
-                  detail={"class": session.class_id, "session": session.id,
+                  detail={"class": opened.class_id, "session": opened.id,
                           "step": "checkin", "method": "code"})
-        db.session.commit()
-        return CheckedIn(session, True)
+        try:
+            db.session.commit()
+        except IntegrityError:  # the same trainee's other device, a moment earlier
+            db.session.rollback()
+            return CheckedIn(opened, False)
+        return CheckedIn(opened, True)
     if mine:
         raise _failed(user.id, _("This check-in code has expired (at %(at)s); ask the organiser "
                                  "for the new one.", at=local_minute(mine[0][0].code_expires_at)),
