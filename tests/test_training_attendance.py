@@ -219,16 +219,20 @@ def test_the_roster_marks_present_and_absent(app, auth, client, running):
     auth.login("ua1")
     url = f"/training/sessions/{running.sessions['past']}/roster"
     assert client.get(url).status_code == 200
-    client.post(url, data={"present": [str(running.users["cadre_jd01"]),
-                                       str(running.users["learner"])]})
-    client.post(url, data={"present": [str(running.users["learner"])]})
+    everyone = [str(running.users[k]) for k in ("cadre_jd01", "learner", "cadre_jd02")]
+    client.post(url, data={"present": everyone[:2], "shown": everyone})
+    client.post(url, data={"present": everyone[1:2], "shown": everyone})
     with app.app_context():
         rows = db.session.scalars(select(t.SessionAttendance)).all()
         assert [(r.user_id, r.method) for r in rows] == [(running.users["learner"], "roster")]
         assert _count(AdminEvent, AdminEvent.action == "class.attendance") == 2
+    # A page of the roster touches only the trainees it showed.
+    client.post(url, data={"present": [], "shown": [str(running.users["cadre_jd01"])]})
+    with app.app_context():
+        assert _count(t.SessionAttendance) == 1
     # A session that has not started has no roster yet.
     client.post(f"/training/sessions/{running.sessions['tomorrow']}/roster",
-                data={"present": [str(running.users["learner"])]})
+                data={"present": everyone[1:2], "shown": everyone})
     with app.app_context():
         assert _count(t.SessionAttendance) == 1
 
@@ -344,7 +348,7 @@ def test_five_and_a_half_hours_pass_one_seventh_and_withdraw(app, auth, client, 
         told = {n.user_id for n in db.session.scalars(select(Notice).where(
             Notice.kind == "attendance"))}
         assert running.users["learner"] in told
-        # 李学员's unit (the community) has no administrator of its own.
+        # 李学员's community has no administrator of its own: its street (ua1) hears.
         assert _count(AdminEvent, AdminEvent.action == "class.trainees") == 1
 
 

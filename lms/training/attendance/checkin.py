@@ -168,9 +168,11 @@ def check_in(user: User, code: str | None, session: ClassSession | None = None) 
 
 # ---- the roster ----------------------------------------------------------------------------
 
-def mark_roster(session: ClassSession, present: Iterable[int], *, actor: User) -> tuple[int, int]:
+def mark_roster(session: ClassSession, present: Iterable[int], *, actor: User,
+                among: Iterable[int] | None = None) -> tuple[int, int]:
     """Mark the session's expected trainees present (`present`, user ids) or absent (the
-    others), method "roster"; a check-in by code is never undone by the roster. Trainees the
+    others), method "roster"; a check-in by code is never undone by the roster. With
+    `among` (the user ids a page of the roster showed) only those are touched. Trainees the
     organiser may not credit (four eyes) are left as they are. Audits and commits; returns
     (marked present, marked absent)."""
     _running(session.training_class)
@@ -179,6 +181,9 @@ def mark_roster(session: ClassSession, present: Iterable[int], *, actor: User) -
                        "has.", title=session.title), code="not_started")
     trainees = list(db.session.scalars(select(ClassTrainee).where(
         ClassTrainee.class_id == session.class_id, ClassTrainee.status.in_(ATTENDING))))
+    if among is not None:
+        shown = set(among)
+        trainees = [t for t in trainees if t.user_id in shown]
     refused = credit.refusals([t.user_id for t in trainees], actor)
     wanted = set(present)
     rows = {a.user_id: a for a in db.session.scalars(select(SessionAttendance).where(

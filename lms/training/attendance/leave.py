@@ -165,7 +165,7 @@ def withdraw(trainee: ClassTrainee, *, actor: User) -> ClassTrainee:
         theirs = _("%(name)s was withdrawn from the class “%(title)s”: %(reason)s",
                    name=trainee.user.name, title=cls.title, reason=reason)
     notify([trainee.user_id], "attendance", mine, _my_classes_link(), actor_id=actor.id)
-    notify(set(people.unit_admins([trainee.unit_id])) - {trainee.user_id}, "attendance",
+    notify(set(people.nearest_admins(trainee.unit)) - {trainee.user_id, actor.id}, "attendance",
            theirs, "", actor_id=actor.id)
     db.session.commit()
     return trainee

@@ -22,6 +22,18 @@ def unit_admins(unit_ids: Iterable[int]) -> list[int]:
         RoleGrant.unit_id.in_(ids), RoleGrant.role.in_(ADMIN_ROLES)))))
 
 
+def nearest_admins(unit: Unit) -> list[int]:
+    """The administrators of `unit`, or, where it has none (a community run by its street),
+    of the nearest unit above it that has some: who answers for a cadre of `unit`."""
+    rows = db.session.execute(select(RoleGrant.user_id, Unit.depth).join(
+        Unit, Unit.id == RoleGrant.unit_id).where(
+        RoleGrant.role.in_(ADMIN_ROLES), Unit.path.in_(_prefixes(unit.path)))).all()
+    if not rows:
+        return []
+    deepest = max(depth for _uid, depth in rows)
+    return sorted({uid for uid, depth in rows if depth == deepest})
+
+
 def organisers(cls: TrainingClass) -> list[int]:
     """The administrators of the class's unit, who run it."""
     return unit_admins([cls.unit_id])
@@ -30,7 +42,7 @@ def organisers(cls: TrainingClass) -> list[int]:
 def department(cls: TrainingClass) -> list[int]:
     """The organisation department over the class's unit: `org_admin` grants on the unit
     or a unit above it."""
-    ancestors = [p for p in _prefixes(cls.unit.path)]
+    ancestors = _prefixes(cls.unit.path)
     return sorted(set(db.session.scalars(select(RoleGrant.user_id).join(
         Unit, Unit.id == RoleGrant.unit_id).where(
         RoleGrant.role == "org_admin", Unit.path.in_(ancestors)))))

@@ -218,10 +218,12 @@ def session_roster(session_id: int):
     session = session_for(session_id, "training.run")
     cls = session.training_class
     if request.method == "POST":
-        present = {int(v) for v in request.form.getlist("present")
-                   if v.isascii() and v.isdigit() and len(v) < 10}
+        present, shown = ({int(v) for v in request.form.getlist(name)
+                           if v.isascii() and v.isdigit() and len(v) < 10}
+                          for name in ("present", "shown"))
         try:
-            added, removed = checkin.mark_roster(session, present, actor=current_user)
+            added, removed = checkin.mark_roster(session, present, actor=current_user,
+                                                 among=shown)
             flash(_("Roster saved: %(a)d marked present, %(r)d marked absent.", a=added,
                     r=removed), "success")
             return redirect(url_for("training.session_roster", session_id=session.id))
