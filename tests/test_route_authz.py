@@ -70,6 +70,7 @@ EXPECTED: dict[str, str] = {
     "GET /training/classes/<int:class_id>/close": "-LLL N-NN N 22NN 22-N -N-- -NNN",
     "POST /training/classes/<int:class_id>/close": "-LLL N-NN N RRNN RR-N -N-- -NNN",
     "POST /training/classes/<int:class_id>/file": "-LLL N-NN N N RR-N -N-- -NNN",
+    "POST /training/classes/<int:class_id>/leave-limit": "-LLL N-NN N RRNN RR-N -N-- -NNN",
     "GET /static/<path:filename>": "2 2 2 2 2 2 2",
     "GET /login": "2 R R R R R R",
     "POST /login": "2 R R R R R R",

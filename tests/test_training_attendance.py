@@ -400,3 +400,42 @@ def test_my_classes_shows_sessions_attendance_and_rate(app, auth, client, runnin
             assert other.cls
     more, _size = page_queries(client, "/training/me")
     assert more == first  # one query per kind of thing, whatever the number of classes
+
+
+def test_the_sessions_tab_runs_the_same_queries_for_more_trainees(app, auth, client, running,
+                                                                   make_user, page_queries):
+    auth.login("ua1")
+    url = f"/training/classes/{running.cls}/sessions"
+    first, _size = page_queries(client, url)
+    with app.app_context():
+        from lms.org import services
+
+        unit = services.unit_by_code("JD01").id
+        for n in range(6):
+            uid = make_user(f"extra{n}", "learner", "JD01")
+            db.session.add(t.ClassTrainee(class_id=running.cls, user_id=uid, unit_id=unit,
+                                          status="confirmed"))
+            db.session.add(t.SessionAttendance(session_id=running.sessions["past"],
+                                               user_id=uid, method="roster"))
+            db.session.add(t.LeaveRequest(session_id=running.sessions["tomorrow"],
+                                          user_id=uid, reason="病假"))
+        db.session.commit()
+    more, _size = page_queries(client, url)
+    assert more == first
+
+
+def test_the_organiser_sets_the_class_leave_limit(app, auth, client, running):
+    _grant(app, running, "cadre_jd01", "tomorrow")  # 5 hours
+    auth.login("ua1")
+    url = f"/training/classes/{running.cls}/leave-limit"
+    for bad in ("0", "1", "abc", "1/0", "-1/7"):
+        client.post(url, data={"leave_limit": bad})
+        with app.app_context():
+            assert db.session.get(t.TrainingClass, running.cls).leave_limit == pytest.approx(1 / 7)
+    client.post(url, data={"leave_limit": "1/8"})
+    with app.app_context():
+        cls = db.session.get(t.TrainingClass, running.cls)
+        assert cls.leave_limit == pytest.approx(1 / 8)
+        assert rates.over_limit(cls) == {running.users["cadre_jd01"]: 5.0}  # over 4.375
+    page = client.get(f"/training/classes/{running.cls}/sessions").get_data(as_text=True)
+    assert "八分之一" in page and 'value="1/8"' in page

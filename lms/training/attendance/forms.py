@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField, TextAreaField
 
-from lms.training.attendance import checkin, leave, sessions
+from lms.training.attendance import checkin, leave, rates, sessions
 from lms.training.attendance.errors import Refused
 
 
@@ -19,6 +19,11 @@ class SessionForm(FlaskForm):
     venue = StringField(sessions.FIELD_LABELS["venue"], render_kw={"maxlength": 200})
     lecturer = StringField(sessions.FIELD_LABELS["lecturer"], render_kw={"maxlength": 100})
     submit = SubmitField(_l("Save the session"))
+
+
+class LeaveLimitForm(FlaskForm):
+    leave_limit = StringField(rates.LIMIT_LABEL, render_kw={"maxlength": 12})
+    submit = SubmitField(_l("Save the leave limit"))
 
 
 class CodeForm(FlaskForm):

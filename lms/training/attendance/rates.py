@@ -18,6 +18,7 @@ from datetime import datetime
 from fractions import Fraction
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, select
 
 from lms.core.i18n import chinese
@@ -176,10 +177,10 @@ def _chinese(n: int) -> str:
     return (_DIGITS[tens] if tens > 1 else "") + "十" + (_DIGITS[ones] if ones else "")
 
 
-def share_text(share: float) -> str:
-    """A share as people say it: 七分之一 in Chinese, 1/7 otherwise."""
+def share_text(share: float, plain: bool = False) -> str:
+    """A share as people say it: 七分之一 in Chinese, 1/7 otherwise (and with `plain`)."""
     fraction = Fraction(share).limit_denominator(100)
-    if chinese():
+    if chinese() and not plain:
         return f"{_chinese(fraction.denominator)}分之{_chinese(fraction.numerator)}"
     return f"{fraction.numerator}/{fraction.denominator}"
 
@@ -203,3 +204,21 @@ def rule_text(cls: TrainingClass) -> str:
 def percent(rate: float | None) -> str:
     """A rate as a percentage ("—" when there is none yet)."""
     return "—" if rate is None else f"{rate * 100:.0f}%"
+
+
+# ---- the class's own limit -----------------------------------------------------------------
+
+LIMIT_LABEL = _l("Leave limit (share of the class's hours)")
+
+
+def parse_share(text: str | None) -> float | None:
+    """A share typed as a fraction ("1/7") or a decimal ("0.15") strictly between 0 and 1;
+    None when it is not one."""
+    raw = (text or "").strip().replace("／", "/")
+    if not raw or len(raw) > 12:
+        return None
+    try:
+        value = Fraction(raw)
+    except (ValueError, ZeroDivisionError):
+        return None
+    return float(value) if 0 < value < 1 else None

@@ -188,3 +188,21 @@ def remove(session: ClassSession, *, actor_id: int) -> None:
     db.session.delete(session)
     audit.log("class.change", actor=actor_id, detail=facts)
     db.session.commit()
+
+
+def set_leave_limit(cls: TrainingClass, text: str | None, *, actor_id: int) -> TrainingClass:
+    """Set the class's leave limit from a fraction or decimal ("1/7", "0.15"); audits and
+    commits. The 1/7 of the national rule is the default; a class may set its own."""
+    from lms.training.attendance import rates
+
+    check_open(cls)
+    share = rates.parse_share(text)
+    if share is None:
+        raise refuse(_("%(field)s: give a fraction such as 1/7 or a decimal such as 0.15, "
+                       "above 0 and below 1.", field=rates.LIMIT_LABEL), "leave_limit")
+    before = cls.leave_limit
+    cls.leave_limit = share
+    audit.log("class.change", actor=actor_id,
+              detail={"class": cls.id, "step": "leave_limit", "from": before, "to": share})
+    db.session.commit()
+    return cls

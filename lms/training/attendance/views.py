@@ -21,6 +21,7 @@ from lms.training.attendance.errors import Refused
 from lms.training.attendance.forms import (
     CodeForm,
     LeaveDecisionForm,
+    LeaveLimitForm,
     SessionForm,
     show_refusal,
 )
@@ -84,7 +85,9 @@ def class_sessions(class_id: int):
         pending=pending, over=over, over_rows=over_rows, can_run=can_run,
         can_file=closing.may_file(cls, current_user), class_rate=rates.class_rate(cls),
         rule=rates.rule_text(cls), over_text=rates.over_text, percent=rates.percent,
-        decision=LeaveDecisionForm(), open_statuses=sessions.OPEN_STATUSES,
+        decision=LeaveDecisionForm(),
+        limit_form=LeaveLimitForm(leave_limit=rates.share_text(cls.leave_limit, plain=True)),
+        open_statuses=sessions.OPEN_STATUSES,
         code_open=checkin.code_open, labels={"status": STATUS_LABELS,
                                              "trainee": TRAINEE_STATUS_LABELS,
                                              "outcome": OUTCOME_LABELS, "leave": LEAVE_LABELS},
@@ -153,6 +156,22 @@ def session_delete(session_id: int):
         db.session.rollback()
         flash(exc.message, "error")
     return redirect(_sessions_url(class_id))
+
+
+@bp.route("/classes/<int:class_id>/leave-limit", methods=["POST"])
+@login_required
+def class_leave_limit(class_id: int):
+    """Set the class's leave limit (its organiser, until the class closes)."""
+    cls = class_for(class_id, "training.run")
+    form = LeaveLimitForm()
+    if form.validate_on_submit():
+        try:
+            sessions.set_leave_limit(cls, form.leave_limit.data, actor_id=current_user.id)
+            flash(rates.rule_text(cls), "success")
+        except Refused as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+    return redirect(_sessions_url(cls.id))
 
 
 # ---- the check-in code ---------------------------------------------------------------------
