@@ -241,3 +241,18 @@ def test_the_record_page_shows_the_class_and_its_hours(app, running, auth, clien
     assert "中青年干部培训班" in page and "35" in page
     mine = client.get("/training/me").get_data(as_text=True)
     assert "已记入我的学习档案 35 学时、5 天" in mine
+
+
+def test_leave_over_the_limit_withdraws_at_closing_too(app, running):
+    with app.app_context():
+        _attend(running, "learner", "past")
+        for key in ("tomorrow", "late"):  # 5.5 hours of a 35-hour class
+            db.session.add(t.LeaveRequest(session_id=running.sessions[key],
+                                          user_id=running.users["learner"], reason="病假",
+                                          status="approved"))
+        db.session.commit()
+        found = {o.trainee.user_id: o.outcome for o in _close(app, running)}
+        assert found[running.users["learner"]] == "withdrawn"
+        trainee = db.session.get(t.ClassTrainee, running.trainees["learner"])
+        assert trainee.status == "withdrawn" and trainee.entry_id is None
+        assert _count(RecordEntry) == 0

@@ -156,6 +156,11 @@ def check_in(user: User, code: str | None, session: ClassSession | None = None) 
             return CheckedIn(opened, False)
         return CheckedIn(opened, True)
     if mine:
+        attended = db.session.scalar(select(SessionAttendance.session_id).where(
+            SessionAttendance.user_id == user.id,
+            SessionAttendance.session_id.in_([s.id for s, _st in mine])).limit(1))
+        if attended is not None:  # the same code again after it expired: nothing to do
+            return CheckedIn(next(s for s, _st in mine if s.id == attended), False)
         raise _failed(user.id, _("This check-in code has expired (at %(at)s); ask the organiser "
                                  "for the new one.", at=local_minute(mine[0][0].code_expires_at)),
                       "expired")

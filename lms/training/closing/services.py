@@ -3,6 +3,8 @@
 Closing decides each trainee's outcome by one rule (`OUTCOME_RULE`):
 
 - withdrawn (leave over the limit) → withdrawn; excused (explanation accepted) → excused;
+  a trainee whose granted leave passed the limit but was not yet withdrawn → withdrawn
+  (closing applies the rule the organiser would have confirmed);
 - otherwise a trainee expected at the class completes it when they attended at least one of
   its sessions (an online special class: when they completed every course of it,
   `online.services.cohort_completed`), and is absent when they attended none; a trainee
@@ -39,7 +41,8 @@ from lms.training.labels import OUTCOME_LABELS, STATUS_LABELS
 from lms.training.models import ClassEvent, ClassTrainee, TrainingClass
 from lms.training.online import services as online
 
-OUTCOME_RULE = _l("Withdrawn and excused trainees keep that outcome; every other trainee "
+OUTCOME_RULE = _l("Withdrawn and excused trainees keep that outcome, and a trainee whose "
+                  "granted leave passed the limit is withdrawn; every other trainee "
                   "completes the class when they attended at least one of its sessions (an "
                   "online special class: when they completed all its courses), and is absent "
                   "otherwise.")
@@ -130,6 +133,8 @@ def outcomes(cls: TrainingClass) -> list[Outcome]:
         sheet = sheets[trainee.id]
         if trainee.status in ("withdrawn", "excused"):
             outcome = trainee.status
+        elif trainee.status in rates.ATTENDING and sheet.over_limit:
+            outcome = "withdrawn"
         elif cls.form == "online":
             outcome = "completed" if trainee.user_id in done else "absent"
         else:
@@ -189,6 +194,8 @@ def close(cls: TrainingClass, *, actor: User) -> list[Outcome]:
         raise Refused(problems, "four_eyes" if "trainees" in problems else "invalid")
     for row in found:
         row.trainee.outcome = row.outcome
+        if row.outcome == "withdrawn" and row.trainee.status != "withdrawn":
+            row.trainee.status, row.trainee.withdrawn_at = "withdrawn", utcnow()
         if row.outcome == "completed":
             row.trainee.entry_id = _entry(cls, row.trainee.user_id, actor.id)
     _event(cls, "close", "running", actor.id)
