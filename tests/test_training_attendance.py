@@ -439,3 +439,11 @@ def test_the_organiser_sets_the_class_leave_limit(app, auth, client, running):
         assert rates.over_limit(cls) == {running.users["cadre_jd01"]: 5.0}  # over 4.375
     page = client.get(f"/training/classes/{running.cls}/sessions").get_data(as_text=True)
     assert "八分之一" in page and 'value="1/8"' in page
+
+
+def test_the_qr_link_survives_signing_in(app, auth, client, running):
+    response = client.get("/training/checkin?code=123456")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert "code%3D123456" in response.headers["Location"]
+    signed = auth.login("c1", query_string={"next": "/training/checkin?code=123456"})
+    assert signed.headers["Location"].endswith("/training/checkin?code=123456")

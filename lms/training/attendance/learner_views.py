@@ -48,7 +48,7 @@ def my_classes():
             set_committed_value(cls, "sessions", by_class[cls.id])
     rows = list(zip(page.items, rates.own_sheets(page.items, current_user.id), strict=True))
     return render_template(
-        "training/my_classes.html", page=page, rows=rows, leave_form=LeaveForm(),
+        "training/my_classes.html", page=page, rows=rows,
         labels={"status": STATUS_LABELS, "trainee": TRAINEE_STATUS_LABELS,
                 "outcome": OUTCOME_LABELS, "leave": LEAVE_LABELS},
         percent=rates.percent, over_text=rates.over_text, rule_text=rates.rule_text,
