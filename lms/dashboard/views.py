@@ -26,6 +26,8 @@ def _navigation():
                   "badge": unread_notices()}]
         if getattr(current_user, "profile", None) is not None:  # only cadres have a record
             items.append({"url": url_for("record.mine"), "label": _("My record")})
+            # Every cadre may be called up to a class: no query to decide it on each page.
+            items.append({"url": url_for("training.my_classes"), "label": _("My classes")})
         items.append({"url": url_for("catalog.catalogue"), "label": _("Courses")})
         if permissions.can_anywhere("course.author"):
             items.append({"url": url_for("teach.courses"), "label": _("My courses")})
