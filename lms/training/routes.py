@@ -3,5 +3,7 @@ from __future__ import annotations
 
 from lms.training import models, views  # noqa: F401  (tables and routes register on import)
 from lms.training.blueprint import bp
+from lms.training.callup import views as callup_views  # noqa: F401
+from lms.training.classes import views as class_views  # noqa: F401
 
 __all__ = ["bp"]
