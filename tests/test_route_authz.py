@@ -41,6 +41,29 @@ from tests.route_world import (
 EXPECTED: dict[str, str] = {
     # Training administration
     "GET /training/": "L N N 2 2 N N",
+    # Training classes and call-ups (a class's trainees, quotas and explanations). The walk's
+    # classes are running: no longer editable or reviewable (a redirect saying why); its
+    # attachment's file is not stored (404).
+    "GET /training/classes": "L N N 2 2 N N",
+    "GET /training/classes/new": "L N N 2 2 N N",
+    "POST /training/classes/new": "L N N 2 2 N N",
+    "GET /training/classes/<int:class_id>/edit": "-LLL N-NN N RRNN RR-N -N-- -NNN",
+    "POST /training/classes/<int:class_id>/edit": "-LLL N-NN N RRNN RR-N -N-- -NNN",
+    "GET /training/classes/<int:class_id>": "-LLL 2-NN N 22NN 22-N -N-- -NNN",
+    "POST /training/classes/<int:class_id>/submit": "-LLL N-NN N RRNN RR-N -N-- -NNN",
+    "POST /training/classes/<int:class_id>/review": "-LLL N-NN N N RR-N -N-- -NNN",
+    "POST /training/classes/<int:class_id>/attachments": "-LLL N-NN N RRNN RR-N -N-- -NNN",
+    "GET /training/attachments/<int:attachment_id>": "-LLL N-NN N N NN-N -N-- -NNN",
+    "POST /training/attachments/<int:attachment_id>/remove": "-LLL N-NN N RRNN RR-N -N-- -NNN",
+    "GET /training/classes/<int:class_id>/trainees": "-LLL N-NN N 22NN 22-N -N-- -NNN",
+    "POST /training/classes/<int:class_id>/trainees": "-LLL N-NN N RRNN RR-N -N-- -NNN",
+    "POST /training/classes/<int:class_id>/quotas": "-LLL N-NN N RRNN RR-N -N-- -NNN",
+    "POST /training/explanations/<int:explanation_id>/decide": "-LLL N-NN N RRNN RR-N -N-- -NNN",
+    "GET /training/my-unit": "L N N 2 2 N N",
+    "POST /training/trainees/<int:trainee_id>/confirm": "-LLL N-NN N RRNN RR-N -N-- -NNN",
+    "POST /training/trainees/<int:trainee_id>/explain": "-LLL N-NN N RRNN RR-N -N-- -NNN",
+    "POST /training/trainees/<int:trainee_id>/release": "-LLL N-NN N RRNN RR-N -N-- -NNN",
+    "POST /training/quotas/<int:quota_id>/nominate": "-LLL N-NN N RRNN RR-N -N-- -NNN",
     "GET /static/<path:filename>": "2 2 2 2 2 2 2",
     "GET /login": "2 R R R R R R",
     "POST /login": "2 R R R R R R",
