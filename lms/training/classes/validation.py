@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import literal, select
 
 from lms.core import markup
-from lms.core.params import is_db_id, text_id
+from lms.core.params import finite_number, is_db_id, text_id
 from lms.extensions import db
 from lms.org import permissions
 from lms.org.models import Unit
@@ -119,8 +119,8 @@ def _number(data: Mapping, name: str, high: float, problems: dict, *,
     if isinstance(value, bool):
         number = None
     elif isinstance(value, int | float):
-        number = float(value)
-    elif isinstance(value, str):
+        number = finite_number(value)
+    elif isinstance(value, str) and len(value) <= 32:
         try:
             number = float(value.strip())
         except ValueError:
