@@ -158,6 +158,9 @@ def call_up(class_id: int):
     training_class = _class(class_id)
     if training_class is None:
         return json_error(404, "not_found")
+    if not services.can_manage_plan(training_class):
+        return json_error(403, "forbidden", _("Cadres are called up by the class's organiser "
+                                              "once the class is approved."))
     body = _body()
     if body is None:
         return _bad_body()
