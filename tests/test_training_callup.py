@@ -227,3 +227,13 @@ def test_my_unit_runs_a_bounded_number_of_queries(app, client, auth, world, make
     many, _size = page_queries(client, "/training/my-unit")
     trainees_many, _size = page_queries(client, f"/training/classes/{class_id}/trainees")
     assert many == few and trainees_many == trainees_few
+
+
+def test_the_call_up_list_finds_cadres_of_the_subtree_by_username_or_name(app, client, auth,
+                                                                          world):
+    class_id = approved_class(app, client, auth)
+    auth.login("ua1")
+    text = client.get(f"/training/classes/{class_id}/trainees?q=王").get_data(as_text=True)
+    assert 'value="c1"' in text and 'value="c1b"' in text and 'value="learn"' not in text
+    assert 'value="c2"' not in client.get(f"/training/classes/{class_id}/trainees").get_data(
+        as_text=True)  # another street's cadres are named by username only

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
+from lms.auth.models import User
 from lms.core.pagination import paginate
 from lms.extensions import db
 from lms.org import permissions
@@ -34,19 +35,20 @@ def _names(text: str) -> list[str]:
             if n]
 
 
-def candidates(training_class: TrainingClass) -> list[tuple[str, str, str]]:
+def candidates(training_class: TrainingClass, q: str = "") -> list[tuple[str, str, str]]:
     """(username, name, unit) of active cadres of the class unit's subtree not yet on the
-    class, for the call-up list (bounded)."""
+    class, whose username or name contains `q`, for the call-up list (bounded)."""
     present = select(ClassTrainee.user_id).where(ClassTrainee.class_id == training_class.id)
-    from lms.auth.models import User
-
-    rows = db.session.execute(
-        select(User.username, User.name, Unit.name)
-        .join(CadreProfile, CadreProfile.user_id == User.id)
-        .join(Unit, Unit.id == CadreProfile.unit_id)
-        .where(Unit.path.startswith(training_class.unit.path, autoescape=True),
-               User.is_active_flag.is_(True), User.id.not_in(present))
-        .order_by(Unit.path, User.username).limit(MAX_CANDIDATES)).all()
+    stmt = (select(User.username, User.name, Unit.name)
+            .join(CadreProfile, CadreProfile.user_id == User.id)
+            .join(Unit, Unit.id == CadreProfile.unit_id)
+            .where(Unit.path.startswith(training_class.unit.path, autoescape=True),
+                   User.is_active_flag.is_(True), User.id.not_in(present)))
+    if q:
+        stmt = stmt.where(or_(User.username.contains(q, autoescape=True),
+                              User.name.contains(q, autoescape=True)))
+    rows = db.session.execute(stmt.order_by(Unit.path, User.username)
+                              .limit(MAX_CANDIDATES)).all()
     return [tuple(r) for r in rows]
 
 
@@ -58,12 +60,13 @@ def class_trainees(class_id: int):
     rows = services.trainees(training_class)
     explained = services.explanations([r.id for r in rows])
     may_call = services.can_call_up(training_class)
+    q = (request.args.get("q") or "").strip()[:100]
     refusals = {e.id: services.decision_refusal(e, training_class)
                 for items in explained.values() for e in items if e.decision is None}
     return render_template(
         "training/callup/trainees.html", cls=training_class, rows=rows, explained=explained,
         refusals=refusals, may_call=may_call,
-        candidates=candidates(training_class) if may_call else [],
+        candidates=candidates(training_class, q) if may_call else [], q=q,
         quotas=services.quotas(training_class),
         quota_units=org_queries.unit_choices("training.run", by_code=True) if may_call else [],
         taken=services.seats_taken(training_class), **label_context())

@@ -110,8 +110,9 @@ def class_detail(class_id: int):
     """The class plan tab: every field, the plan, attachments, status, history and the
     steps the viewer may take; a trainee sees the plan and their own standing."""
     training_class = viewable(class_id)
-    admin = permissions.can("training.view", training_class.unit) \
-        or services.concerns_my_unit(training_class)
+    # Administrators over the class's unit see its tabs and history; the administrator of a
+    # called-up cadre's unit and the trainees read the plan.
+    admin = permissions.can("training.view", training_class.unit)
     mine = db.session.scalar(select(ClassTrainee).where(
         ClassTrainee.class_id == class_id, ClassTrainee.user_id == current_user.id))
     events = services.history(training_class) if admin else []
