@@ -237,3 +237,24 @@ def test_the_call_up_list_finds_cadres_of_the_subtree_by_username_or_name(app, c
     assert 'value="c1"' in text and 'value="c1b"' in text and 'value="learn"' not in text
     assert 'value="c2"' not in client.get(f"/training/classes/{class_id}/trainees").get_data(
         as_text=True)  # another street's cadres are named by username only
+
+
+def test_the_services_other_parts_call(app, client, auth, world):
+    """`call_up`, `trainees` and `expected_trainees` called directly, as the sessions and
+    closing parts do."""
+    from lms.auth.models import User
+    from lms.training.callup import services
+    from lms.training.classes.validation import Invalid
+    from lms.training.models import TrainingClass
+
+    class_id = approved_class(app, client, auth, capacity="3")
+    with app.test_request_context():
+        cls = db.session.get(TrainingClass, class_id)
+        ua1 = db.session.scalar(select(User).filter_by(username="ua1"))
+        rows = services.call_up(cls, ["c1", "c2"], ua1, "说明")
+        assert {r.status for r in rows} == {"assigned", "awaiting_release"}
+        with pytest.raises(Invalid) as refused:
+            services.call_up(cls, ["c1b", "learn"], ua1)
+        assert "3" in refused.value.problems["usernames"]
+        assert [t.user.username for t in services.expected_trainees(cls)] == ["c1"]
+        assert len(services.trainees(cls)) == 2 and services.seats_taken(cls) == 2

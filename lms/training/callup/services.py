@@ -452,6 +452,16 @@ def trainees(training_class: TrainingClass) -> list[ClassTrainee]:
         .order_by(Unit.path, ClassTrainee.id)))
 
 
+# Trainees expected at the sessions: called up and not excused (an explanation still
+# waiting does not excuse anyone yet).
+EXPECTED = ("assigned", "confirmed", "explained")
+
+
+def expected_trainees(training_class: TrainingClass) -> list[ClassTrainee]:
+    """The trainees expected to attend (see `EXPECTED`), for attendance and closing."""
+    return [t for t in trainees(training_class) if t.status in EXPECTED]
+
+
 def explanations(trainee_ids: list[int]) -> dict[int, list[Explanation]]:
     """The explanations of these trainees, oldest first (one query)."""
     found: dict[int, list[Explanation]] = defaultdict(list)
