@@ -52,11 +52,14 @@ def candidates(training_class: TrainingClass, q: str = "") -> list[tuple[str, st
     return [tuple(r) for r in rows]
 
 
-@bp.route("/classes/<int:class_id>/trainees")
+@bp.route("/classes/<int:class_id>/trainees", methods=["GET", "POST"])
 @login_required
 def class_trainees(class_id: int):
-    """The class's trainees with their status and explanations; the organiser's call-ups."""
+    """The class's trainees with their status and explanations; the organiser's call-ups
+    (POST: call up the cadres named)."""
     training_class = _class(class_id)
+    if request.method == "POST":
+        return _call_up(training_class)
     rows = services.trainees(training_class)
     explained = services.explanations([r.id for r in rows])
     may_call = services.can_call_up(training_class)
@@ -77,11 +80,9 @@ def _back(class_id: int, message: str, category: str = "success"):
     return redirect(url_for("training.class_trainees", class_id=class_id))
 
 
-@bp.route("/classes/<int:class_id>/trainees", methods=["POST"])
-@login_required
-def class_call_up(class_id: int):
+def _call_up(training_class: TrainingClass):
     """Call up the cadres named (usernames, one per line or ticked), all or none."""
-    training_class = _class(class_id)
+    class_id = training_class.id
     names = request.form.getlist("username") + _names(request.form.get("usernames", ""))
     try:
         rows = services.call_up(training_class, names, current_user, request.form.get("note"))

@@ -114,3 +114,11 @@ def remove(training_class: TrainingClass, row: ClassAttachment, actor: User) -> 
 def listing(training_class: TrainingClass) -> list[ClassAttachment]:
     return list(db.session.scalars(select(ClassAttachment).where(
         ClassAttachment.class_id == training_class.id).order_by(ClassAttachment.id)))
+
+
+def is_stored(row: ClassAttachment) -> bool:
+    """Whether the attachment's file is in the store (a page links only to files it has)."""
+    try:
+        return media.stored_path(row.stored_name).is_file()
+    except ValueError:
+        return False

@@ -119,7 +119,8 @@ def class_detail(class_id: int):
     reviewer = permissions.can("training.manage", training_class.unit)
     return render_template(
         "training/classes/detail.html", cls=training_class, admin=admin, mine=mine,
-        events=events, files=attachments.listing(training_class),
+        events=events, files=[(a, attachments.is_stored(a))
+                              for a in attachments.listing(training_class)],
         can_edit=services.can_edit(training_class),
         reviewer=reviewer and training_class.status == "submitted",
         review_refusal=services.review_refusal(training_class) if reviewer else None,
