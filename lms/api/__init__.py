@@ -4,6 +4,7 @@ from lms.api import (  # noqa: F401 - routes
     compliance,
     record_entries,
     record_read,
+    training_classes,
     training_sessions,
     views,
 )

@@ -43,6 +43,7 @@ def openapi_document() -> dict:
         compliance,
         record_entries,
         record_read,
+        training_classes,
         training_sessions,
     )
 
@@ -52,6 +53,7 @@ def openapi_document() -> dict:
         compliance,
         record_entries,
         record_read,
+        training_classes,
         training_sessions,
     ):
         document["paths"].update(module.PATHS)
