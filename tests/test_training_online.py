@@ -283,3 +283,21 @@ def test_the_learner_partial_shows_their_own_progress(app, world):
         assert "You are enrolled when the class starts." in html
         held = db.session.get(TrainingClass, world["in_person"])
         assert render_template_string(page, cls=held).strip() == ""
+
+
+def test_a_cadre_called_up_to_a_running_online_class_is_enrolled_at_once(app, world):
+    """Call-ups after the start (named, or sent back to attend) enrol in the bundle."""
+    from lms.auth.models import User
+    from lms.training.callup import services as callup
+
+    with app.test_request_context():
+        cls = db.session.get(TrainingClass, world["online"])
+        for position, key in enumerate(("a", "b")):
+            db.session.add(ClassCourse(class_id=cls.id, course_id=world[key],
+                                       position=position))
+        cls.status = "running"
+        db.session.commit()
+        callup.call_up(cls, ["c1"], db.session.get(User, world["unit_admin"]))
+        enrolled = set(db.session.scalars(select(Enrolment.course_id).where(
+            Enrolment.user_id == world["cadre_jd01"])))
+        assert enrolled == {world["a"], world["b"]}

@@ -35,6 +35,7 @@ from lms.training.classes import people
 from lms.training.classes.services import ClassError
 from lms.training.classes.validation import Invalid
 from lms.training.models import ClassQuota, ClassTrainee, Explanation, TrainingClass
+from lms.training.online.services import enrol_trainees
 
 OPEN = ("approved", "running")  # classes that take call-ups
 SEATED = ("awaiting_release", "assigned", "confirmed", "explained")
@@ -224,6 +225,7 @@ def call_up(training_class: TrainingClass, usernames: Iterable, actor: User,
     _tell_units(asked, units, lambda names: _(
         "%(org)s asks to call up %(names)s of your unit to the class “%(t)s”: release or "
         "decline.", org=training_class.unit.name, names=names, t=t), actor)
+    enrol_trainees(training_class, [r.user_id for r in rows if r.status == "assigned"])
     db.session.commit()
     return rows
 
@@ -305,6 +307,7 @@ def nominate(quota: ClassQuota, usernames: Iterable, actor: User,
            actor_id=actor.id)
     notify(people.runners(training_class.unit) - {actor.id}, "class_trainee", told,
            _trainees_link(training_class), actor_id=actor.id)
+    enrol_trainees(training_class, [r.user_id for r in rows])
     db.session.commit()
     return rows
 
@@ -345,6 +348,7 @@ def release(trainee: ClassTrainee, actor: User) -> None:
            actor_id=actor.id)
     notify(_organisers(training_class, trainee) - {actor.id}, "class_trainee", released,
            _trainees_link(training_class), actor_id=actor.id)
+    enrol_trainees(training_class, [trainee.user_id])
     db.session.commit()
 
 
@@ -438,6 +442,8 @@ def decide(explanation: Explanation, actor: User, accept: bool, reply: object = 
         told.add(explanation.filed_by)
     notify(told - {actor.id}, "explanation", message, _class_link(training_class),
            actor_id=actor.id)
+    if not accept:  # must attend: an online class's courses are theirs now
+        enrol_trainees(training_class, [trainee.user_id])
     db.session.commit()
 
 

@@ -181,11 +181,17 @@ def enrol_cohort(training_class: TrainingClass) -> int:
 
 
 def enrol_trainee(training_class: TrainingClass, user_id: int) -> int:
-    """Enrol one trainee confirmed (or named) after the class started; before it starts,
-    `enrol_cohort` does it. Returns how many enrolments were made; the caller commits."""
-    if training_class.status != "running":
+    """Enrol one trainee confirmed (or named) after the class started (`enrol_trainees`)."""
+    return enrol_trainees(training_class, [user_id])
+
+
+def enrol_trainees(training_class: TrainingClass, user_ids: list[int]) -> int:
+    """Enrol trainees called up, released or confirmed after the class started; before it
+    starts, `enrol_cohort` does it. Returns how many enrolments were made; the caller
+    commits."""
+    if training_class.status != "running" or not user_ids:
         return 0
-    return _enrol(training_class, [user_id])
+    return _enrol(training_class, list(user_ids))
 
 
 def cohort_completed(training_class: TrainingClass) -> set[int]:
