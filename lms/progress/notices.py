@@ -152,13 +152,15 @@ def unread_count(user_id: int) -> int:
 def mark_read(notice_id: int, user_id: int) -> bool:
     """Mark one of the user's notices read (and commit). False when the user has no such
     notice (another's notice is not theirs to read)."""
-    done = db.session.execute(update(Notice).where(
-        Notice.id == notice_id, Notice.user_id == user_id, Notice.read_at.is_(None))
-        .values(read_at=utcnow()).execution_options(synchronize_session=False))
-    mine = done.rowcount == 1 or db.session.scalar(select(Notice.id).where(
-        Notice.id == notice_id, Notice.user_id == user_id)) is not None
-    db.session.commit()
-    return mine
+    mine = db.session.execute(select(Notice.read_at).where(
+        Notice.id == notice_id, Notice.user_id == user_id)).first()
+    if mine is None:
+        return False
+    if mine.read_at is None:
+        db.session.execute(update(Notice).where(Notice.id == notice_id, Notice.read_at.is_(None))
+                           .values(read_at=utcnow()).execution_options(synchronize_session=False))
+        db.session.commit()
+    return True
 
 
 def mark_all_read(user_id: int, kind: str | None = None) -> int:
