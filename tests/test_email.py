@@ -36,7 +36,8 @@ def _free_port() -> int:
 class Inbox:
     """What the loopback server received: (envelope recipients, parsed message)."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int) -> None:
+        self.port = port
         self.received: list[tuple[list[str], EmailMessage]] = []
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's name
@@ -48,8 +49,8 @@ class Inbox:
 @pytest.fixture
 def smtp(app, monkeypatch) -> Iterator[Inbox]:
     """A real SMTP server on 127.0.0.1 (a free port), and the app configured to send to it."""
-    inbox = Inbox()
     port = _free_port()
+    inbox = Inbox(port)
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     for key, value in {"LMS_SMTP_HOST": "127.0.0.1", "LMS_SMTP_PORT": port,
@@ -211,3 +212,15 @@ def test_the_account_page_keeps_the_address_and_the_choice(app, client, auth, di
     with app.app_context():
         user = db.session.scalar(select(User).filter_by(username="c1"))
         assert (user.email, user.email_notices) == (None, True)
+
+
+def test_one_bad_address_does_not_stop_the_others(smtp, caplog):
+    from lms.core.mail import Mail, Server, send_all
+
+    server = Server(host="127.0.0.1", port=smtp.port, sender="平台 <xuexi@example.gov.cn>")
+    mails = [Mail("bad\r\nBcc: x@example.cn", "主题", "正文"),
+             Mail("wangyi@example.gov.cn", "主题", "正文")]
+    with caplog.at_level(logging.WARNING, logger="lms.core.mail"):
+        assert send_all(server, mails) == 1
+    assert [to for to, _message in smtp.received] == [["wangyi@example.gov.cn"]]
+    assert any("not sent" in r.getMessage() for r in caplog.records)

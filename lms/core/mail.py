@@ -13,7 +13,7 @@ import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 
 log = logging.getLogger(__name__)
 
@@ -60,14 +60,15 @@ def message(mail: Mail, sender: str) -> EmailMessage:
     msg["To"] = mail.to
     msg["Subject"] = mail.subject
     msg["Date"] = formatdate(localtime=True)
-    msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    msg["Message-ID"] = make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2] or "localhost")
     msg.set_content(mail.body)
     return msg
 
 
 def send_all(server: Server, mails: Sequence[Mail]) -> int:
     """Send `mails` over one connection; returns how many the server accepted. Errors are
-    logged (a refused recipient skips that message only), never raised."""
+    logged, never raised: a message that cannot be written or whose recipient is refused is
+    skipped alone; a server that cannot be reached or fails sends nothing more."""
     if not mails:
         return 0
     sent = 0
@@ -82,8 +83,8 @@ def send_all(server: Server, mails: Sequence[Mail]) -> int:
                     smtp.send_message(message(mail, server.sender))
                     sent += 1
                 except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError,
-                        smtplib.SMTPSenderRefused) as exc:
-                    log.warning("e-mail to %s refused: %s", mail.to, exc)
+                        smtplib.SMTPNotSupportedError, ValueError) as exc:
+                    log.warning("e-mail to %r not sent: %s", mail.to, exc)
     except Exception as exc:  # noqa: BLE001 - refused, unreachable, timed out, or worse
         log.error("e-mail not sent (%d of %d sent) through %s:%d: %s",
                   sent, len(mails), server.host, server.port, exc)
