@@ -19,10 +19,7 @@ from lms.core.timeutil import local_day, utcnow
 from lms.extensions import db
 from lms.progress import notice_mail
 from lms.progress.models import Enrolment, Notice
-from lms.progress.notice_kinds import KINDS, LABELS, label
-
-__all__ = ["KINDS", "LABELS", "label", "link_to", "notify", "remind", "unread",
-           "unread_count", "mark_read", "mark_all_read", "inbox_select"]
+from lms.progress.notice_kinds import KINDS  # every kind, named in `notice_kinds.LABELS`
 
 REMIND_EVERY = timedelta(hours=20)  # at most one reminder a day per learner and course
 CONFIRM_ABOVE = 20  # more recipients than this: the sender confirms the previewed message

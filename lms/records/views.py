@@ -18,7 +18,7 @@ from flask_login import current_user, login_required
 from lms.core.pagination import paginate
 from lms.core.urls import safe_local_path
 from lms.org import permissions
-from lms.progress import notices
+from lms.progress import notice_kinds, notices
 from lms.records.queries import certificates, my_learning
 
 bp = Blueprint("records", __name__)
@@ -55,8 +55,8 @@ def inbox():
     kind, unread_only = _kind_arg(), request.args.get("unread") == "1"
     page = paginate(notices.inbox_select(current_user.id, kind, unread_only=unread_only))
     return render_template("records/inbox.html", page=page, kind=kind,
-                           unread_only=unread_only, kinds=notices.LABELS,
-                           label=notices.label, email_note=_email_note())
+                           unread_only=unread_only, kinds=notice_kinds.LABELS,
+                           label=notice_kinds.label, email_note=_email_note())
 
 
 def _email_note() -> str | None:
