@@ -83,6 +83,14 @@ def load_config(instance_path: str) -> dict:
         # The site's public root (e.g. https://xuexi.example.gov.cn), used in xAPI statement
         # IRIs; empty: the address of the request.
         "LMS_SITE_URL": os.environ.get("LMS_SITE_URL", "").rstrip("/"),
+        # E-mail of notices through SMTP; no host: no e-mail (the inbox keeps every notice).
+        "LMS_SMTP_HOST": os.environ.get("LMS_SMTP_HOST", "").strip(),
+        "LMS_SMTP_PORT": int(os.environ.get("LMS_SMTP_PORT") or "25"),
+        "LMS_SMTP_FROM": os.environ.get("LMS_SMTP_FROM", "").strip(),
+        "LMS_SMTP_USER": os.environ.get("LMS_SMTP_USER", ""),
+        "LMS_SMTP_PASSWORD": os.environ.get("LMS_SMTP_PASSWORD", ""),
+        "LMS_SMTP_STARTTLS": _bool("LMS_SMTP_STARTTLS", False),
+        "LMS_SMTP_TIMEOUT": float(os.environ.get("LMS_SMTP_TIMEOUT") or "10"),
         "LMS_PAGE_SIZE": 50,
         "LMS_IMPORT_MAX_BYTES": 10 * 1024 * 1024,
         # Uploads are spooled to disk by Werkzeug, so a large limit does not cost memory.

@@ -72,6 +72,7 @@ def app(db_url, tmp_path_factory) -> Iterator[Flask]:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
         "LMS_PRESENCE_CHECK_MINUTES": 0,  # presence checks only where a test asks for them
+        "LMS_SMTP_HOST": "",  # no e-mail but to the loopback server of tests/test_email.py
     })
     with app.app_context():
         _reset_schema(db_url)

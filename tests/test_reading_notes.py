@@ -121,6 +121,12 @@ def test_publish_write_submit_approve_puts_the_note_in_the_record(app, client, a
     with app.app_context():
         approve = db.session.scalar(select(AuditEvent).filter_by(action="note.approve"))
         assert approve.actor_id == district["unit_admin"] and approve.reason == "体会深刻"
+        # The cadre was told, once (approving twice told nothing more).
+        told = db.session.execute(select(Notice.kind, Notice.message, Notice.link).where(
+            Notice.user_id == district["learner"])).all()
+        assert [tuple(t) for t in told] == [
+            ("reading_note", f"您关于“{BOOK}”的读书笔记已通过审核。体会深刻",
+             f"/me/reading/{published}")]
 
     # The cadre sees it approved and can no longer change it.
     auth.login("learn")
@@ -157,6 +163,9 @@ def test_return_with_a_comment_then_resubmit(app, client, auth, district, publis
         returned = db.session.scalar(select(AuditEvent).filter_by(action="note.return"))
         assert returned.reason == "请结合本职工作谈体会"
         assert returned.actor_id == district["unit_admin"]
+        told = db.session.scalars(select(Notice.message).where(
+            Notice.user_id == district["learner"], Notice.kind == "reading_note")).all()
+        assert told == [f"您关于“{BOOK}”的读书笔记已退回修改：请结合本职工作谈体会"]
     assert _actions(app, district["learner"]) == ["note.submit", "note.return", "note.submit"]
 
 

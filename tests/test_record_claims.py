@@ -15,6 +15,7 @@ from werkzeug.test import encode_multipart
 
 from lms.catalog import media
 from lms.extensions import db
+from lms.progress.models import Notice
 from lms.records.models import AuditEvent, Claim, Evidence, RecordEntry, RecordTotal
 from tests.records_helpers import chain_stays_whole, english, field_error, subject  # noqa: F401
 
@@ -128,6 +129,11 @@ def test_a_claim_with_a_pdf_and_a_png_is_verified_and_counts(app, english, auth,
             district["learner"], "self_study", 16.0, 1)
         actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)).all()
         assert actions == ["claim.submit", "entry.add", "claim.verify"]
+        told = db.session.execute(select(Notice.user_id, Notice.kind, Notice.message,
+                                         Notice.link)).all()
+        assert [tuple(t) for t in told] == [
+            (district["learner"], "claim", f"您申报的“{claim.title}”已审核通过，已计入学习档案。",
+             "/me/record/claims")]
     auth.logout()
     auth.login("learn")
     assert "Verified" in english.get("/me/record/claims").get_data(as_text=True)
@@ -152,6 +158,9 @@ def test_a_rejected_claim_shows_its_reason_to_the_cadre(app, english, auth, dist
             "claim.reject", district["unit_admin"], district["learner"],
             "附件与所报学时不符，请补充学习记录")
         assert db.session.scalar(select(func.count()).select_from(RecordEntry)) == 0
+        told = db.session.execute(select(Notice.user_id, Notice.message)).all()
+        assert [tuple(t) for t in told] == [(district["learner"], (
+            f"您申报的“{claim.title}”已被退回：附件与所报学时不符，请补充学习记录"))]
     auth.logout()
     auth.login("learn")
     html = english.get("/me/record/claims").get_data(as_text=True)

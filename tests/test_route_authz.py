@@ -201,7 +201,10 @@ EXPECTED: dict[str, str] = {
     "GET /admin/activities/<int:activity_id>/attendance": "-L-L -N-N 2N-N -N-N -N-N -N-N -N-N",
     "POST /admin/activities/<int:activity_id>/attendance": "-L-L -N-N RN-N -N-N -N-N -N-N -N-N",
     "GET /me/learning": "L 2 2 2 2 2 2",
-    "POST /me/notices/<int:notice_id>/read": "-LLL R R R RR-R -R-- -RRR",
+    # Notices: the inbox (the auditor has none); another's notice is not found
+    "POST /me/notices/<int:notice_id>/read": "-LLL RNNN RNNN RNNN RN-N -N-- -NNN",
+    "GET /me/inbox": "L 2 2 2 2 2 N",
+    "POST /me/inbox/read": "L R R R R R N",
     "GET /": "L 2 2 2 2 2 R",  # the auditor's home is the audit log
     "GET /healthz": "2 2 2 2 2 2 2",
     "GET /api/v1/me": "L 2 2 2 2 2 2",

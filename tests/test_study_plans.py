@@ -62,6 +62,16 @@ def _actions(app, user_id: int) -> list[str]:
             AuditEvent.user_id == user_id).order_by(AuditEvent.seq)))
 
 
+
+def _notices(app, user_id: int) -> list[tuple[str, str, str]]:
+    """The user's notices (kind, message, link), oldest first."""
+    from lms.progress.models import Notice
+
+    with app.app_context():
+        return [tuple(row) for row in db.session.execute(
+            select(Notice.kind, Notice.message, Notice.link)
+            .where(Notice.user_id == user_id).order_by(Notice.id))]
+
 def test_draft_submit_return_resubmit_approve(app, client, auth, district, courses):
     gongwen, yingji, draft = courses
     auth.login("learn")
@@ -122,6 +132,10 @@ def test_draft_submit_return_resubmit_approve(app, client, auth, district, cours
     assert "<textarea" not in client.get(f"/me/plan/{YEAR}").get_data(as_text=True)
     assert _actions(app, district["learner"]) == ["plan.submit", "plan.return", "plan.submit",
                                                   "plan.approve"]
+    # The cadre was told of each decision.
+    assert _notices(app, district["learner"]) == [
+        ("study_plan", f"您的{YEAR}年度学习计划已退回修改：请增加应急管理内容", f"/me/plan/{YEAR}"),
+        ("study_plan", f"您的{YEAR}年度学习计划已通过审核。同意", f"/me/plan/{YEAR}")]
     with app.app_context():
         returned = db.session.scalar(select(AuditEvent).filter_by(action="plan.return"))
         assert returned.reason == "请增加应急管理内容"
@@ -198,6 +212,9 @@ def test_appraisal_written_then_acknowledged_then_locked(app, client, auth, dist
         assert appraisal.requirements == "加强政策法规和应急管理学习"
         assert appraisal.author_id == district["unit_admin"]
         assert appraisal.acknowledged_at is None
+    assert _notices(app, district["learner"]) == [
+        ("study_plan", f"您的{YEAR}年度鉴定已写好，请查阅并确认。", "/me/appraisals"),
+        ("study_plan", f"您的{YEAR}年度鉴定已修改，请重新查阅并确认。", "/me/appraisals")]
 
     auth.login("learn")
     page = client.get(url).get_data(as_text=True)

@@ -15,7 +15,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from lms.auth import services, throttle
-from lms.auth.forms import ChangePasswordForm, ConfirmForm, LoginForm, PreferencesForm, TokenForm
+from lms.auth.forms import (
+    ChangePasswordForm,
+    ConfirmForm,
+    EmailForm,
+    LoginForm,
+    PreferencesForm,
+    TokenForm,
+)
 from lms.auth.session import idle_message
 from lms.core.signals import sign_in_refused
 from lms.core.urls import safe_local_path
@@ -94,12 +101,23 @@ def account():
         db.session.commit()
         flash(_("Preferences saved."), "success")
         return redirect(url_for("auth.account"))
+    mail = EmailForm(prefix="mail")
+    if not mail.submit.data:  # shown with what is stored (unless this form was sent)
+        mail.email.data = current_user.email or ""
+        mail.email_notices.data = current_user.email_notices
+    if mail.submit.data and mail.validate_on_submit():
+        current_user.email = mail.email.data
+        current_user.email_notices = bool(mail.email_notices.data)
+        db.session.commit()
+        flash(_("E-mail settings saved."), "success")
+        return redirect(url_for("auth.account"))
     new_token = None
     if token_form.submit.data and token_form.validate_on_submit():
         new_token = services.create_token(current_user, token_form.name.data)
         token_form.name.data = ""
     return render_template(
-        "auth/account.html", prefs=prefs, token_form=token_form, new_token=new_token,
+        "auth/account.html", prefs=prefs, mail=mail, token_form=token_form,
+        new_token=new_token, sends_email=bool(current_app.config.get("LMS_SMTP_HOST")),
     )
 
 

@@ -61,8 +61,8 @@ def unread_notices() -> int:
 
 def _auditor_only() -> bool:
     """The security auditor without a cadre profile: their pages are the log's."""
-    return (permissions.can_anywhere("audit.view")
-            and getattr(current_user, "profile", None) is None)
+    return (getattr(current_user, "is_authenticated", False)
+            and not permissions.has_inbox())
 
 
 @bp.route("/")

@@ -337,3 +337,12 @@ def can_mark_any_attendance(course, user=None) -> bool:
     """The course's lecturers and the organisation department mark anyone enrolled; unit
     administrators mark the cadres of their own units (`completion.view`)."""
     return can_review_courses(user) or teaches(course, user)
+
+
+def has_inbox(user=None) -> bool:
+    """Everyone signed in has an inbox of notices but the security auditor without a cadre
+    profile, whose pages are the audit log's."""
+    user = user or current_user
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return not (can_anywhere("audit.view", user) and getattr(user, "profile", None) is None)

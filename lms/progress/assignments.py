@@ -7,16 +7,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, and_, case, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms.auth.models import User
 from lms.catalog.models import Course
-from lms.core.timeutil import end_of_local_day, local_today, utcnow
+from lms.core.timeutil import end_of_local_day, local_day, local_today, utcnow
 from lms.extensions import db
 from lms.org import permissions
 from lms.org.models import RANKS, CadreProfile, Category, Unit, cadre_categories
+from lms.progress import notices
 from lms.progress.models import Assignment, AssignmentTarget, Enrolment
 
 
@@ -176,6 +178,7 @@ def _cover(assignment: Assignment, user_ids: list[int], attempts: int = 3) -> in
             .values(source="assigned",
                     due_at=case((later, assignment.due_at), else_=Enrolment.due_at))
             .execution_options(synchronize_session=False))
+    _tell(assignment, new)
     try:
         db.session.commit()
     except IntegrityError:  # a learner enrolled themselves at this moment: cover them again
@@ -184,6 +187,19 @@ def _cover(assignment: Assignment, user_ids: list[int], attempts: int = 3) -> in
             raise
         return _cover(assignment, user_ids, attempts - 1)
     return len(new)
+
+
+def _tell(assignment: Assignment, user_ids: list[int]) -> None:
+    """Notify the newly covered cadres of the course assigned to them and its due date."""
+    course = assignment.course
+    with force_locale("zh_CN"):  # notices are stored once, in the platform's language
+        message = _("The course “%(t)s” has been assigned to you; please complete it by %(d)s.",
+                    t=course.title, d=local_day(assignment.due_at))
+    if assignment.note:
+        message = f"{message} {assignment.note}"
+    notices.notify(user_ids, "assignment", message,
+                   notices.link_to("catalog.course", slug=course.slug),
+                   actor_id=assignment.created_by)
 
 
 def reach_new_members(user_ids: list[int] | None = None, unit_path: str | None = None) -> int:

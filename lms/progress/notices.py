@@ -1,5 +1,6 @@
-"""In-app notices: one inbox per user for every kind of event (`notify`), and reminders to
-learners who are behind on a course."""
+"""In-app notices: one inbox per user for every kind of event (`notify`, the one way in, which
+also e-mails them: `lms.progress.notice_mail`), the inbox's pages, and reminders to learners
+who are behind on a course."""
 from __future__ import annotations
 
 from collections import Counter
@@ -7,20 +8,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import g, has_request_context, url_for
+from flask import current_app, g, has_request_context, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 
 from lms.auth.models import User
 from lms.catalog.models import Course
 from lms.core.timeutil import local_day, utcnow
 from lms.extensions import db
+from lms.progress import notice_mail
 from lms.progress.models import Enrolment, Notice
-
-# Every kind of notice (the inbox filters and labels them by kind).
-KINDS = ("reminder", "assignment", "class_plan", "class_trainee", "explanation", "leave",
-         "attendance", "claim", "reading_note", "study_plan", "record", "evaluation", "other")
+from lms.progress.notice_kinds import KINDS  # every kind, named in `notice_kinds.LABELS`
 
 REMIND_EVERY = timedelta(hours=20)  # at most one reminder a day per learner and course
 CONFIRM_ABOVE = 20  # more recipients than this: the sender confirms the previewed message
@@ -45,7 +44,7 @@ def _rows(user_ids: list[int], course: Course) -> tuple[list[dict], int]:
     and how many were skipped."""
     if not user_ids:
         return [], 0
-    link = url_for("catalog.course", slug=course.slug)
+    link = link_to("catalog.course", slug=course.slug)
     since = utcnow() - REMIND_EVERY
     recent = set(db.session.scalars(select(Notice.user_id).where(
         Notice.user_id.in_(user_ids), Notice.kind == "reminder", Notice.link == link,
@@ -82,25 +81,48 @@ def remind(user_ids: list[int], course: Course, actor: User) -> int:
         row.update(created_by=actor.id, created_at=now)
     if rows:
         db.session.execute(Notice.__table__.insert(), rows)
+        notice_mail.queue(rows)
     db.session.commit()
     return len(rows)
+
+
+def link_to(endpoint: str, **values) -> str:
+    """The path of a page, for a notice's link: `url_for` in a request, and outside one (the
+    command line, the demo) the same path built without it."""
+    if has_request_context():
+        return url_for(endpoint, **values)
+    return current_app.url_map.bind("localhost").build(endpoint, values)
 
 
 def notify(user_ids: Iterable[int], kind: str, message: str, link: str = "", *,
            actor_id: int | None = None) -> int:
     """Put one notice in each user's inbox, in the caller's transaction (the caller commits).
     `message` is written once, in the platform's language (see `force_locale` above);
-    `link` is a path inside the platform. Returns how many notices were written."""
+    `link` is a path inside the platform. When the platform sends e-mail, each user who
+    gave an address (and did not turn it off) gets a copy once the caller's transaction
+    commits; nothing on rollback. Returns how many notices were written."""
     if kind not in KINDS:
         raise ValueError(f"unknown notice kind {kind!r}")
     ids = sorted(set(user_ids))
     if not ids:
         return 0
     now = utcnow()
-    db.session.execute(Notice.__table__.insert(), [
-        {"user_id": uid, "kind": kind, "message": message[:2000], "link": link[:255],
-         "created_by": actor_id, "created_at": now} for uid in ids])
+    rows = [{"user_id": uid, "kind": kind, "message": message[:2000], "link": link[:255],
+             "created_by": actor_id, "created_at": now} for uid in ids]
+    db.session.execute(Notice.__table__.insert(), rows)
+    notice_mail.queue(rows)
     return len(ids)
+
+
+def inbox_select(user_id: int, kind: str | None = None, *, unread_only: bool = False
+                 ) -> Select:
+    """The user's notices, newest first (of one kind; only the unread ones)."""
+    stmt = select(Notice).where(Notice.user_id == user_id)
+    if kind:
+        stmt = stmt.where(Notice.kind == kind)
+    if unread_only:
+        stmt = stmt.where(Notice.read_at.is_(None))
+    return stmt.order_by(Notice.created_at.desc(), Notice.id.desc())
 
 
 def unread(user_id: int, limit: int = 10) -> list[Notice]:
@@ -125,9 +147,25 @@ def unread_count(user_id: int) -> int:
 
 
 def mark_read(notice_id: int, user_id: int) -> bool:
-    """Mark one of the user's notices read."""
-    done = db.session.execute(update(Notice).where(
-        Notice.id == notice_id, Notice.user_id == user_id, Notice.read_at.is_(None))
-        .values(read_at=utcnow()).execution_options(synchronize_session=False))
+    """Mark one of the user's notices read (and commit). False when the user has no such
+    notice (another's notice is not theirs to read)."""
+    mine = db.session.execute(select(Notice.read_at).where(
+        Notice.id == notice_id, Notice.user_id == user_id)).first()
+    if mine is None:
+        return False
+    if mine.read_at is None:
+        db.session.execute(update(Notice).where(Notice.id == notice_id, Notice.read_at.is_(None))
+                           .values(read_at=utcnow()).execution_options(synchronize_session=False))
+        db.session.commit()
+    return True
+
+
+def mark_all_read(user_id: int, kind: str | None = None) -> int:
+    """Mark all the user's unread notices (of one kind) read and commit; returns how many."""
+    stmt = update(Notice).where(Notice.user_id == user_id, Notice.read_at.is_(None))
+    if kind:
+        stmt = stmt.where(Notice.kind == kind)
+    done = db.session.execute(stmt.values(read_at=utcnow())
+                              .execution_options(synchronize_session=False))
     db.session.commit()
-    return done.rowcount == 1
+    return done.rowcount

@@ -19,6 +19,7 @@ from datetime import date
 from typing import Any, BinaryIO
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -30,6 +31,7 @@ from lms.core.params import is_db_id
 from lms.core.timeutil import local_today, utcnow
 from lms.extensions import db
 from lms.org import credit
+from lms.progress import notices
 from lms.records import chain
 from lms.records.models import AUTOMATIC_KINDS, ENTERED_KINDS, Claim, Evidence, RecordEntry
 from lms.records.status import KIND_TEXT
@@ -532,6 +534,10 @@ def verify_claim(claim: Claim, *, actor_id: int) -> RecordEntry:
     claim.reviewed_by_id, claim.reviewed_at = actor_id, utcnow()
     chain.audit("claim.verify", actor_id=actor_id, user_id=claim.user_id,
                 detail={"claim": claim.id, "entry": entry.id})
+    with force_locale("zh_CN"):  # notices are stored once, in the platform's language
+        message = _("Your claim “%(t)s” was verified and now counts in your learning record.",
+                    t=claim.title)
+    _tell(claim, message, actor_id)
     db.session.commit()
     return entry
 
@@ -545,5 +551,14 @@ def reject_claim(claim: Claim, *, actor_id: int, reason: str | None) -> Claim:
     claim.reviewed_by_id, claim.reviewed_at = actor_id, utcnow()
     chain.audit("claim.reject", actor_id=actor_id, user_id=claim.user_id, reason=text,
                 detail={"claim": claim.id})
+    with force_locale("zh_CN"):
+        message = _("Your claim “%(t)s” was rejected: %(r)s", t=claim.title, r=text)
+    _tell(claim, message, actor_id)
     db.session.commit()
     return claim
+
+
+def _tell(claim: Claim, message: str, actor_id: int) -> None:
+    """Notify the cadre of the decision on their claim (in this transaction)."""
+    notices.notify([claim.user_id], "claim", message,
+                   notices.link_to("record_entries.my_claims"), actor_id=actor_id)

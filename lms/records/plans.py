@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import joinedload
@@ -24,6 +25,7 @@ from lms.extensions import db
 from lms.org import credit, permissions
 from lms.org.models import CadreProfile, Unit
 from lms.org.queries import cadre_clauses
+from lms.progress import notices
 from lms.progress.models import Enrolment
 from lms.records import chain, rules
 from lms.records.entries import MAX_DAYS, MAX_HOURS
@@ -175,10 +177,21 @@ def _decide(plan: StudyPlan, reviewer: User, status: str, comment: str, action: 
                 detail={"plan_id": plan.id, "year": plan.year, "digest": plan_digest(plan)})
 
 
+def _tell(user_id: int, message: str, endpoint: str, actor: User, **values) -> None:
+    """Notify the cadre of a step on their plan or appraisal (in this transaction)."""
+    notices.notify([user_id], "study_plan", message, notices.link_to(endpoint, **values),
+                   actor_id=actor.id)
+
+
 def approve_plan(user_id: int, year: int, reviewer: User, comment: str = "") -> StudyPlan:
     """Approve a submitted plan (the caller commits)."""
     plan = _reviewable(user_id, year, reviewer)
     _decide(plan, reviewer, "approved", comment or "", "plan.approve")
+    with force_locale("zh_CN"):  # notices are stored once, in the platform's language
+        message = _("Your study plan for %(y)d was approved.", y=year)
+    if (comment or "").strip():
+        message = f"{message}{comment.strip()}"
+    _tell(user_id, message, "plans.my_plan", reviewer, year=year)
     return plan
 
 
@@ -188,6 +201,10 @@ def return_plan(user_id: int, year: int, reviewer: User, comment: str) -> StudyP
         raise PlanError(_("Say why the plan is returned."))
     plan = _reviewable(user_id, year, reviewer)
     _decide(plan, reviewer, "returned", comment, "plan.return")
+    with force_locale("zh_CN"):
+        message = _("Your study plan for %(y)d was returned for changes: %(c)s", y=year,
+                    c=comment.strip())
+    _tell(user_id, message, "plans.my_plan", reviewer, year=year)
     return plan
 
 
@@ -199,6 +216,9 @@ def comment_plan(user_id: int, year: int, reviewer: User, comment: str) -> Study
     plan.comment = comment.strip()
     chain.audit("plan.comment", actor_id=reviewer.id, user_id=plan.user_id,
                 reason=plan.comment, detail={"plan_id": plan.id, "year": plan.year})
+    with force_locale("zh_CN"):
+        message = _("A comment on your study plan for %(y)d: %(c)s", y=year, c=plan.comment)
+    _tell(user_id, message, "plans.my_plan", reviewer, year=year)
     return plan
 
 
@@ -348,6 +368,12 @@ def write_appraisal(user_id: int, year: int, author: User, *, strengths: str,
                 detail={"appraisal_id": appraisal.id, "year": year,
                         "digest": digest(appraisal), "strengths": parts[0],
                         "shortcomings": parts[1], "requirements": parts[2]})
+    with force_locale("zh_CN"):
+        message = (_("Your appraisal for %(y)d was written; please read and acknowledge it.",
+                     y=year) if action == "appraisal.write" else
+                   _("Your appraisal for %(y)d was changed; please read it again and "
+                     "acknowledge it.", y=year))
+    _tell(user_id, message, "plans.my_appraisals", author)
     return appraisal
 
 

@@ -32,7 +32,7 @@ from lms.extensions import db
 from lms.org import credit, permissions
 from lms.org.models import CadreProfile, Unit
 from lms.org.queries import cadre_clauses
-from lms.progress.models import Notice
+from lms.progress import notices
 from lms.records import chain
 from lms.records.models import ReadingCall, ReadingItem, ReadingNote, RecordEntry
 from lms.records.workflow import EDITABLE, fingerprint, lock_cadre
@@ -317,7 +317,19 @@ def approve(note_id: int, reviewer: User, comment: str = "") -> RecordEntry:
                 reason=(comment or "").strip(), entry=entry,
                 detail={"note_id": note.id, "item_id": note.item_id, "year": note.year,
                         "digest": note_digest(note)})
+    with force_locale("zh_CN"):  # notices are stored once, in the platform's language
+        message = _("Your reading note on “%(t)s” was approved.", t=note.item.title)
+    if (comment or "").strip():
+        message = f"{message}{comment.strip()}"
+    _tell(note, message, reviewer)
     return entry
+
+
+def _tell(note: ReadingNote, message: str, reviewer: User) -> None:
+    """Notify the cadre of a step in the review of their note (in this transaction)."""
+    notices.notify([note.user_id], "reading_note", message,
+                   notices.link_to("reading.note_edit", item_id=note.item_id),
+                   actor_id=reviewer.id)
 
 
 def return_note(note_id: int, reviewer: User, comment: str) -> ReadingNote:
@@ -333,6 +345,10 @@ def return_note(note_id: int, reviewer: User, comment: str) -> ReadingNote:
                 reason=note.comment,
                 detail={"note_id": note.id, "item_id": note.item_id, "year": note.year,
                         "digest": note_digest(note)})
+    with force_locale("zh_CN"):
+        message = _("Your reading note on “%(t)s” was returned for changes: %(c)s",
+                    t=note.item.title, c=note.comment)
+    _tell(note, message, reviewer)
     return note
 
 
@@ -346,6 +362,10 @@ def comment_on(note_id: int, reviewer: User, comment: str) -> ReadingNote:
     chain.audit("note.comment", actor_id=reviewer.id, user_id=note.user_id,
                 reason=note.comment,
                 detail={"note_id": note.id, "item_id": note.item_id, "year": note.year})
+    with force_locale("zh_CN"):
+        message = _("A comment on your reading note on “%(t)s”: %(c)s", t=note.item.title,
+                    c=note.comment)
+    _tell(note, message, reviewer)
     return note
 
 
@@ -432,14 +452,11 @@ def create_call(unit: Unit, year: int, *, item: ReadingItem | None, due_on: date
                 else _("%(unit)s calls in %(what)s.", unit=unit.name, what=what))
     if call.message:
         text = f"{text} {call.message}"
-    cadres = (select(CadreProfile.user_id, literal(CALL_KIND), literal(text[:4000]),
-                     literal(link), literal(actor.id), literal(call.created_at))
-              .join(User, User.id == CadreProfile.user_id)
-              .join(Unit, Unit.id == CadreProfile.unit_id)
-              .where(Unit.path.startswith(unit.path, autoescape=True),
-                     User.is_active_flag.is_(True)))
-    told = db.session.execute(Notice.__table__.insert().from_select(
-        ["user_id", "kind", "message", "link", "created_by", "created_at"], cadres)).rowcount
+    cadres = db.session.scalars(
+        select(CadreProfile.user_id).join(User, User.id == CadreProfile.user_id)
+        .join(Unit, Unit.id == CadreProfile.unit_id)
+        .where(Unit.path.startswith(unit.path, autoescape=True), User.is_active_flag.is_(True)))
+    told = notices.notify(list(cadres), CALL_KIND, text, link, actor_id=actor.id)
     chain.audit("reading.call", actor_id=actor.id, reason=call.message,
                 detail={"call_id": call.id, "unit": unit.code, "year": year,
                         "item_id": call.item_id, "due_on": due_on.isoformat() if due_on

@@ -24,7 +24,7 @@ LINKS = {
         ("hours-h", "我的学习档案", r"/record$"),
         ("next-h", "公文写作基础", r"/courses/gongwen-xiezuo$"),
         ("notices-h", "请于本月20日前提交年度学习计划", r"/me/plan(/\d+)?$"),
-        ("notices-h", "全部通知", r"/me/learning#notices-h$"),
+        ("notices-h", "全部通知", r"/me/inbox$"),
         ("exams-h", "结业考试", r"/activities/\d+$"),
     ],
     "lect": [
