@@ -43,15 +43,17 @@ def _page(cls: TrainingClass, form: QuestionnaireForm | None = None, problems=No
         summary_template=survey.template(kind, "summary.html") if kind else None), status
 
 
-@bp.route("/classes/<int:class_id>/evaluation")
+@bp.route("/classes/<int:class_id>/evaluation", methods=["GET", "POST"])
 @login_required
 def class_evaluation(class_id: int):
-    return _page(class_for(class_id, "training.view"))
+    """The evaluation tab; a POST saves the questionnaire (one rule for both, so an id past
+    the database's range answers 404, not 405)."""
+    if request.method == "GET":
+        return _page(class_for(class_id, "training.view"))
+    return _save(class_id)
 
 
-@bp.route("/classes/<int:class_id>/evaluation", methods=["POST"])
-@login_required
-def class_evaluation_save(class_id: int):
+def _save(class_id: int):
     """Save the questionnaire (checked by its type; nothing is written when refused)."""
     cls = class_for(class_id, "training.run")
     kind = survey.kind()

@@ -20,10 +20,13 @@ from lms.training.online.forms import BundleForm
 QUERY_MAX = 100  # characters of a course search
 
 
-@bp.route("/classes/<int:class_id>/courses")
+@bp.route("/classes/<int:class_id>/courses", methods=["GET", "POST"])
 @login_required
 def class_courses(class_id: int):
-    """The bundle, a course search for the organiser while it may change, and progress."""
+    """The bundle, a course search for the organiser while it may change, and progress; a
+    POST changes the bundle (one rule for both: an id past the range answers 404)."""
+    if request.method == "POST":
+        return _change(class_id)
     cls = class_for(class_id, "training.view")
     online = services.is_online(cls)
     may_edit = (online and services.editable(cls)
@@ -38,9 +41,7 @@ def class_courses(class_id: int):
                            page=page, counts=counts, deadline=services.deadline(cls))
 
 
-@bp.route("/classes/<int:class_id>/courses", methods=["POST"])
-@login_required
-def class_courses_change(class_id: int):
+def _change(class_id: int):
     """Add, remove or move one course of the bundle."""
     cls = class_for(class_id, "training.run")
     back = url_for("training.class_courses", class_id=cls.id)
