@@ -1,5 +1,11 @@
 """The JSON API under /api/v1, authenticated with bearer tokens."""
-from lms.api import compliance, record_entries, record_read, views  # noqa: F401 - routes
+from lms.api import (  # noqa: F401 - routes
+    compliance,
+    record_entries,
+    record_read,
+    training_reports,
+    views,
+)
 from lms.api.blueprint import bp
 
 __all__ = ["bp"]

@@ -38,10 +38,10 @@ def _ok(schema: dict, description: str = "OK") -> dict:
 
 def openapi_document() -> dict:
     """Build the document (cheap; built on request so it always matches the code)."""
-    from lms.api import compliance, record_entries, record_read
+    from lms.api import compliance, record_entries, record_read, training_reports
 
     document = _core_document()
-    for module in (record_entries, record_read, compliance):
+    for module in (record_entries, record_read, compliance, training_reports):
         document["paths"].update(module.PATHS)
     _integer_arguments_answer_400(document)
     return document
