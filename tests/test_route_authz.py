@@ -41,6 +41,13 @@ from tests.route_world import (
 EXPECTED: dict[str, str] = {
     # Training administration
     "GET /training/": "L N N 2 2 N N",
+    # Training figures (an export without `table=` is a 400 naming it)
+    "GET /training/figures": "L N N 2 2 N N",
+    "GET /training/figures/behind": "L N N 2 2 N N",
+    "GET /training/figures/short": "L N N 2 2 N N",
+    "GET /training/figures/export.xlsx": "L N N B B N N",
+    "GET /training/figures/summary": "L N N 2 2 N N",
+    "GET /api/v1/reports/training": "L F F 2 2 F F",
     "GET /static/<path:filename>": "2 2 2 2 2 2 2",
     "GET /login": "2 R R R R R R",
     "POST /login": "2 R R R R R R",

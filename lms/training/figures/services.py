@@ -41,6 +41,7 @@ from lms.extensions import db
 from lms.org import permissions
 from lms.org.models import CadreProfile, Category, Unit, cadre_categories
 from lms.records import compliance, hours
+from lms.records.models import RecordTotal
 from lms.training import counting
 from lms.training.labels import CATEGORY_LABELS, FORM_LABELS
 from lms.training.models import (
@@ -129,13 +130,14 @@ def groups_of(root: Unit | None) -> list[Group]:
             for u in db.session.scalars(stmt.order_by(Unit.path))]
 
 
-def group_expr(groups: list[Group], root: Unit | None) -> ColumnElement:
-    """The id of the group a row's `Unit` falls in (one CASE over the groups' paths; the
-    root's own id for the root itself)."""
-    if not groups:
-        return literal(root.id if root else 0)
-    return case(*((Unit.path.startswith(g.path, autoescape=True), g.id) for g in groups),
-                else_=literal(root.id if root else 0))
+def group_of(path: str, groups: list[Group], root: Unit | None) -> int:
+    """The id of the group a unit (by its path) falls in: the group holding it, else the
+    root itself (0 without a root). Grouping by unit in SQL and folding here keeps the
+    queries free of one branch per group."""
+    for g in groups:
+        if path.startswith(g.path):
+            return g.id
+    return root.id if root else 0
 
 
 def in_scope(root: Unit | None) -> ColumnElement[bool]:
@@ -212,7 +214,7 @@ class Fact:
 def facts(year: int, root: Unit | None, groups: list[Group]) -> list[Fact]:
     """The year's classes held or under way, grouped by category, form, organiser and unit
     group, with their classes, trainee-times and funds; one query."""
-    group = group_expr(groups, root).label("group_id")
+    group = Unit.path.label("path")
     is_held = counting.held().label("held")
     outside = case((TrainingClass.organiser_kind == "outside", TrainingClass.organiser_name),
                    else_=literal("")).label("organiser_name")
@@ -223,8 +225,9 @@ def facts(year: int, root: Unit | None, groups: list[Group]) -> list[Fact]:
             .where(TrainingClass.year == year, or_(counting.held(), counting.under_way()))
             .group_by(TrainingClass.category, TrainingClass.form,
                       TrainingClass.organiser_kind, outside, group, is_held))
-    return [Fact(cat, form, kind, name or "", gid, bool(h), Amounts(int(n), int(t), int(f)))
-            for cat, form, kind, name, gid, h, n, t, f in db.session.execute(stmt)]
+    return [Fact(cat, form, kind, name or "", group_of(path, groups, root), bool(h),
+                 Amounts(int(n), int(t), int(f)))
+            for cat, form, kind, name, path, h, n, t, f in db.session.execute(stmt)]
 
 
 def trend(year: int, root: Unit | None) -> dict[int, Amounts]:
@@ -304,13 +307,12 @@ class FiguresCompliance(compliance.Compliance):
     def counts_by_group(self, groups: list[Group], root: Unit | None) -> dict[int, dict]:
         """{group id: cadres per status} over the report's population; one query."""
         worst = self._worst()
-        group = group_expr(groups, root)
-        stmt = (self.population(group, worst.c.severity, func.count())
+        stmt = (self.population(Unit.path, worst.c.severity, func.count())
                 .outerjoin(worst, worst.c.user_id == CadreProfile.user_id)
-                .group_by(group, worst.c.severity))
+                .group_by(Unit.path, worst.c.severity))
         out: dict[int, dict] = defaultdict(lambda: {name: 0 for name in compliance.STATUSES})
-        for gid, severity, n in db.session.execute(stmt):
-            counts = out[gid]
+        for path, severity, n in db.session.execute(stmt):
+            counts = out[group_of(path, groups, root)]
             counts[compliance.BY_SEVERITY.get(severity, compliance.NONE)] += n
             counts["all"] += n
         return out
@@ -370,6 +372,12 @@ class Professional:
         self.short += other.short
 
 
+def _recorded(column, year: int) -> ColumnElement[float]:
+    """The cadre's hours or days recorded in `year` (`hours.recorded_sum`, correlated: read
+    for the professional staff only, through the totals' user index)."""
+    return func.coalesce(hours.recorded_sum(column, year, CadreProfile.user_id), 0.0)
+
+
 def professional(year: int, root: Unit | None, groups: list[Group]) -> dict[int, Professional]:
     """{group id: professional staff, those with any learning recorded in the year, the
     senior and mid-level ones, and those of them under 15 days}; one query.
@@ -377,30 +385,29 @@ def professional(year: int, root: Unit | None, groups: list[Group]) -> dict[int,
     Participation in continuing education is any study hours recorded in the year (every
     form of learning, `record_totals`, as the compliance report's hours column); days are the
     training days recorded (its days column), so the numbers match the report's."""
-    totals = hours.recorded_by_user(year).subquery()
-    days = func.coalesce(totals.c.days, 0.0)
-    senior = CadreProfile.title_level.in_(SENIOR_MID)
-    group = group_expr(groups, root)
-    stmt = (_professional(root)
-            .add_columns(group, func.count(),
-                         func.count(case((totals.c.hours > 0, 1))),
-                         func.count(case((senior, 1))),
-                         func.count(case((and_(senior, days < SENIOR_MID_DAYS), 1))))
-            .outerjoin(totals, totals.c.user_id == CadreProfile.user_id)
-            .group_by(group))
-    return {gid: Professional(n, p, s, short)
-            for gid, n, p, s, short in db.session.execute(stmt)}
+    staff = (_professional(root)
+             .add_columns(Unit.path.label("path"),
+                          CadreProfile.title_level.in_(SENIOR_MID).label("senior"),
+                          _recorded(RecordTotal.hours, year).label("hours"),
+                          _recorded(RecordTotal.days, year).label("days"))
+             .subquery())
+    stmt = (select(staff.c.path, func.count(), func.count(case((staff.c.hours > 0, 1))),
+                   func.count(case((staff.c.senior, 1))),
+                   func.count(case((and_(staff.c.senior, staff.c.days < SENIOR_MID_DAYS), 1))))
+            .group_by(staff.c.path))
+    out: dict[int, Professional] = defaultdict(Professional)
+    for path, *counts in db.session.execute(stmt):
+        out[group_of(path, groups, root)].add(Professional(*counts))
+    return out
 
 
 def short_select(year: int, root: Unit | None) -> Select:
     """Senior and mid-level professional staff under 15 training days in the year, with
     their days, in unit then username order (to paginate or export)."""
-    totals = hours.recorded_by_user(year).subquery()
-    days = func.coalesce(totals.c.days, 0.0)
+    days = _recorded(RecordTotal.days, year)
     return (_professional(root)
             .add_columns(User.username, User.name, Unit.name, Unit.code,
                          CadreProfile.title_level, days)
-            .outerjoin(totals, totals.c.user_id == CadreProfile.user_id)
             .where(CadreProfile.title_level.in_(SENIOR_MID), days < SENIOR_MID_DAYS)
             .order_by(Unit.path, User.username))
 
@@ -496,26 +503,53 @@ def classes_figures(year: int, root: Unit | None, groups: list[Group]) -> Figure
         by_year=sorted(years.items()), has_plan=bool(plan))
 
 
-def figures(year: int, root: Unit | None) -> Figures:
-    """The whole dashboard's figures (a fixed number of queries)."""
+CLASS_PARTS = ("classes",)
+ALL_PARTS = ("classes", "compliance", "professional")
+
+
+def figures(year: int, root: Unit | None, parts: Iterable[str] = ALL_PARTS) -> Figures:
+    """The dashboard's figures, or only `parts` of them (an export of one table reads only
+    what it shows); a fixed number of queries."""
+    parts = set(parts)
     groups = groups_of(root)
-    out = classes_figures(year, root, groups)
+    if "classes" in parts:
+        out = classes_figures(year, root, groups)
+    else:
+        out = Figures(year=year, root=root, groups=groups, total=Amounts(), under_way=0,
+                      by_category=[], by_form=[], by_organiser=[], by_group=[], by_year=[])
     own = [Group(root.id, root.code, root.name, root.path)] if root else []
     by_id = {g.id: g for g in own + groups}
-    counts = report(year, root).counts_by_group(groups, root)
-    total = {name: 0 for name in compliance.STATUSES}
-    for gid, group in by_id.items():
-        if gid in counts:
-            out.compliance.append(UnitCompliance(group, counts[gid]))
-            for name, n in counts[gid].items():
-                total[name] += n
-    out.compliance_total = total
-    pro = professional(year, root, groups)
-    for gid, group in by_id.items():
-        if gid in pro:
-            out.professional.append((group, pro[gid]))
-            out.professional_total.add(pro[gid])
+    if "compliance" in parts:
+        counts = report(year, root).counts_by_group(groups, root)
+        total = {name: 0 for name in compliance.STATUSES}
+        for gid, group in by_id.items():
+            if gid in counts:
+                out.compliance.append(UnitCompliance(group, counts[gid]))
+                for name, n in counts[gid].items():
+                    total[name] += n
+        total[BEHIND] = total["behind"] + total["not_met"]
+        out.compliance_total = total
+    if "professional" in parts:
+        pro = professional(year, root, groups)
+        for gid, group in by_id.items():
+            if gid in pro:
+                out.professional.append((group, pro[gid]))
+                out.professional_total.add(pro[gid])
     return out
+
+
+def behind_preview(year: int, root: Unit | None, limit: int) -> list[compliance.ComplianceRow]:
+    """The first `limit` cadres behind (unit, then username order), with what is missing.
+    The worst status is the report's correlated expression, filtered: the database reads
+    cadres in order until it has found `limit` of them, rather than grouping every status."""
+    r = report(year, root)
+    worst = r.worst_of(CadreProfile.user_id)
+    stmt = (r.population(User.id, User.username, User.name, Unit.name, Unit.code,
+                         CadreProfile.rank, r._total(RecordTotal.hours),
+                         r._total(RecordTotal.days), worst)
+            .where(worst >= compliance.SEVERITY["behind"])
+            .order_by(Unit.path, User.username).limit(limit))
+    return r.rows(list(db.session.execute(stmt)))
 
 
 def share_total(counts: dict) -> float | None:

@@ -32,6 +32,10 @@ TITLES = {
     "behind": _l("Cadres behind"),
 }
 
+# What each table needs computed (`services.figures` parts).
+PARTS = {"compliance": ("compliance",), "professional": ("professional",)}
+PARTS.update({name: ("classes",) for name in ("category", "form", "organiser", "unit", "year")})
+
 
 @dataclass
 class Table:

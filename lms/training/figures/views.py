@@ -47,10 +47,8 @@ def figures():
     """The dashboard of the year's figures."""
     year, root = _request()
     data = services.figures(year, root)
-    behind = services.report(year, root, services.BEHIND)
-    behind_count = behind.counts()[services.BEHIND]
-    behind_rows = behind.rows(list(db.session.execute(
-        behind.page_select().limit(LIST_PREVIEW)))) if behind_count else []
+    behind_count = data.compliance_total[services.BEHIND]
+    behind_rows = services.behind_preview(year, root, LIST_PREVIEW) if behind_count else []
     short_rows = [tables.short_row(*row) for row in db.session.execute(
         services.short_select(year, root).limit(LIST_PREVIEW))] \
         if data.professional_total.short else []
@@ -104,13 +102,13 @@ def figures_export():
         [(_("Unit"), unit_scope(root)), (_("Year"), year)])
     if name == "behind":
         report = services.report(year, root, services.BEHIND)
-        headers = compliance.headers()
-        rows = compliance_export_rows(compliance.explained(report, report.all_rows()))
+        headers = compliance.headers()[:-1]  # what is missing; not how hours were counted
+        rows = (row[:-1] for row in compliance_export_rows(report.all_rows()))
     elif name == "short":
         headers = tables.short_headers()
         rows = tables.short_export(services.short_select(year, root))
     else:
-        headers, rows = tables.table(name, services.figures(year, root))
+        headers, rows = tables.table(name, services.figures(year, root, tables.PARTS[name]))
     chunks = xlsx_stream.stream(headers, rows, sheet=str(tables.TITLES[name]), title=title)
     filename = f"training-{name}-{year}-{root.code if root else 'all'}-{local_today()}.xlsx"
     return download(stream_with_context(chunks), filename)
