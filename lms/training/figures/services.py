@@ -540,15 +540,22 @@ def figures(year: int, root: Unit | None, parts: Iterable[str] = ALL_PARTS) -> F
 
 def behind_preview(year: int, root: Unit | None, limit: int) -> list[compliance.ComplianceRow]:
     """The first `limit` cadres behind (unit, then username order), with what is missing.
-    The worst status is the report's correlated expression, filtered: the database reads
-    cadres in order until it has found `limit` of them, rather than grouping every status."""
+
+    The cadres are sorted first (`OFFSET 0` keeps the filter out of the sorted subquery), then
+    the report's correlated worst status is read for each in turn until `limit` are found:
+    a few dozen status lookups rather than grouping every cadre's statuses."""
     r = report(year, root)
-    worst = r.worst_of(CadreProfile.user_id)
-    stmt = (r.population(User.id, User.username, User.name, Unit.name, Unit.code,
-                         CadreProfile.rank, r._total(RecordTotal.hours),
-                         r._total(RecordTotal.days), worst)
+    cadres = (r.population(User.id.label("id"), User.username, User.name.label("name"),
+                           Unit.name.label("unit_name"), Unit.code, CadreProfile.rank,
+                           Unit.path)
+              .order_by(Unit.path, User.username).offset(0).subquery())
+    worst = r.worst_of(cadres.c.id)
+    stmt = (select(cadres.c.id, cadres.c.username, cadres.c.name, cadres.c.unit_name,
+                   cadres.c.code, cadres.c.rank,
+                   hours.recorded_sum(RecordTotal.hours, year, cadres.c.id),
+                   hours.recorded_sum(RecordTotal.days, year, cadres.c.id), worst)
             .where(worst >= compliance.SEVERITY["behind"])
-            .order_by(Unit.path, User.username).limit(limit))
+            .order_by(cadres.c.path, cadres.c.username).limit(limit))
     return r.rows(list(db.session.execute(stmt)))
 
 
