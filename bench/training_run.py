@@ -60,49 +60,52 @@ def main() -> None:
     urls += [(f"export {t}", "zzb_admin", f"{base}/export.xlsx?table={t}&year={year}")
              for t in tables]
     results = []
+    # No application context is held across requests: each request pushes its own, so `g`
+    # (the signed-in user, the role scopes) is never carried from one request to the next.
+    from lms.auth.models import User
+    from lms.auth.services import create_token
+
     with app.app_context():
-        statements: list[str] = []
-        event.listen(db.engine, "before_cursor_execute",
-                     lambda *a: statements.append(a[2]))
-        clients = {}
-        tokens = {}
-        from lms.auth.models import User
-        from lms.auth.services import create_token
-
-        for user in ("zzb_admin", "jd_admin"):
-            client = app.test_client()
-            r = client.post("/login", data={"username": user, "password": PASSWORD})
-            if r.status_code != 302:
-                raise SystemExit(f"login of {user} answered {r.status_code}")
-            clients[user] = client
-            tokens[user] = create_token(db.session.scalar(
-                db.select(User).where(User.username == user)), "bench")
+        engine = db.engine
+        tokens = {user: create_token(db.session.scalar(
+            db.select(User).where(User.username == user)), "bench")
+            for user in ("zzb_admin", "jd_admin")}
         db.session.commit()
-        for label, user, url in urls:
-            headers = {"Authorization": f"Bearer {tokens[user]}"} if url.startswith("/api") \
-                else {}
-            client = app.test_client() if headers else clients[user]
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    clients = {}
+    for user in ("zzb_admin", "jd_admin"):
+        client = app.test_client()
+        r = client.post("/login", data={"username": user, "password": PASSWORD})
+        if r.status_code != 302:
+            raise SystemExit(f"login of {user} answered {r.status_code}")
+        clients[user] = client
+    for label, user, url in urls:
+        headers = {"Authorization": f"Bearer {tokens[user]}"} if url.startswith("/api") \
+            else {}
+        client = app.test_client() if headers else clients[user]
 
-            def ask(client=client, url=url, headers=headers):
-                started = time.perf_counter()
-                response = client.get(url, headers=headers)
-                body = response.get_data()
-                return (time.perf_counter() - started) * 1000, response.status_code, len(body)
+        def ask(client=client, url=url, headers=headers):
+            started = time.perf_counter()
+            response = client.get(url, headers=headers)
+            body = response.get_data()
+            return (time.perf_counter() - started) * 1000, response.status_code, len(body)
 
-            statements.clear()
-            _ms, status, size = ask()
-            queries = len(statements)
-            if status != 200:
-                raise SystemExit(f"{url} answered {status}")
-            times = [ask()[0] for _ in range(args.runs)]
-            row = {"label": label, "user": user, "url": url, "runs": args.runs,
-                   "p50_ms": round(statistics.median(times), 1),
-                   "p95_ms": round(_percentile(times, 0.95), 1),
-                   "min_ms": round(min(times), 1), "max_ms": round(max(times), 1),
-                   "queries": queries, "bytes": size}
-            results.append(row)
-            print(f"{label:28} p50 {row['p50_ms']:8.1f} ms  p95 {row['p95_ms']:8.1f} ms  "
-                  f"queries {queries:3}  {size:>9} bytes", flush=True)
+        statements.clear()
+        _ms, status, size = ask()
+        queries = len(statements)
+        if status != 200:
+            raise SystemExit(f"{url} answered {status}")
+        times = [ask()[0] for _ in range(args.runs)]
+        row = {"label": label, "user": user, "url": url, "runs": args.runs,
+               "p50_ms": round(statistics.median(times), 1),
+               "p95_ms": round(_percentile(times, 0.95), 1),
+               "min_ms": round(min(times), 1), "max_ms": round(max(times), 1),
+               "queries": queries, "bytes": size}
+        results.append(row)
+        print(f"{label:28} p50 {row['p50_ms']:8.1f} ms  p95 {row['p95_ms']:8.1f} ms  "
+              f"queries {queries:3}  {size:>9} bytes", flush=True)
+    with app.app_context():
         counts = {name: db.session.scalar(db.text(f"SELECT count(*) FROM {name}"))  # noqa: S608
                   for name in ("users", "cadre_profiles", "units", "training_classes",
                                "training_class_trainees", "record_entries",

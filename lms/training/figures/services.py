@@ -389,7 +389,8 @@ def professional(year: int, root: Unit | None, groups: list[Group]) -> dict[int,
              .add_columns(Unit.path.label("path"),
                           CadreProfile.title_level.in_(SENIOR_MID).label("senior"),
                           _recorded(RecordTotal.hours, year).label("hours"),
-                          _recorded(RecordTotal.days, year).label("days"))
+                          case((CadreProfile.title_level.in_(SENIOR_MID),
+                                _recorded(RecordTotal.days, year))).label("days"))
              .subquery())
     stmt = (select(staff.c.path, func.count(), func.count(case((staff.c.hours > 0, 1))),
                    func.count(case((staff.c.senior, 1))),
@@ -403,13 +404,19 @@ def professional(year: int, root: Unit | None, groups: list[Group]) -> dict[int,
 
 def short_select(year: int, root: Unit | None) -> Select:
     """Senior and mid-level professional staff under 15 training days in the year, with
-    their days, in unit then username order (to paginate or export)."""
-    days = _recorded(RecordTotal.days, year)
-    return (_professional(root)
-            .add_columns(User.username, User.name, Unit.name, Unit.code,
-                         CadreProfile.title_level, days)
-            .where(CadreProfile.title_level.in_(SENIOR_MID), days < SENIOR_MID_DAYS)
-            .order_by(Unit.path, User.username))
+    their days, in unit then username order (to paginate or export). The staff are sorted
+    first (`OFFSET 0` keeps the days filter out of the sorted subquery), so a page reads the
+    days of the cadres it passes over, not of every one."""
+    staff = (_professional(root)
+             .add_columns(CadreProfile.user_id.label("user_id"), User.username,
+                          User.name.label("name"), Unit.name.label("unit_name"),
+                          Unit.code, CadreProfile.title_level, Unit.path)
+             .where(CadreProfile.title_level.in_(SENIOR_MID))
+             .order_by(Unit.path, User.username).offset(0).subquery())
+    days = func.coalesce(hours.recorded_sum(RecordTotal.days, year, staff.c.user_id), 0.0)
+    return (select(staff.c.username, staff.c.name, staff.c.unit_name, staff.c.code,
+                   staff.c.title_level, days)
+            .where(days < SENIOR_MID_DAYS).order_by(staff.c.path, staff.c.username))
 
 
 # ---- the whole dashboard ----------------------------------------------------------------
