@@ -3,13 +3,17 @@ worked out by hand.
 
 The district (`district` fixture): QU → JD01 (→ JD01-SQ01), JD02. Year YEAR (last year):
 
-class  unit       category       form           organiser      status    trainees (outcome)                     actual spending (fen)
-A      JD01       section_level  short_off_job  unit           filed     c1 completed, learn completed, lect absent  120000 + 30050
-B      JD01-SQ01  grassroots     rotation       unit           closed    learn completed, c1 withdrawn          50000
-C      JD02       young          party_school   市委党校        filed     c2 completed, ua2 completed, c1 excused    200000
-D      QU         section_level  university     unit           running   c1 (no outcome yet)                    99999   (under way)
-E      JD02       young          short_off_job  unit           draft     —                                      —       (not counted)
-F      JD01       section_level  short_off_job  unit           closed    c1 completed; year YEAR-1               10000
+class  unit       category       form           organiser  status   trainees (outcome)
+A      JD01       section_level  short_off_job  unit       filed    c1 completed, learn completed,
+                                                                    lect absent
+B      JD01-SQ01  grassroots     rotation       unit       closed   learn completed, c1 withdrawn
+C      JD02       young          party_school   市委党校    filed    c2 completed, ua2 completed,
+                                                                    c1 excused
+D      QU         section_level  university     unit       running  c1 (no outcome yet): under way
+E      JD02       young          short_off_job  unit       draft    —: not counted
+F      JD01       section_level  short_off_job  unit       closed   c1 completed; year YEAR-1
+
+Actual spending (fen): A 120000 + 30050, B 50000, C 200000, D 99999, F 10000.
 
 By hand, the organisation department (QU) for YEAR:
   held classes A, B, C = 3; trainee-times 2 + 1 + 2 = 5; funds 150050 + 50000 + 200000 =
