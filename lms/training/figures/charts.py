@@ -16,6 +16,10 @@ def data(f: services.Figures) -> dict:
     """{chart name: {labels, series: [{name, kind, values}], summary}}."""
     planned, held = _("Planned"), _("Held")
     cats = f.by_category
+    # Units nobody is counted in (no requirement applies, no professional staff) are left
+    # out of the charts; their tables say so.
+    shares = [u for u in f.compliance if u.share is not None]
+    rates = [(g, p) for g, p in f.professional if p.rate is not None]
     out = {
         "category": {
             "labels": [r.label for r in cats],
@@ -55,16 +59,15 @@ def data(f: services.Figures) -> dict:
                         "values": [r.amounts.trainee_times for r in f.by_organiser]}]},
         "compliance": {
             "horizontal": True, "percent": True,
-            "labels": [u.group.name for u in f.compliance],
+            "labels": [u.group.name for u in shares],
             "series": [{"name": _("Share meeting the requirements"),
-                        "values": [round((u.share or 0) * 100, 1) for u in f.compliance]}]},
+                        "values": [round(u.share * 100, 1) for u in shares]}]},
         "professional": {
             "horizontal": True, "percent": True, "target": round(f.target * 100, 1),
             "target_name": _("Target"),
-            "labels": [g.name for g, _p in f.professional],
+            "labels": [g.name for g, _p in rates],
             "series": [{"name": _("Participation rate"),
-                        "values": [round((p.rate or 0) * 100, 1)
-                                   for _g, p in f.professional]}]},
+                        "values": [round(p.rate * 100, 1) for _g, p in rates]}]},
     }
     t = f.total
     out["category"]["summary"] = _(
