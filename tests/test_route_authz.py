@@ -47,6 +47,7 @@ EXPECTED: dict[str, str] = {
     "GET /training/figures/short": "L N N 2 2 N N",
     "GET /training/figures/export.xlsx": "L N N B B N N",
     "GET /training/figures/summary": "L N N 2 2 N N",
+    "GET /training/figures/summary.pdf": "L N N 2 2 N N",
     "GET /api/v1/reports/training": "L F F 2 2 F F",
     "GET /static/<path:filename>": "2 2 2 2 2 2 2",
     "GET /login": "2 R R R R R R",

@@ -48,6 +48,7 @@ from datetime import date
 
 import pytest
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from lms.auth.models import User
 from lms.auth.services import create_token
@@ -321,6 +322,10 @@ def test_year_end_summary_in_the_source_report_form(client, auth, world):
     assert "科股级干部：1期，2人次，经费0.15万元" in html  # 150050 fen
     assert "市委党校：1期，2人次，经费0.20万元" in html
     assert "城关街道：2期，3人次，经费0.20万元" in html
+    r = client.get(f"{PAGE}/summary.pdf?year={YEAR}")
+    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(r.data)).pages)
+    assert "全年共举办各类培训班3期" in text.replace("\n", "")
 
 
 def test_api_report_equals_the_hand_figures(app, client, world):

@@ -13,7 +13,7 @@ from lms.extensions import db
 from lms.org import permissions
 from lms.org import queries as org_queries
 from lms.org.tabular import download, unit_scope
-from lms.records import compliance
+from lms.records import compliance, pdf
 from lms.records.compliance_views import export_rows as compliance_export_rows
 from lms.training.blueprint import bp
 from lms.training.figures import charts, services, tables
@@ -114,14 +114,29 @@ def figures_export():
     return download(stream_with_context(chunks), filename)
 
 
-@bp.route("/figures/summary")
-@login_required
-def figures_summary():
-    """The year-end summary, printable: in the form of the district's own report."""
+def _summary() -> tuple[int, object, str]:
+    """(year, root, the summary's HTML) of the request."""
     year, root = _request()
     data = services.figures(year, root)
-    return render_template("training/figures/summary.html", data=data, year=year, root=root,
+    html = render_template("training/figures/summary.html", data=data, year=year, root=root,
                            args=_args(year, root), today=local_today(),
                            percent=services.percent,
                            tables={name: tables.build(name, data)
                                    for name in ("category", "organiser", "form")})
+    return year, root, html
+
+
+@bp.route("/figures/summary")
+@login_required
+def figures_summary():
+    """The year-end summary, printable: in the form of the district's own report."""
+    return _summary()[2]
+
+
+@bp.route("/figures/summary.pdf")
+@login_required
+def figures_summary_pdf():
+    """The year-end summary as a PDF (WeasyPrint, as the printable record)."""
+    year, root, html = _summary()
+    name = f"training-summary-{year}-{root.code if root else 'all'}.pdf"
+    return download(pdf.render_pdf(html), name, mimetype="application/pdf")
