@@ -6,8 +6,9 @@ Signs in as the organisation-department administrator `zzb_admin` (the whole dis
 as the street administrator `jd_admin` (JD01) through the app's own login form with Flask's
 test client, in this process (no HTTP server: what is timed is the app answering the request,
 whole response bodies read, as gunicorn would send them), on the PostgreSQL database `--db`.
-Each URL is asked once to warm up, then `--runs` times: p50, p95, min and max in ms, the SQL
-statements of one request and the response size. Prints a table and writes the JSON to
+Each URL is asked once to warm up, then `--runs` times: p50, p95, min and max in ms to the
+whole body, p50 to its first bytes (a streamed export starts at once), the SQL statements of
+one request and the response size. Prints a table and writes the JSON to
 `--out` (default bench/results/training-<date>.json).
 """
 from __future__ import annotations
@@ -86,25 +87,36 @@ def main() -> None:
         client = app.test_client() if headers else clients[user]
 
         def ask(client=client, url=url, headers=headers):
+            """(ms to the whole body, status, bytes, ms to the first bytes): the body is
+            read as it is produced, as a server would send a streamed export."""
             started = time.perf_counter()
-            response = client.get(url, headers=headers)
-            body = response.get_data()
-            return (time.perf_counter() - started) * 1000, response.status_code, len(body)
+            response = client.get(url, headers=headers, buffered=False)
+            size, first = 0, None
+            for chunk in response.response:
+                if first is None and chunk:
+                    first = (time.perf_counter() - started) * 1000
+                size += len(chunk)
+            response.close()
+            total = (time.perf_counter() - started) * 1000
+            return total, response.status_code, size, first or total
 
         statements.clear()
-        _ms, status, size = ask()
+        _ms, status, size, _first = ask()
         queries = len(statements)
         if status != 200:
             raise SystemExit(f"{url} answered {status}")
-        times = [ask()[0] for _ in range(args.runs)]
+        asked = [ask() for _ in range(args.runs)]
+        times = [a[0] for a in asked]
         row = {"label": label, "user": user, "url": url, "runs": args.runs,
                "p50_ms": round(statistics.median(times), 1),
                "p95_ms": round(_percentile(times, 0.95), 1),
+               "first_bytes_p50_ms": round(statistics.median(a[3] for a in asked), 1),
                "min_ms": round(min(times), 1), "max_ms": round(max(times), 1),
                "queries": queries, "bytes": size}
         results.append(row)
-        print(f"{label:28} p50 {row['p50_ms']:8.1f} ms  p95 {row['p95_ms']:8.1f} ms  "
-              f"queries {queries:3}  {size:>9} bytes", flush=True)
+        print(f"{label:24} p50 {row['p50_ms']:7.1f} ms  p95 {row['p95_ms']:7.1f} ms  "
+              f"first bytes {row['first_bytes_p50_ms']:7.1f} ms  queries {queries:3}  "
+              f"{size:>8} bytes", flush=True)
     with app.app_context():
         counts = {name: db.session.scalar(db.text(f"SELECT count(*) FROM {name}"))  # noqa: S608
                   for name in ("users", "cadre_profiles", "units", "training_classes",
