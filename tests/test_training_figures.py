@@ -319,9 +319,9 @@ def test_year_end_summary_in_the_source_report_form(client, auth, world):
     _login(auth, "org")
     html = client.get(f"{PAGE}/summary?year={YEAR}").get_data(as_text=True)
     assert "全年共举办各类培训班3期，培训5人次，经费0.40万元。" in html
-    assert "科股级干部：1期，2人次，经费0.15万元" in html  # 150050 fen
-    assert "市委党校：1期，2人次，经费0.20万元" in html
-    assert "城关街道：2期，3人次，经费0.20万元" in html
+    assert "其中：科股级干部1期，2人次，经费0.15万元" in html  # 150050 fen
+    assert "市委党校1期，2人次，经费0.20万元" in html
+    assert "城关街道2期，3人次，经费0.20万元" in html
     r = client.get(f"{PAGE}/summary.pdf?year={YEAR}")
     assert r.status_code == 200 and r.mimetype == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(r.data)).pages)
