@@ -374,3 +374,9 @@ def test_dashboard_queries_do_not_grow_with_classes(app, client, auth, world, pa
     assert few <= 25
     for t, count in exports.items():
         assert page_queries(client, f"{PAGE}/export.xlsx?table={t}&year={YEAR}")[0] == count
+
+
+def test_the_hub_links_the_figures(client, auth, world):
+    _login(auth, "ua1")
+    html = client.get("/training/").get_data(as_text=True)
+    assert 'href="/training/figures"' in html and "培训统计" in html
