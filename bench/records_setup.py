@@ -272,7 +272,8 @@ def record(conn, rng: random.Random, drawn: list[tuple], admin_ids: dict[int, st
     """Entries (with reversals of about 0.3 % of them, appended later) and their chained
     audit events, streamed through two COPYs (entries on `conn`, events on a second
     connection) as they are hashed."""
-    from lms.records.chain import GENESIS, entry_mac, event_mac
+    from lms.core.chain import GENESIS
+    from lms.records.chain import entry_mac, event_mac
 
     admins = list(admin_ids)
     prev, seq, count, reversals = GENESIS, 0, 0, 0

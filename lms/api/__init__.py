@@ -5,6 +5,7 @@ from lms.api import (  # noqa: F401 - routes
     record_entries,
     record_read,
     training_classes,
+    training_reports,
     training_sessions,
     views,
 )

@@ -44,6 +44,7 @@ def openapi_document() -> dict:
         record_entries,
         record_read,
         training_classes,
+        training_reports,
         training_sessions,
     )
 
@@ -54,6 +55,7 @@ def openapi_document() -> dict:
         record_entries,
         record_read,
         training_classes,
+        training_reports,
         training_sessions,
     ):
         document["paths"].update(module.PATHS)

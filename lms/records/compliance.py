@@ -185,7 +185,11 @@ class ComplianceRow:
 
 
 class Compliance:
-    """The report for one filter, as seen by the current user on `today`."""
+    """The report for one filter, as seen by the current user on `today`. `action` is what
+    the viewer must hold over a cadre's unit for the cadre to count (the training figures
+    read the same statuses under `training.view`)."""
+
+    action = ACTION
 
     def __init__(self, f: ComplianceFilter, today: date | None = None):
         self.f = f
@@ -233,7 +237,7 @@ class Compliance:
         stmt = (select(*columns).select_from(CadreProfile)
                 .join(User, User.id == CadreProfile.user_id)
                 .join(Unit, Unit.id == CadreProfile.unit_id)
-                .where(User.is_active_flag.is_(True), permissions.unit_clause(ACTION),
+                .where(User.is_active_flag.is_(True), permissions.unit_clause(self.action),
                        *cadre_clauses(unit=f.unit, category_id=f.category_id, q=f.q)))
         if f.rank:
             stmt = stmt.where(CadreProfile.rank == f.rank)

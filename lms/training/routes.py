@@ -7,6 +7,7 @@ from lms.training.blueprint import bp
 from lms.training.callup import views as callup_views  # noqa: F401
 from lms.training.classes import views as class_views  # noqa: F401
 from lms.training.evaluation import views as evaluation_views  # noqa: F401
+from lms.training.figures import views as figures_views  # noqa: F401
 from lms.training.money import views as money_views  # noqa: F401
 from lms.training.online import views as online_views  # noqa: F401
 from lms.training.plan import views as plan_views  # noqa: F401

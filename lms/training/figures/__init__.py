@@ -1,0 +1,1 @@
+"""The district's training figures: the dashboard, its exports, the year-end summary."""
