@@ -23,6 +23,8 @@ SECTIONS = (
     ("training.budgets", _l("Budgets and spending"),
      _l("Each unit's training budget for the year, against what classes spent."),
      "training.view"),
+    ("training.lecturer_ratings", _l("Lecturers' ratings"),
+     _l("Each lecturer's mean rating in the year's class evaluations."), "training.view"),
     ("training.figures", _l("Training figures"),
      _l("Classes, trainee-times and funds; cadres meeting the year's requirements."),
      "training.view"),
