@@ -13,3 +13,14 @@ RULE_NOTE = {"type": "string", "nullable": True, "description": (
     "When the rule set counts a number of study hours other than those recorded in the "
     "window (conversions, yearly caps, forms of learning it does not count, carry-over): "
     "why, in one sentence in the caller's language; otherwise null.")}
+
+# A 422 of a write refused for bad input: the error and a message per field at fault.
+FIELD_ERRORS = {
+    "description": "Bad input; nothing was written. `fields` maps each field at fault to a "
+                   "message naming it.",
+    "content": {"application/json": {"schema": {
+        "type": "object", "required": ["error"],
+        "properties": {"error": {"type": "object", "properties": {
+            "code": {"type": "string"}, "message": {"type": "string"}}},
+            "fields": {"type": "object", "additionalProperties": {"type": "string"}}}}}},
+}

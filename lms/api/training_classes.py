@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from lms.api.auth import token_required
 from lms.api.blueprint import bp, page_json
+from lms.api.schemas import FIELD_ERRORS
 from lms.core.errors import json_error
 from lms.core.pagination import paginate
 from lms.extensions import db
@@ -235,15 +236,7 @@ CLASS_INPUT_SCHEMA = {
                                         "of the unit or a unit above it."},
     },
 }
-_INVALID = {
-    "description": "Bad input; nothing was written. `fields` maps each field at fault to a "
-                   "message naming it.",
-    "content": {"application/json": {"schema": {
-        "type": "object", "required": ["error"],
-        "properties": {"error": {"type": "object", "properties": {
-            "code": {"type": "string"}, "message": {"type": "string"}}},
-            "fields": {"type": "object", "additionalProperties": {"type": "string"}}}}}},
-}
+
 _ID = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"},
         "description": "The class's id."}]
 
@@ -257,7 +250,7 @@ def _step_doc(summary: str, body: dict | None) -> dict:
         "summary": summary, "parameters": _ID,
         "responses": {"200": _ok("The class after the step", CLASS_SCHEMA), "400": _ERROR,
                       "401": _ERROR, "403": _ERROR, "404": _ERROR, "409": _ERROR,
-                      "422": _INVALID},
+                      "422": FIELD_ERRORS},
     }
     if body is not None:
         operation["requestBody"] = {"required": False, "content": {
@@ -298,7 +291,7 @@ PATHS: dict = {
             "requestBody": {"required": True,
                             "content": {"application/json": {"schema": CLASS_INPUT_SCHEMA}}},
             "responses": {"201": _ok("Drafted", CLASS_SCHEMA), "400": _ERROR, "401": _ERROR,
-                          "403": _ERROR, "422": _INVALID},
+                          "403": _ERROR, "422": FIELD_ERRORS},
         },
     },
     "/classes/{id}": {"get": {
@@ -338,6 +331,6 @@ PATHS: dict = {
                     "unit": {"type": "string"},
                     "status": {"type": "string", "enum": list(TRAINEE_STATUSES)}}}}}}),
             "400": _ERROR, "401": _ERROR, "403": _ERROR, "404": _ERROR, "409": _ERROR,
-            "422": _INVALID},
+            "422": FIELD_ERRORS},
     }},
 }

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from lms.api.auth import token_required
 from lms.api.blueprint import bp
+from lms.api.schemas import FIELD_ERRORS
 from lms.core.errors import json_error
 from lms.extensions import db
 from lms.org import permissions
@@ -137,15 +138,7 @@ def checkin_session(session_id: int):
 
 _ERROR = {"$ref": "#/components/responses/Error"}
 _ID = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
-_FIELDS = {
-    "description": "Bad input; nothing was written. `fields` maps each field at fault to a "
-                   "message naming it.",
-    "content": {"application/json": {"schema": {
-        "type": "object", "required": ["error"],
-        "properties": {"error": {"type": "object", "properties": {
-            "code": {"type": "string"}, "message": {"type": "string"}}},
-            "fields": {"type": "object", "additionalProperties": {"type": "string"}}}}}},
-}
+
 _SESSION = {"type": "object", "properties": {
     "id": {"type": "integer"}, "class_id": {"type": "integer"}, "title": {"type": "string"},
     "starts_at": {"type": "string", "format": "date-time"},
@@ -171,7 +164,7 @@ def _ok(schema: dict, description: str = "OK") -> dict:
 def _step_doc(summary: str) -> dict:
     return {"post": {"summary": summary, "parameters": _ID,
                      "responses": {"200": _ok(_CLASS), "401": _ERROR, "403": _ERROR,
-                                   "404": _ERROR, "409": _ERROR, "422": _FIELDS}}}
+                                   "404": _ERROR, "409": _ERROR, "422": FIELD_ERRORS}}}
 
 
 PATHS: dict = {
@@ -194,7 +187,7 @@ PATHS: dict = {
                 "venue": {"type": "string", "maxLength": 200},
                 "lecturer": {"type": "string", "maxLength": 100}}}}}},
         "responses": {"200": _ok(_SESSION, "Added"), "400": _ERROR, "401": _ERROR,
-                      "404": _ERROR, "409": _ERROR, "422": _FIELDS},
+                      "404": _ERROR, "409": _ERROR, "422": FIELD_ERRORS},
     }},
     "/classes/{id}/start": _step_doc(
         "Start an approved class (approved → running; its organiser). Trainees, the class's "
@@ -226,6 +219,6 @@ PATHS: dict = {
         "responses": {"200": _ok({"type": "object", "properties": {
             "session_id": {"type": "integer"}, "class_id": {"type": "integer"},
             "created": {"type": "boolean"}}}), "400": _ERROR, "401": _ERROR, "404": _ERROR,
-            "409": _ERROR, "422": _FIELDS, "429": _ERROR},
+            "409": _ERROR, "422": FIELD_ERRORS, "429": _ERROR},
     }},
 }

@@ -27,6 +27,7 @@ from sqlalchemy import select
 from lms.auth.models import User
 from lms.catalog import media
 from lms.catalog.models import SubjectCategory
+from lms.core import fields
 from lms.core.params import is_db_id
 from lms.core.timeutil import local_today, utcnow
 from lms.extensions import db
@@ -120,25 +121,12 @@ def evidence_limit_mb() -> str:
     return f"{evidence_limit() / 1024 / 1024:.3g}"
 
 
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+_blank = fields.blank
 
 
 def _text(data: Mapping, name: str, problems: dict, *, required: bool = False,
           limit: int = MAX_TEXT) -> str:
-    value = data.get(name)
-    if _blank(value):
-        if required:
-            problems[name] = _("%(field)s is required.", field=label(name))
-        return ""
-    if not isinstance(value, str):
-        problems[name] = _("%(field)s must be text.", field=label(name))
-        return ""
-    value = value.strip()
-    if len(value) > limit:
-        problems[name] = _("%(field)s must be at most %(n)d characters.", field=label(name),
-                           n=limit)
-    return value
+    return fields.text(data, name, problems, label(name), limit, required=required)
 
 
 def _number(data: Mapping, name: str, high: float, problems: dict) -> float:

@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 
 from lms.audit import services as audit
+from lms.core import fields
 from lms.core.numbers import amount, amount_text
 from lms.core.timeutil import from_local, local_date
 from lms.extensions import db
@@ -72,19 +73,7 @@ def _time(value: Any, name: str, problems: dict) -> datetime | None:
 
 
 def _text(data: Mapping, name: str, problems: dict, required: bool = False) -> str:
-    value = data.get(name)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            problems[name] = _("%(field)s is required.", field=label(name))
-        return ""
-    if not isinstance(value, str):
-        problems[name] = _("%(field)s must be text.", field=label(name))
-        return ""
-    value = value.strip()
-    if len(value) > _LIMITS[name]:
-        problems[name] = _("%(field)s must be at most %(n)d characters.", field=label(name),
-                           n=_LIMITS[name])
-    return value
+    return fields.text(data, name, problems, label(name), _LIMITS[name], required=required)
 
 
 def _hours(data: Mapping, problems: dict) -> float:

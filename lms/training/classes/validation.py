@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import literal, select
 
-from lms.core import markup
+from lms.core import fields, markup
 from lms.core.params import finite_number, is_db_id, text_id
 from lms.extensions import db
 from lms.org import permissions
@@ -78,25 +78,12 @@ class ClassData:
         return self.starts_on.year
 
 
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+_blank = fields.blank
 
 
 def _text(data: Mapping, name: str, problems: dict, high: int, *,
           required: bool = False) -> str:
-    value = data.get(name)
-    if _blank(value):
-        if required:
-            problems[name] = _("%(field)s is required.", field=label(name))
-        return ""
-    if not isinstance(value, str):
-        problems[name] = _("%(field)s must be text.", field=label(name))
-        return ""
-    value = value.strip()
-    if len(value) > high:
-        problems[name] = _("%(field)s must be at most %(n)d characters.", field=label(name),
-                           n=high)
-    return value
+    return fields.text(data, name, problems, label(name), high, required=required)
 
 
 def _choice(data: Mapping, name: str, choices: tuple[str, ...], problems: dict) -> str:
