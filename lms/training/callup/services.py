@@ -408,8 +408,12 @@ def explain(trainee: ClassTrainee, actor: User, text: object) -> Explanation:
         message = _("%(unit)s explains why %(name)s cannot attend the class “%(t)s”: %(text)s",
                     unit=trainee.unit.name, name=trainee.user.name, t=training_class.title,
                     text=body)
-    notify(_organisers(training_class, trainee) - {actor.id}, "explanation", message,
-           _trainees_link(training_class), actor_id=actor.id)
+    told = _organisers(training_class, trainee) - {actor.id}
+    if not people.runners(training_class.unit) - {actor.id}:
+        # The organiser explains for their own cadre and may not decide it (four eyes): the
+        # department above decides, so it is told.
+        told |= people.reviewers(training_class.unit) - {actor.id}
+    notify(told, "explanation", message, _trainees_link(training_class), actor_id=actor.id)
     db.session.commit()
     return row
 
