@@ -34,6 +34,10 @@ def records() -> None:
 
     added = load_demo_records()
     click.echo("demo records: " + ", ".join(f"{k} {v}" for k, v in added.items()))
+    from lms.demo.training import load_demo_classes
+
+    made = load_demo_classes()
+    click.echo("demo training classes: " + ", ".join(f"{k} {v}" for k, v in made.items()))
 
 
 @demo_cli.command("accounts")
