@@ -11,6 +11,7 @@ from lms.extensions import db
 from lms.org import labels, permissions
 from lms.progress import notices
 from lms.records import compliance
+from lms.training import waiting as training_waiting
 
 bp = Blueprint("dashboard", __name__)
 
@@ -82,6 +83,7 @@ def home():
         learner=learner,
         lecturer=panels.lecturer_panel(current_user) if lecturer else None,
         admin=panels.admin_panel(),
+        training=training_waiting.waiting(),
         can_assign=permissions.can_anywhere("course.assign"),
         can_records=permissions.can_anywhere("record.view"),
         compliance_status=compliance.status_text,
