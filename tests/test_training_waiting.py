@@ -35,7 +35,7 @@ def test_the_home_page_counts_training_work_waiting(app, client, auth, district)
     tiles = _tiles(street)
     assert "待审核的办班方案" not in tiles  # the street reviews no class plans
     # 赵二 is of another street (his own answers); 王一 and 李学员 stand confirmed.
-    assert (tiles["待答复的本单位调训"], tiles["待决定的说明"], tiles["待决定的请假申请"]) \
+    assert (tiles["待答复的本单位干部调训"], tiles["待决定的说明"], tiles["待决定的请假申请"]) \
         == (0, 1, 1)
     auth.logout()
     auth.login("org")

@@ -100,10 +100,12 @@ def _session(cls, title: str, start, hours: float) -> None:
     from lms.core.timeutil import local_time
     from lms.training.attendance import sessions
 
-    fmt = "%Y-%m-%dT%H:%M"
+    def typed(moment) -> str:  # as a datetime-local input sends it
+        return local_time(moment).replace(tzinfo=None).isoformat(timespec="minutes")
+
     data = sessions.validate(cls, {
-        "title": title, "starts_at": local_time(start).strftime(fmt),
-        "ends_at": local_time(start + timedelta(hours=max(hours, 1))).strftime(fmt),
+        "title": title, "starts_at": typed(start),
+        "ends_at": typed(start + timedelta(hours=max(hours, 1))),
         "hours": str(hours), "venue": "区委党校"})
     sessions.add(cls, data, actor_id=cls.created_by)
 
