@@ -97,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
+    from lms.admin.cli import backup_cli
     from lms.assessment.cli import questions_cli
     from lms.auth.cli import tokens_cli, users_cli
     from lms.catalog.cli import courses_cli
@@ -106,5 +107,5 @@ def _register_cli(app: Flask) -> None:
     from lms.records.cli import records_cli
 
     for group in (units_cli, users_cli, cadres_cli, tokens_cli, courses_cli, demo_cli,
-                  assignments_cli, questions_cli, records_cli):
+                  assignments_cli, questions_cli, records_cli, backup_cli):
         app.cli.add_command(group)

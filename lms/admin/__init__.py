@@ -1,0 +1,1 @@
+"""Running the platform: backup and restore."""

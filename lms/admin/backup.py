@@ -1,0 +1,211 @@
+"""Backup and restore of the whole platform: every table and every stored file, in one
+.tar.gz, consistent while the application runs.
+
+- The tables are read in one read-only snapshot (PostgreSQL `REPEATABLE READ`; on SQLite one
+  read transaction), table by table in primary-key order, streamed as JSON lines.
+- Stored files are content-addressed and never change (`catalog.media`): every file a row
+  of the snapshot refers to was written before that row committed, so copying the folder
+  after the snapshot includes them all; a file no row refers to is harmless.
+- A restore goes into a database at the same migration and holding nothing but what the
+  migrations seed; any other row refuses it, so a restore never mixes two platforms. The
+  learning record's chain and the audit log come back byte for byte, so `records verify`
+  passes after a restore made with the same key.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import tarfile
+import tempfile
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import Connection, Date, DateTime, Table, func, select, text
+
+from lms.catalog.media import CHUNK, media_root
+from lms.core.timeutil import utcnow
+from lms.extensions import db
+
+FORMAT = 1
+# Rows the migrations write themselves (reference data and the two chains' heads): replaced.
+SEEDED = ("categories", "subject_categories", "record_chain_head", "admin_audit_head")
+SKIPPED = ("alembic_version",)  # the target's own, checked instead of copied
+
+
+class BackupError(Exception):
+    """A backup that cannot be restored here; the message says why."""
+
+
+def _tables() -> list[Table]:
+    return [t for t in db.metadata.sorted_tables if t.name not in SKIPPED]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _revision(conn: Connection) -> str:
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+
+
+def _snapshot(conn: Connection) -> None:
+    """Make every read of `conn` see one moment of the database."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+    else:
+        conn.exec_driver_sql("SELECT 1 FROM alembic_version")  # holds the read transaction
+
+
+def _add(archive: tarfile.TarFile, name: str, data: bytes) -> None:
+    info = tarfile.TarInfo(name)
+    info.size, info.mtime = len(data), int(utcnow().timestamp())
+    archive.addfile(info, io.BytesIO(data))
+
+
+def _rows(conn: Connection, table: Table, batch: int = 2000) -> Iterator[bytes]:
+    order = list(table.primary_key.columns) or list(table.columns)
+    result = conn.execution_options(yield_per=batch).execute(select(table).order_by(*order))
+    for row in result:
+        yield (json.dumps([_plain(v) for v in row], ensure_ascii=False) + "\n").encode()
+
+
+def create(out: IO[bytes]) -> dict[str, int]:
+    """Write the backup to `out`; returns the rows per table and the number of files."""
+    counts: dict[str, int] = {}
+    engine = db.engine
+    with engine.connect() as conn, tarfile.open(fileobj=out, mode="w:gz") as archive:
+        if conn.dialect.name == "sqlite":  # pysqlite begins late: say BEGIN ourselves
+            conn.connection.dbapi_connection.isolation_level = None
+            conn.exec_driver_sql("BEGIN")
+        _snapshot(conn)
+        revision = _revision(conn)
+        for table in _tables():
+            with tempfile.TemporaryFile() as spool:  # a table's size, not its rows, in memory
+                n = 0
+                for line in _rows(conn, table):
+                    spool.write(line)
+                    n += 1
+                info = tarfile.TarInfo(f"tables/{table.name}.jsonl")
+                info.size, info.mtime = spool.tell(), int(utcnow().timestamp())
+                spool.seek(0)
+                archive.addfile(info, spool)
+            counts[table.name] = n
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("COMMIT")
+            conn.connection.dbapi_connection.isolation_level = ""
+        files = 0
+        for path in sorted(media_root().glob("??/*")):
+            if path.is_file() and len(path.name) == 64:
+                archive.add(str(path), arcname=f"media/{path.parent.name}/{path.name}")
+                files += 1
+        manifest = {"format": FORMAT, "revision": revision, "created_at": utcnow().isoformat(),
+                    "tables": counts, "columns": {t.name: [c.name for c in t.columns]
+                                                   for t in _tables()},
+                    "files": files}
+        _add(archive, "manifest.json", json.dumps(manifest, ensure_ascii=False).encode())
+    return {**counts, "files": files}
+
+
+def _convert(table: Table, names: list[str], values: list) -> dict:
+    row = {}
+    for name, value in zip(names, values, strict=True):
+        kind = table.c[name].type
+        if value is not None and isinstance(kind, DateTime):
+            value = datetime.fromisoformat(value)
+        elif value is not None and isinstance(kind, Date):
+            value = date.fromisoformat(value)
+        row[name] = value
+    return row
+
+
+def _check_empty(conn: Connection) -> None:
+    for table in _tables():
+        if table.name in SEEDED:
+            continue
+        if conn.execute(select(func.count()).select_from(table)).scalar_one():
+            raise BackupError(f"the database is not empty (table {table.name} has rows): "
+                              "restore only into a new database after `db upgrade`")
+
+
+def restore(source: IO[bytes], batch: int = 1000) -> dict[str, int]:
+    """Restore a backup into this (empty, migrated) database and media folder, all or
+    nothing for the database; returns the rows per table and the number of files."""
+    try:
+        archive = tarfile.open(fileobj=source, mode="r:gz")  # noqa: SIM115 - closed below
+        members = {m.name: m for m in archive.getmembers()}
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        raise BackupError(f"not a backup file ({exc})") from exc
+    with archive:
+        if "manifest.json" not in members:
+            raise BackupError("not a backup of this platform (no manifest.json)")
+        manifest = json.load(archive.extractfile(members["manifest.json"]))
+        if manifest.get("format") != FORMAT:
+            raise BackupError(f"backup format {manifest.get('format')} is not {FORMAT}")
+        counts: dict[str, int] = {}
+        with db.engine.begin() as conn:
+            if _revision(conn) != manifest["revision"]:
+                raise BackupError(f"the database is at migration {_revision(conn)}, the backup "
+                                  f"at {manifest['revision']}: run `db upgrade` to the same one")
+            _check_empty(conn)
+            for table in _tables():
+                member = members.get(f"tables/{table.name}.jsonl")
+                if member is None:
+                    continue
+                if table.name in SEEDED:
+                    conn.execute(table.delete())
+                names = manifest["columns"][table.name]
+                rows, n = [], 0
+                for line in archive.extractfile(member):
+                    rows.append(_convert(table, names, json.loads(line)))
+                    if len(rows) >= batch:
+                        conn.execute(table.insert(), rows)
+                        n, rows = n + len(rows), []
+                if rows:
+                    conn.execute(table.insert(), rows)
+                    n += len(rows)
+                counts[table.name] = n
+            if conn.dialect.name == "postgresql":
+                _restart_sequences(conn)
+        files = _restore_media(archive, members)
+    return {**counts, "files": files}
+
+
+def _restart_sequences(conn: Connection) -> None:
+    """Each id sequence continues after the restored rows."""
+    for table in _tables():
+        column = table.c.get("id")
+        if column is None or not column.autoincrement:
+            continue
+        top = conn.execute(select(func.max(column))).scalar() or 0
+        sequence = func.pg_get_serial_sequence(table.name, "id")
+        conn.execute(select(func.setval(sequence, top + 1, False)))
+
+
+def _restore_media(archive: tarfile.TarFile, members: dict) -> int:
+    """Write each stored file that is missing, checking it against its name (its digest)."""
+    root, files = media_root(), 0
+    for name, member in members.items():
+        if not name.startswith("media/") or not member.isfile():
+            continue
+        digest = Path(name).name
+        target = root / digest[:2] / digest
+        if target.exists():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        check = hashlib.sha256()
+        partial = target.with_name(f".restore-{digest}")
+        with archive.extractfile(member) as data, partial.open("wb") as out:
+            while chunk := data.read(CHUNK):
+                check.update(chunk)
+                out.write(chunk)
+        if check.hexdigest() != digest:
+            partial.unlink()
+            raise BackupError(f"{name} does not match its digest: the backup is damaged")
+        partial.replace(target)
+        files += 1
+    return files
