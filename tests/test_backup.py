@@ -80,3 +80,31 @@ def test_a_file_that_is_no_backup_is_refused(second, tmp_path):
     junk.write_bytes(b"not a backup at all")
     refused = second.test_cli_runner().invoke(args=["backup", "restore", str(junk)])
     assert refused.exit_code == 1 and "not a backup" in refused.output
+
+
+def test_a_write_during_the_backup_is_not_half_in_it(app, second, tmp_path, monkeypatch):
+    """The backup is one moment of the database: a notice committed by the running app while
+    the tables are being read is in neither the backup nor its restore."""
+    from lms.admin import backup
+    from lms.progress.models import Notice
+
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    before = _counts(app)["notices"]
+    reading, wrote = backup._rows, []
+
+    def rows_then_write(conn, table, batch=2000):
+        if not wrote:  # the app commits while the first table is read
+            with app.app_context(), db.engine.begin() as other:
+                user_id = other.execute(text("SELECT MIN(id) FROM users")).scalar()
+                other.execute(Notice.__table__.insert().values(
+                    user_id=user_id, kind="other", message="写于备份之时", link=""))
+            wrote.append(True)
+        yield from reading(conn, table, batch)
+
+    monkeypatch.setattr(backup, "_rows", rows_then_write)
+    file = tmp_path / "moment.tar.gz"
+    assert runner.invoke(args=["backup", "create", str(file)]).exit_code == 0
+    assert _counts(app)["notices"] == before + 1  # the write went through, nothing waited
+    assert second.test_cli_runner().invoke(args=["backup", "restore", str(file)]).exit_code == 0
+    assert _counts(second)["notices"] == before

@@ -1,8 +1,9 @@
 """Backup and restore of the whole platform: every table and every stored file, in one
 .tar.gz, consistent while the application runs.
 
-- The tables are read in one read-only snapshot (PostgreSQL `REPEATABLE READ`; on SQLite one
-  read transaction), table by table in primary-key order, streamed as JSON lines.
+- The tables are read in one snapshot (PostgreSQL: a read-only `REPEATABLE READ` transaction;
+  SQLite: a page copy by the online backup API), table by table in primary-key order,
+  streamed as JSON lines.
 - Stored files are content-addressed and never change (`catalog.media`): every file a row
   of the snapshot refers to was written before that row committed, so copying the folder
   after the snapshot includes them all; a file no row refers to is harmless.
@@ -16,14 +17,16 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import sqlite3
 import tarfile
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Connection, Date, DateTime, Table, func, select, text
+from sqlalchemy import Connection, Date, DateTime, Table, create_engine, func, select, text
 
 from lms.catalog.media import CHUNK, media_root
 from lms.core.timeutil import utcnow
@@ -53,12 +56,31 @@ def _revision(conn: Connection) -> str:
     return conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
 
 
-def _snapshot(conn: Connection) -> None:
-    """Make every read of `conn` see one moment of the database."""
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-    else:
-        conn.exec_driver_sql("SELECT 1 FROM alembic_version")  # holds the read transaction
+@contextmanager
+def _snapshot() -> Iterator[Connection]:
+    """A connection whose every read sees one moment of the database. PostgreSQL: a
+    read-only REPEATABLE READ transaction (writers go on). SQLite: the online backup API copies
+    the file's pages into a temporary file (writers wait only for that copy), read at leisure."""
+    engine = db.engine
+    if engine.dialect.name != "sqlite":
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield conn
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        copy_path = Path(folder) / "snapshot.sqlite3"
+        raw = engine.raw_connection()
+        try:
+            with sqlite3.connect(copy_path) as copy:
+                raw.driver_connection.backup(copy)
+        finally:
+            raw.close()
+        copy_engine = create_engine(f"sqlite:///{copy_path}")
+        try:
+            with copy_engine.connect() as conn:
+                yield conn
+        finally:
+            copy_engine.dispose()
 
 
 def _add(archive: tarfile.TarFile, name: str, data: bytes) -> None:
@@ -77,12 +99,7 @@ def _rows(conn: Connection, table: Table, batch: int = 2000) -> Iterator[bytes]:
 def create(out: IO[bytes]) -> dict[str, int]:
     """Write the backup to `out`; returns the rows per table and the number of files."""
     counts: dict[str, int] = {}
-    engine = db.engine
-    with engine.connect() as conn, tarfile.open(fileobj=out, mode="w:gz") as archive:
-        if conn.dialect.name == "sqlite":  # pysqlite begins late: say BEGIN ourselves
-            conn.connection.dbapi_connection.isolation_level = None
-            conn.exec_driver_sql("BEGIN")
-        _snapshot(conn)
+    with _snapshot() as conn, tarfile.open(fileobj=out, mode="w:gz") as archive:
         revision = _revision(conn)
         for table in _tables():
             with tempfile.TemporaryFile() as spool:  # a table's size, not its rows, in memory
@@ -95,9 +112,6 @@ def create(out: IO[bytes]) -> dict[str, int]:
                 spool.seek(0)
                 archive.addfile(info, spool)
             counts[table.name] = n
-        if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql("COMMIT")
-            conn.connection.dbapi_connection.isolation_level = ""
         files = 0
         for path in sorted(media_root().glob("??/*")):
             if path.is_file() and len(path.name) == 64:
