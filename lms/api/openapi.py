@@ -38,26 +38,10 @@ def _ok(schema: dict, description: str = "OK") -> dict:
 
 def openapi_document() -> dict:
     """Build the document (cheap; built on request so it always matches the code)."""
-    from lms.api import (
-        activity_answers,
-        compliance,
-        record_entries,
-        record_read,
-        training_classes,
-        training_reports,
-        training_sessions,
-    )
+    from lms.api.route_modules import DOCUMENTED
 
     document = _core_document()
-    for module in (
-        activity_answers,
-        compliance,
-        record_entries,
-        record_read,
-        training_classes,
-        training_reports,
-        training_sessions,
-    ):
+    for module in DOCUMENTED:
         document["paths"].update(module.PATHS)
     _integer_arguments_answer_400(document)
     return document
