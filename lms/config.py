@@ -84,6 +84,10 @@ def load_config(instance_path: str) -> dict:
         # IRIs; empty: the address of the request.
         "LMS_SITE_URL": os.environ.get("LMS_SITE_URL", "").rstrip("/"),
         # E-mail of notices through SMTP; no host: no e-mail (the inbox keeps every notice).
+        # Refused check-in codes a trainee may type before waiting (a Flask-Limiter limit).
+        "LMS_CHECKIN_LIMIT": os.environ.get("LMS_CHECKIN_LIMIT", "10 per 15 minutes"),
+        # The activity type that builds class evaluations (`lms.training.evaluation.survey`).
+        "LMS_EVALUATION_TYPE": os.environ.get("LMS_EVALUATION_TYPE", "survey"),
         "LMS_SMTP_HOST": os.environ.get("LMS_SMTP_HOST", "").strip(),
         "LMS_SMTP_PORT": int(os.environ.get("LMS_SMTP_PORT") or "25"),
         "LMS_SMTP_FROM": os.environ.get("LMS_SMTP_FROM", "").strip(),

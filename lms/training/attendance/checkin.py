@@ -33,7 +33,6 @@ from lms.training.models import ClassSession, ClassTrainee, SessionAttendance, T
 CODE_DIGITS = 6
 DEFAULT_MINUTES = 15
 MAX_MINUTES = 240
-CHECKIN_LIMIT = "10 per 15 minutes"
 MINUTES_LABEL = _l("Valid for (minutes)")
 
 
@@ -95,7 +94,7 @@ def close_code(session: ClassSession, *, actor_id: int) -> ClassSession:
 # ---- checking in ---------------------------------------------------------------------------
 
 def _limit():
-    return parse(current_app.config.get("LMS_CHECKIN_LIMIT", CHECKIN_LIMIT))
+    return parse(current_app.config["LMS_CHECKIN_LIMIT"])
 
 
 def wait_seconds(user_id: int) -> int:

@@ -27,7 +27,7 @@ RATING_SCALE = 5
 
 
 def type_key() -> str:
-    return current_app.config.get("LMS_EVALUATION_TYPE", "survey")
+    return current_app.config["LMS_EVALUATION_TYPE"]
 
 
 def kind() -> ActivityType | None:
