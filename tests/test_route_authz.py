@@ -40,10 +40,10 @@ from tests.route_world import (
 # Whose things the targets are, per role: tests/route_world.py (PEOPLE, UNITS, COURSES_OF).
 EXPECTED: dict[str, str] = {
     # Training administration
-    "GET /training/": "L N N 2 2 N N",
+    "GET /training/": "L F F 2 2 F F",
     # Training: the year's plan, budgets and a class's money
-    "GET /training/plan": "L N N 2 2 N N",
-    "POST /training/plan/new": "L N N N R N N",
+    "GET /training/plan": "L F F 2 2 F F",
+    "POST /training/plan/new": "L F F N R F F",
     "GET /training/plan/<int:plan_id>/items/new": "-LLL N-NN N N 22-N -N-- -NNN",
     "POST /training/plan/<int:plan_id>/items/new": "-LLL N-NN N N 22-N -N-- -NNN",
     "GET /training/plan/items/<int:plan_item_id>/edit": "-LLL N-NN N N 22-N -N-- -NNN",
@@ -52,12 +52,12 @@ EXPECTED: dict[str, str] = {
     "POST /training/plan/items/<int:plan_item_id>/delete": "-LLL N-NN N N RR-N -N-- -NNN",
     "POST /training/plan/items/<int:plan_item_id>/move": "-LLL N-NN N N BB-N -N-- -NNN",
     "POST /training/plan/<int:plan_id>/publish": "-LLL N-NN N N RR-N -N-- -NNN",
-    "GET /training/plan/export.xlsx": "L N N 2 2 N N",
+    "GET /training/plan/export.xlsx": "L F F 2 2 F F",
     "GET /training/classes/<int:class_id>/money": "-LLL N-NN N 22NN 22-N -N-- -NNN",
     "POST /training/classes/<int:class_id>/money": "-LLL N-NN N RRNN RR-N -N-- -NNN",
-    "GET /training/budgets": "L N N 2 2 N N",
+    "GET /training/budgets": "L F F 2 2 F F",
     "POST /training/budgets/units/<int:unit_id>": "-LLL N-NN N N RR-N -N-- -NNN",
-    "GET /training/budgets/export.xlsx": "L N N 2 2 N N",
+    "GET /training/budgets/export.xlsx": "L F F 2 2 F F",
     # Training: online special classes and class evaluation
     "GET /training/classes/<int:class_id>/courses": "-LLL N-NN N 22NN 22-N -N-- -NNN",
     "POST /training/classes/<int:class_id>/courses": "-LLL N-NN N RRNN RR-N -N-- -NNN",
@@ -66,7 +66,7 @@ EXPECTED: dict[str, str] = {
     "POST /training/classes/<int:class_id>/evaluation/open": "-LLL N-NN N RRNN RR-N -N-- -NNN",
     "GET /training/classes/<int:class_id>/evaluate": "-LLL N-NN N N NN-N -N-- -NNN",
     "POST /training/classes/<int:class_id>/evaluate": "-LLL N-NN N N NN-N -N-- -NNN",
-    "GET /training/evaluations/lecturers": "L N N 2 2 N N",
+    "GET /training/evaluations/lecturers": "L F F 2 2 F F",
     # Training: sessions, attendance, leave, closing (a code's QR image is a 404 while no
     # code is open, as in the walk's world, whose codes have expired).
     "POST /api/v1/classes/<int:class_id>/sessions": "-LLL N-NN N BBNN BB-N -N-- -NNN",
@@ -100,9 +100,9 @@ EXPECTED: dict[str, str] = {
     # Training classes and call-ups (a class's trainees, quotas and explanations). The walk's
     # classes are running: no longer editable or reviewable (a redirect saying why); its
     # attachment's file is not stored (404).
-    "GET /training/classes": "L N N 2 2 N N",
-    "GET /training/classes/new": "L N N 2 2 N N",
-    "POST /training/classes/new": "L N N 2 2 N N",
+    "GET /training/classes": "L F F 2 2 F F",
+    "GET /training/classes/new": "L F F 2 2 F F",
+    "POST /training/classes/new": "L F F 2 2 F F",
     "GET /training/classes/<int:class_id>/edit": "-LLL N-NN N RRNN RR-N -N-- -NNN",
     "POST /training/classes/<int:class_id>/edit": "-LLL N-NN N RRNN RR-N -N-- -NNN",
     "GET /training/classes/<int:class_id>": "-LLL 2-NN N 22NN 22-N -N-- -NNN",
@@ -115,7 +115,7 @@ EXPECTED: dict[str, str] = {
     "POST /training/classes/<int:class_id>/trainees": "-LLL N-NN N RRNN RR-N -N-- -NNN",
     "POST /training/classes/<int:class_id>/quotas": "-LLL N-NN N RRNN RR-N -N-- -NNN",
     "POST /training/explanations/<int:explanation_id>/decide": "-LLL N-NN N RRNN RR-N -N-- -NNN",
-    "GET /training/my-unit": "L N N 2 2 N N",
+    "GET /training/my-unit": "L F F 2 2 F F",
     "POST /training/trainees/<int:trainee_id>/confirm": "-LLL N-NN N RRNN RR-N -N-- -NNN",
     "POST /training/trainees/<int:trainee_id>/explain": "-LLL N-NN N RRNN RR-N -N-- -NNN",
     "POST /training/trainees/<int:trainee_id>/release": "-LLL N-NN N RRNN RR-N -N-- -NNN",
@@ -129,12 +129,12 @@ EXPECTED: dict[str, str] = {
     "POST /api/v1/classes/<int:class_id>/return": "-LLL F-NN N FFNN CC-N -N-- -NNN",
     "POST /api/v1/classes/<int:class_id>/trainees": "-LLL F-NN N BBNN BB-N -N-- -NNN",
     # Training figures (an export without `table=` is a 400 naming it)
-    "GET /training/figures": "L N N 2 2 N N",
-    "GET /training/figures/behind": "L N N 2 2 N N",
-    "GET /training/figures/short": "L N N 2 2 N N",
-    "GET /training/figures/export.xlsx": "L N N B B N N",
-    "GET /training/figures/summary": "L N N 2 2 N N",
-    "GET /training/figures/summary.pdf": "L N N 2 2 N N",
+    "GET /training/figures": "L F F 2 2 F F",
+    "GET /training/figures/behind": "L F F 2 2 F F",
+    "GET /training/figures/short": "L F F 2 2 F F",
+    "GET /training/figures/export.xlsx": "L F F B B F F",
+    "GET /training/figures/summary": "L F F 2 2 F F",
+    "GET /training/figures/summary.pdf": "L F F 2 2 F F",
     "GET /api/v1/reports/training": "L F F 2 2 F F",
     "GET /static/<path:filename>": "2 2 2 2 2 2 2",
     "GET /login": "2 R R R R R R",

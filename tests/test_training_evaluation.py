@@ -233,7 +233,9 @@ def test_learners_and_other_units_cannot_read_results(app, client, auth, world):
         assert _open(client, world["class"]).status_code == 404
         auth.logout()
     auth.login("c1")
-    assert client.get("/training/evaluations/lecturers").status_code == 404
+    refused = client.get("/training/evaluations/lecturers")  # says who may open it
+    assert refused.status_code == 403 and "Organisation department administrator" in \
+        refused.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(TrainingClass, world["class"]).evaluation == {}
 

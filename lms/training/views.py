@@ -43,5 +43,5 @@ def sections() -> list[dict]:
 @login_required
 def index():
     """The training hub."""
-    permissions.require(permissions.can_anywhere("training.view"))
+    permissions.require_anywhere("training.view")
     return render_template("training/index.html", sections=sections())

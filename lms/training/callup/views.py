@@ -148,7 +148,7 @@ def explanation_decide(explanation_id: int):
 def my_unit():
     """Call-ups of the cadres of the user's units: release, confirm, explain; quotas to
     fill."""
-    permissions.require(permissions.can_anywhere("training.run"))
+    permissions.require_anywhere("training.run")
     page = paginate(services.my_unit_callups())
     classes = {c.id: c for c in db.session.scalars(select(TrainingClass).where(
         TrainingClass.id.in_({r.class_id for r in page.items})))} if page.items else {}

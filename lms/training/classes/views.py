@@ -47,7 +47,7 @@ def label_context() -> dict:
 @login_required
 def classes():
     """The classes of the user's scope, filtered, one page at a time."""
-    permissions.require(permissions.can_anywhere("training.view"))
+    permissions.require_anywhere("training.view")
     f = ClassFilter.from_args()
     page = paginate(select_classes(f))
     return render_template("training/classes/list.html", page=page, f=f,
@@ -66,7 +66,7 @@ def _form_page(form: ClassForm, training_class: TrainingClass | None):
 @login_required
 def class_new():
     """Draft a class for a unit of the user's subtree."""
-    permissions.require(permissions.can_anywhere("training.run"))
+    permissions.require_anywhere("training.run")
     form = ClassForm()
     form.fill_choices()
     if request.method == "POST" and form.validate():

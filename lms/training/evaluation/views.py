@@ -142,7 +142,7 @@ def evaluate(class_id: int):
 @login_required
 def lecturer_ratings():
     """Each lecturer's mean rating over the year's classes in the user's scope."""
-    permissions.require(permissions.can_anywhere("training.view"))
+    permissions.require_anywhere("training.view")
     year = int_arg("year", local_today().year, low=2000, high=2100)
     return render_template("training/lecturer_ratings.html", year=year,
                            rows=services.lecturer_table(year))

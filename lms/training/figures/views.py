@@ -25,7 +25,7 @@ LIST_PREVIEW = 10  # rows of each list shown on the dashboard; the rest on their
 def _request() -> tuple[int, object]:
     """(year, the unit asked for) of the request: 404 without `training.view` anywhere or for
     a unit outside the scope, 400 naming `year` when it is no year."""
-    permissions.require(permissions.can_anywhere(services.ACTION))
+    permissions.require_anywhere(services.ACTION)
     year = services.year_arg()
     try:
         unit = services.unit_arg(request.args)

@@ -76,7 +76,7 @@ def class_money(class_id: int):
 
 def _scope_unit() -> Unit | None:
     """The subtree asked for (`unit`, a code), or None for everything the user reads."""
-    permissions.require(permissions.can_anywhere("training.view"))
+    permissions.require_anywhere("training.view")
     code = request.args.get("unit", "").strip()
     if not code:
         return None

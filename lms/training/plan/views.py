@@ -37,7 +37,7 @@ def year_arg(args=None) -> int:
 def _unit(args=None) -> Unit:
     """The unit whose plan is asked for (`unit`, a code; the user's district by default);
     404 when the user reads no training there."""
-    permissions.require(permissions.can_anywhere("training.view"))
+    permissions.require_anywhere("training.view")
     code = (args if args is not None else request.args).get("unit", "").strip()
     if code:
         unit = unit_by_code(code)
