@@ -28,6 +28,7 @@ from lms.training.attendance.forms import (
 from lms.training.blueprint import bp
 from lms.training.closing import services as closing
 from lms.training.labels import LEAVE_LABELS, OUTCOME_LABELS, STATUS_LABELS, TRAINEE_STATUS_LABELS
+from lms.training.lookup import class_for
 from lms.training.models import (
     ClassSession,
     ClassTrainee,
@@ -35,13 +36,6 @@ from lms.training.models import (
     SessionAttendance,
     TrainingClass,
 )
-
-
-def class_for(class_id: int, action: str) -> TrainingClass:
-    """The class, when the user may do `action` on its unit (else 404)."""
-    cls = db.session.get(TrainingClass, class_id)
-    permissions.require(cls is not None and permissions.can(action, cls.unit))
-    return cls
 
 
 def session_for(session_id: int, action: str) -> ClassSession:

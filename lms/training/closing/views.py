@@ -9,10 +9,10 @@ from flask_login import current_user, login_required
 from lms.extensions import db
 from lms.org import permissions
 from lms.training.attendance.errors import Refused
-from lms.training.attendance.views import class_for
 from lms.training.blueprint import bp
 from lms.training.closing import services
 from lms.training.labels import OUTCOME_LABELS, TRAINEE_STATUS_LABELS
+from lms.training.lookup import class_for
 
 
 def _back(class_id: int):
