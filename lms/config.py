@@ -51,6 +51,8 @@ def load_config(instance_path: str) -> dict:
         "LMS_MEDIA_DIR": os.environ.get("LMS_MEDIA_DIR")
         or str(Path(instance_path) / "media"),
         "REDIS_URL": redis_url,
+        # Every Redis key starts with this, so several sites or test runs can share a server.
+        "LMS_REDIS_PREFIX": os.environ.get("LMS_REDIS_PREFIX", "lms:"),
         "LMS_HEARTBEAT_SECONDS": int(os.environ.get("LMS_HEARTBEAT_SECONDS", "30")),
         # Study hours: one 学时 per this many credited minutes, capped at the course's hours.
         "LMS_MINUTES_PER_HOUR": float(os.environ.get("LMS_MINUTES_PER_HOUR", "45")),
