@@ -26,6 +26,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from lms.progress.hours import check_config
 
     check_config(app.config)  # a wrong study-hours rule stops start-up, loudly
+    from lms.core import storage
+
+    storage.check_config(app.config)  # so does a file store that cannot work
 
     _init_extensions(app)
     _register_blueprints(app)
