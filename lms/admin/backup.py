@@ -29,7 +29,7 @@ from typing import IO, Any
 
 from sqlalchemy import Connection, Date, DateTime, Table, create_engine, func, select, text
 
-from lms.core.storage import CHUNK, is_digest, storage
+from lms.core.storage import CHUNK, Unavailable, is_digest, storage
 from lms.core.storage.chunks import ChunkReader
 from lms.core.timeutil import utcnow
 from lms.extensions import db
@@ -160,8 +160,9 @@ def _check_empty(conn: Connection) -> None:
 
 
 def restore(source: IO[bytes], batch: int = 1000) -> dict[str, int]:
-    """Restore a backup into this (empty, migrated) database and media folder, all or
-    nothing for the database; returns the rows per table and the number of files."""
+    """Restore a backup into this (empty, migrated) database and file store, all or
+    nothing for the database (committed only once every file is stored and matches its
+    digest); returns the rows per table and the number of files."""
     try:
         archive = tarfile.open(fileobj=source, mode="r:gz")  # noqa: SIM115 - closed below
         members = {m.name: m for m in archive.getmembers()}
@@ -198,7 +199,8 @@ def restore(source: IO[bytes], batch: int = 1000) -> dict[str, int]:
                 counts[table.name] = n
             if conn.dialect.name == "postgresql":
                 _restart_sequences(conn)
-        files = _restore_media(archive, members)
+            # Inside the transaction: a damaged file leaves the database as it was.
+            files = _restore_media(archive, members)
     return {**counts, "files": files}
 
 
@@ -222,13 +224,15 @@ def _restore_media(archive: tarfile.TarFile, members: dict) -> int:
         digest = PurePosixPath(name).name
         if not is_digest(digest):
             raise BackupError(f"{name} is not named by its digest: the backup is damaged")
-        if store.exists(digest):
-            continue
-        with archive.extractfile(member) as data:
-            try:
+        try:
+            if store.exists(digest):
+                continue
+            with archive.extractfile(member) as data:
                 store.store(iter(lambda d=data: d.read(CHUNK), b""), expect=digest)
-            except ValueError as exc:
-                raise BackupError(f"{name} does not match its digest: the backup is "
-                                  "damaged") from exc
+        except Unavailable as exc:
+            raise BackupError(f"the file store cannot be reached: {exc}") from exc
+        except ValueError as exc:
+            raise BackupError(f"{name} does not match its digest: the backup is "
+                              "damaged") from exc
         files += 1
     return files
