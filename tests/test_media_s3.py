@@ -27,6 +27,7 @@ from lms import create_app
 from lms.catalog.models import Course, MediaFile
 from lms.catalog.packages import export_package
 from lms.core.storage import TooLarge, storage
+from lms.core.storage.local import LocalStorage
 from lms.core.storage.s3 import S3Storage
 from lms.extensions import db
 from lms.records.models import Evidence
@@ -306,3 +307,22 @@ def test_accel_hands_local_files_to_nginx_only_after_the_permission_check(
     assert refused.status_code == 404 and "X-Accel-Redirect" not in refused.headers
     english.post("/logout")
     assert "X-Accel-Redirect" not in english.get(f"/record/evidence/{pdf_id}").headers
+
+
+# ---- moving a local folder to S3 -----------------------------------------------------------
+
+def test_copy_to_s3_is_idempotent_and_copies_only_files_matching_their_digest(
+        app, s3, tmp_path):
+    folder = LocalStorage(tmp_path / "old-media")
+    shas = [folder.store([body])[0] for body in (PDF, PNG)]
+    wrong = "f" * 64
+    (tmp_path / "old-media" / "ff").mkdir()
+    (tmp_path / "old-media" / "ff" / wrong).write_bytes(b"changed on disk")
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["media", "copy-to-s3", "--source", str(tmp_path / "old-media")])
+    assert first.exit_code == 1 and "2 copied, 0 already there, 1 damaged" in first.output
+    assert sorted(_objects(app)) == sorted(shas)
+    again = runner.invoke(args=["media", "copy-to-s3", "--source", str(tmp_path / "old-media")])
+    assert "0 copied, 2 already there" in again.output
+    checked = runner.invoke(args=["media", "verify"])
+    assert checked.exit_code == 0 and "2 files match their digest, 0 do not" in checked.output
