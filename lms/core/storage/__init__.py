@@ -28,6 +28,8 @@ def check_config(config: Mapping[str, Any]) -> None:
         raise RuntimeError(f"LMS_MEDIA_STORAGE={kind!r}: choose one of {', '.join(KINDS)}")
     if kind == "s3" and not config.get("LMS_S3_BUCKET"):
         raise RuntimeError("LMS_MEDIA_STORAGE=s3 needs LMS_S3_BUCKET")
+    if float(config.get("LMS_S3_PART_MB") or 16) < 5:
+        raise RuntimeError("LMS_S3_PART_MB must be at least 5 (S3's smallest part)")
 
 
 def make(config: Mapping[str, Any]) -> Storage:

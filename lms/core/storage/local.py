@@ -51,6 +51,7 @@ class LocalStorage(Storage):
         return self.path(sha256).open("rb")
 
     def digests(self) -> Iterator[str]:
-        for path in sorted(self.root.glob("??/*")):
-            if is_digest(path.name) and path.parent.name == path.name[:2] and path.is_file():
-                yield path.name
+        for folder in sorted(self.root.glob("??")):  # one folder's names in memory at a time
+            for path in sorted(folder.iterdir()):
+                if is_digest(path.name) and folder.name == path.name[:2] and path.is_file():
+                    yield path.name
