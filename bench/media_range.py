@@ -243,8 +243,12 @@ def full_download(opener, url: str, sampler: Sampler) -> dict:
 def start_s3() -> object:
     """moto's S3 server on a free loopback port with a bucket; the app's settings point there
     (the environment is inherited by gunicorn)."""
+    import logging
+
     import boto3
     from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a line per S3 request
 
     port = free_port()
     s3 = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
