@@ -326,3 +326,12 @@ def test_copy_to_s3_is_idempotent_and_copies_only_files_matching_their_digest(
     assert "0 copied, 2 already there" in again.output
     checked = runner.invoke(args=["media", "verify"])
     assert checked.exit_code == 0 and "2 files match their digest, 0 do not" in checked.output
+
+
+def test_a_store_that_cannot_work_stops_start_up(db_url):
+    for wrong, says in (({"LMS_MEDIA_STORAGE": "nfs"}, "choose one of local, s3"),
+                        ({"LMS_MEDIA_STORAGE": "s3", "LMS_S3_BUCKET": ""}, "LMS_S3_BUCKET"),
+                        ({"LMS_MEDIA_STORAGE": "s3", "LMS_S3_BUCKET": "b",
+                          "LMS_S3_PART_MB": 1}, "at least 5")):
+        with pytest.raises(RuntimeError, match=says):
+            create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": db_url, **wrong})
