@@ -335,3 +335,8 @@ def test_a_store_that_cannot_work_stops_start_up(db_url):
                           "LMS_S3_PART_MB": 1}, "at least 5")):
         with pytest.raises(RuntimeError, match=says):
             create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": db_url, **wrong})
+
+
+def test_a_missing_object_is_not_found(app, s3):
+    with app.app_context(), pytest.raises(FileNotFoundError):
+        list(storage().chunks("a" * 64))

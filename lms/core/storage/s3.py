@@ -87,6 +87,10 @@ class S3Storage(Storage):
             asked["Range"] = f"bytes={start}-{'' if stop is None else stop - 1}"
         try:
             body = self.client.get_object(**asked)["Body"]
+        except self._client_error as exc:
+            if str(exc.response.get("Error", {}).get("Code")) in _MISSING:
+                raise FileNotFoundError(asked["Key"]) from exc
+            raise Unavailable(f"object storage: {exc}") from exc
         except self._failures as exc:
             raise Unavailable(f"object storage: {exc}") from exc
         try:
