@@ -1,6 +1,6 @@
 """Media streaming: Range answers are right, and a 200 MB download does not grow the worker.
 
-    /work/main/.venv/bin/python bench/media_range.py [SIZE_MB]      (default 200; ~20 s)
+    /work/main/.venv/bin/python bench/media_range.py [SIZE_MB] [--s3]   (default 200; ~20 s)
 
 Builds the app on a temporary SQLite database and media folder (migrations, `demo load`,
 `courses sync`), stores a synthetic SIZE_MB MP4 as media of the course `gongwen-xiezuo` through
@@ -15,7 +15,10 @@ Builds the app on a temporary SQLite database and media folder (migrations, `dem
   (b) downloads the whole file once, streamed and hashed, never kept in memory, while the
       gunicorn worker's VmRSS (/proc/<pid>/status) is sampled every 50 ms: baseline before,
       peak during, after, and the growth in MB.
-Prints a result block and writes bench/results/media-range-<date>.json.
+With `--s3` the file is stored in S3-compatible object storage instead of the local folder:
+moto's S3 server (requirements-dev.txt) started by this script on a free loopback port, so the
+worker streams every range and the whole file from the bucket (`lms.core.storage.s3`).
+Prints a result block and writes bench/results/media-range[-s3]-<date>.json.
 """
 from __future__ import annotations
 
@@ -237,13 +240,41 @@ def full_download(opener, url: str, sampler: Sampler) -> dict:
             "seconds": round(seconds, 2), "mb_per_s": round(size / MB / seconds, 1)}
 
 
+def start_s3() -> object:
+    """moto's S3 server on a free loopback port with a bucket; the app's settings point there
+    (the environment is inherited by gunicorn)."""
+    import logging
+
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a line per S3 request
+
+    port = free_port()
+    s3 = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    s3.start()
+    key = "bench"  # the loopback server takes any key
+    settings = {"LMS_MEDIA_STORAGE": "s3", "LMS_S3_ENDPOINT": f"http://127.0.0.1:{port}",
+                "LMS_S3_BUCKET": "bench-media", "LMS_S3_ACCESS_KEY": key,
+                "LMS_S3_SECRET_KEY": key, "LMS_S3_REGION": "us-east-1"}
+    os.environ.update(settings)
+    boto3.client("s3", endpoint_url=settings["LMS_S3_ENDPOINT"], region_name="us-east-1",
+                 aws_access_key_id=key, aws_secret_access_key=key
+                 ).create_bucket(Bucket="bench-media")
+    return s3
+
+
 def main() -> None:
-    size = int(sys.argv[1]) * MB if len(sys.argv) > 1 else 200 * MB
+    args = [a for a in sys.argv[1:] if a != "--s3"]
+    use_s3 = "--s3" in sys.argv[1:]
+    size = int(args[0]) * MB if args else 200 * MB
     tmp = Path(tempfile.mkdtemp(prefix="bench-media-"))
     os.environ.update(DATABASE_URL=f"sqlite:///{tmp}/lms.sqlite3",
                       LMS_MEDIA_DIR=str(tmp / "media"), SECRET_KEY=SIGNING_KEY)
-    server = log = None
+    server = log = s3 = None
     try:
+        if use_s3:
+            s3 = start_s3()
         mp4 = tmp / "big.mp4"
         t0 = time.perf_counter()
         sha = write_mp4(mp4, size)
@@ -295,7 +326,9 @@ def main() -> None:
         download["matches_file"] = download["sha256"] == sha and download["bytes"] == size
         ok = not ranges["failures"] and download["matches_file"] and download["status"] == 200
 
-        print(f"media_range: {size // MB} MB MP4 at {url_path}, gunicorn 1 sync worker "
+        print(f"media_range: {size // MB} MB MP4 at {url_path} "
+              f"({'in S3 (moto on loopback)' if use_s3 else 'in the local folder'}), "
+              f"gunicorn 1 sync worker "
               f"(pid {worker}), prepared in {prep_s:.1f} s")
         print(f"  ranges : {ranges['requests'] - len(ranges['failures'])}/{ranges['requests']} "
               f"right ({SLICES} random 1 MB slices, 5 first MB, 5 last MB, suffix, open-ended, "
@@ -320,10 +353,12 @@ def main() -> None:
 
         out_dir = ROOT / "bench" / "results"
         out_dir.mkdir(parents=True, exist_ok=True)
-        out = out_dir / f"media-range-{dt.datetime.now():%Y-%m-%d-%H%M}.json"
+        kind = "-s3" if use_s3 else ""
+        out = out_dir / f"media-range{kind}-{dt.datetime.now():%Y-%m-%d-%H%M}.json"
         out.write_text(json.dumps({
             "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
             "size_bytes": size, "url": url_path, "server": "gunicorn -w 1 -k sync",
+            "store": "s3 (moto on loopback)" if use_s3 else "local",
             "ok": ok, "ranges": ranges, "download": download, "rss": rss,
             "rss_samples": sampler.samples,
         }, indent=1))
@@ -336,6 +371,8 @@ def main() -> None:
             server.wait(timeout=30)
         if log is not None:
             log.close()
+        if s3 is not None:
+            s3.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
 

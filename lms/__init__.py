@@ -26,6 +26,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from lms.progress.hours import check_config
 
     check_config(app.config)  # a wrong study-hours rule stops start-up, loudly
+    from lms.core import storage
+
+    storage.check_config(app.config)  # so does a file store that cannot work
 
     _init_extensions(app)
     _register_blueprints(app)
@@ -101,11 +104,12 @@ def _register_cli(app: Flask) -> None:
     from lms.assessment.cli import questions_cli
     from lms.auth.cli import tokens_cli, users_cli
     from lms.catalog.cli import courses_cli
+    from lms.core.storage.cli import media_cli
     from lms.demo.cli import demo_cli
     from lms.org.cli import cadres_cli, units_cli
     from lms.progress.cli import assignments_cli
     from lms.records.cli import records_cli
 
     for group in (units_cli, users_cli, cadres_cli, tokens_cli, courses_cli, demo_cli,
-                  assignments_cli, questions_cli, records_cli, backup_cli):
+                  assignments_cli, questions_cli, records_cli, backup_cli, media_cli):
         app.cli.add_command(group)

@@ -50,6 +50,19 @@ def load_config(instance_path: str) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "LMS_MEDIA_DIR": os.environ.get("LMS_MEDIA_DIR")
         or str(Path(instance_path) / "media"),
+        # Where uploaded files live: `local` (the folder above) or `s3` (an S3-compatible
+        # bucket, below); see docs/storage.md.
+        "LMS_MEDIA_STORAGE": os.environ.get("LMS_MEDIA_STORAGE", "local").strip() or "local",
+        "LMS_S3_ENDPOINT": os.environ.get("LMS_S3_ENDPOINT", "").strip(),
+        "LMS_S3_BUCKET": os.environ.get("LMS_S3_BUCKET", "").strip(),
+        "LMS_S3_ACCESS_KEY": os.environ.get("LMS_S3_ACCESS_KEY", ""),
+        "LMS_S3_SECRET_KEY": os.environ.get("LMS_S3_SECRET_KEY", ""),
+        "LMS_S3_REGION": os.environ.get("LMS_S3_REGION", "").strip() or "us-east-1",
+        "LMS_S3_PREFIX": os.environ.get("LMS_S3_PREFIX", "").strip(),
+        "LMS_S3_PART_MB": float(os.environ.get("LMS_S3_PART_MB") or "16"),
+        # An nginx internal location (e.g. /_media/) that sends local files after the app's
+        # permission check (X-Accel-Redirect); empty: the app sends them itself.
+        "LMS_MEDIA_ACCEL": os.environ.get("LMS_MEDIA_ACCEL", "").strip(),
         "REDIS_URL": redis_url,
         # Every Redis key starts with this, so several sites or test runs can share a server.
         "LMS_REDIS_PREFIX": os.environ.get("LMS_REDIS_PREFIX", "lms:"),

@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from lms.catalog import media
+from lms.core.storage import storage
 from lms.demo.data import DEMO_PASSWORD
 from lms.extensions import db
 from lms.records.models import Evidence
@@ -69,7 +70,7 @@ def test_a_demo_loaded_before_gets_its_evidence_replaced(app):
     with app.app_context():
         row = db.session.scalars(select(Evidence).where(
             Evidence.mime == "application/pdf")).first()
-        sha, size = media.store_stream(io.BytesIO(OLD_EVIDENCE), 10**6)
+        sha, size = storage().store_stream(io.BytesIO(OLD_EVIDENCE), 10**6)
         assert sha == hashlib.sha256(OLD_EVIDENCE).hexdigest()
         row.sha256, row.size = sha, size
         db.session.commit()
@@ -78,5 +79,5 @@ def test_a_demo_loaded_before_gets_its_evidence_replaced(app):
     assert "evidence_replaced 1" in result.output
     with app.app_context():
         row = db.session.get(Evidence, evidence_id)
-        body = media.stored_path(row.sha256).read_bytes()
+        body = b"".join(storage().chunks(row.sha256))
         assert row.size == len(body) and len(PdfReader(io.BytesIO(body)).pages) == 1

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
-from lms.catalog import media
+from lms.core.storage import storage
 from lms.extensions import db
 from lms.progress.models import Notice
 from lms.records.models import AuditEvent, Claim, Evidence, RecordEntry, RecordTotal
@@ -98,7 +98,7 @@ def test_a_claim_with_a_pdf_and_a_png_is_verified_and_counts(app, english, auth,
                                                              district["learner"])
         assert [(e.filename, e.mime, e.size) for e in claim.evidence] == [
             ("笔记.pdf", "application/pdf", len(PDF)), ("照片.png", "image/png", len(PNG))]
-        assert all(media.stored_path(e.sha256).read_bytes() in (PDF, PNG)
+        assert all(b"".join(storage().chunks(e.sha256)) in (PDF, PNG)
                    for e in claim.evidence)
         event = db.session.scalar(select(AuditEvent))
         assert (event.action, event.actor_id, event.user_id, event.detail["claim"]) == (
@@ -257,7 +257,7 @@ def test_a_file_name_cannot_lead_out_of_the_media_folder(app, english, auth, dis
         assert [e.filename for e in rows] == ["passwd.pdf", "boot.png"]
         root = Path(app.config["LMS_MEDIA_DIR"]).resolve()
         for e in rows:
-            assert media.stored_path(e.sha256).resolve().is_relative_to(root)
+            assert storage().local_path(e.sha256).resolve().is_relative_to(root)
 
 
 def test_only_cadres_report_learning(english, auth, district):
@@ -297,7 +297,7 @@ def test_evidence_of_another_type_is_downloaded_never_shown(app, english, auth, 
                                                            subject):
     claim_id = _submit(english, auth, subject)
     with app.app_context():  # a row from before the type rules (only type checks can't make it)
-        sha, size = media.store_chunks([b"<script>alert(1)</script>"])
+        sha, size = storage().store([b"<script>alert(1)</script>"])
         row = Evidence(claim_id=claim_id, sha256=sha, filename="page.html", mime="text/html",
                        size=size)
         db.session.add(row)

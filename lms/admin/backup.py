@@ -4,9 +4,11 @@
 - The tables are read in one snapshot (PostgreSQL: a read-only `REPEATABLE READ` transaction;
   SQLite: a page copy by the online backup API), table by table in primary-key order,
   streamed as JSON lines.
-- Stored files are content-addressed and never change (`catalog.media`): every file a row
-  of the snapshot refers to was written before that row committed, so copying the folder
-  after the snapshot includes them all; a file no row refers to is harmless.
+- Stored files are content-addressed and never change (`core.storage`, the local folder or
+  an S3 bucket): every file a row of the snapshot refers to was stored before that row
+  committed, so copying the store after the snapshot includes them all; a file no row
+  refers to is harmless. A restore puts each missing file back into this platform's store
+  (whichever it is), checked against its digest before it is kept.
 - A restore goes into a database at the same migration and holding nothing but what the
   migrations seed; any other row refuses it, so a restore never mixes two platforms. The
   learning record's chain and the audit log come back byte for byte, so `records verify`
@@ -14,7 +16,6 @@
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import sqlite3
@@ -23,12 +24,13 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from sqlalchemy import Connection, Date, DateTime, Table, create_engine, func, select, text
 
-from lms.catalog.media import CHUNK, media_root
+from lms.core.storage import CHUNK, Unavailable, is_digest, storage
+from lms.core.storage.chunks import ChunkReader
 from lms.core.timeutil import utcnow
 from lms.extensions import db
 
@@ -112,17 +114,28 @@ def create(out: IO[bytes]) -> dict[str, int]:
                 spool.seek(0)
                 archive.addfile(info, spool)
             counts[table.name] = n
-        files = 0
-        for path in sorted(media_root().glob("??/*")):
-            if path.is_file() and len(path.name) == 64:
-                archive.add(str(path), arcname=f"media/{path.parent.name}/{path.name}")
-                files += 1
+        files = _add_media(archive)
         manifest = {"format": FORMAT, "revision": revision, "created_at": utcnow().isoformat(),
                     "tables": counts, "columns": {t.name: [c.name for c in t.columns]
                                                    for t in _tables()},
                     "files": files}
         _add(archive, "manifest.json", json.dumps(manifest, ensure_ascii=False).encode())
     return {**counts, "files": files}
+
+
+def _add_media(archive: tarfile.TarFile) -> int:
+    """Copy every stored file into the archive, streamed chunk by chunk; returns how many."""
+    store, files = storage(), 0
+    for sha in store.digests():
+        size = store.size(sha)
+        if size is None:
+            continue  # gone since it was listed (never happens to a file a row refers to)
+        info = tarfile.TarInfo(f"media/{sha[:2]}/{sha}")
+        info.size, info.mtime = size, int(utcnow().timestamp())
+        with ChunkReader(store.chunks(sha)) as data:
+            archive.addfile(info, data)
+        files += 1
+    return files
 
 
 def _convert(table: Table, names: list[str], values: list) -> dict:
@@ -147,8 +160,9 @@ def _check_empty(conn: Connection) -> None:
 
 
 def restore(source: IO[bytes], batch: int = 1000) -> dict[str, int]:
-    """Restore a backup into this (empty, migrated) database and media folder, all or
-    nothing for the database; returns the rows per table and the number of files."""
+    """Restore a backup into this (empty, migrated) database and file store, all or
+    nothing for the database (committed only once every file is stored and matches its
+    digest); returns the rows per table and the number of files."""
     try:
         archive = tarfile.open(fileobj=source, mode="r:gz")  # noqa: SIM115 - closed below
         members = {m.name: m for m in archive.getmembers()}
@@ -185,7 +199,8 @@ def restore(source: IO[bytes], batch: int = 1000) -> dict[str, int]:
                 counts[table.name] = n
             if conn.dialect.name == "postgresql":
                 _restart_sequences(conn)
-        files = _restore_media(archive, members)
+            # Inside the transaction: a damaged file leaves the database as it was.
+            files = _restore_media(archive, members)
     return {**counts, "files": files}
 
 
@@ -201,25 +216,23 @@ def _restart_sequences(conn: Connection) -> None:
 
 
 def _restore_media(archive: tarfile.TarFile, members: dict) -> int:
-    """Write each stored file that is missing, checking it against its name (its digest)."""
-    root, files = media_root(), 0
+    """Store each file that is missing, checked against its name (its digest) first."""
+    store, files = storage(), 0
     for name, member in members.items():
         if not name.startswith("media/") or not member.isfile():
             continue
-        digest = Path(name).name
-        target = root / digest[:2] / digest
-        if target.exists():
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        check = hashlib.sha256()
-        partial = target.with_name(f".restore-{digest}")
-        with archive.extractfile(member) as data, partial.open("wb") as out:
-            while chunk := data.read(CHUNK):
-                check.update(chunk)
-                out.write(chunk)
-        if check.hexdigest() != digest:
-            partial.unlink()
-            raise BackupError(f"{name} does not match its digest: the backup is damaged")
-        partial.replace(target)
+        digest = PurePosixPath(name).name
+        if not is_digest(digest):
+            raise BackupError(f"{name} is not named by its digest: the backup is damaged")
+        try:
+            if store.exists(digest):
+                continue
+            with archive.extractfile(member) as data:
+                store.store(iter(lambda d=data: d.read(CHUNK), b""), expect=digest)
+        except Unavailable as exc:
+            raise BackupError(f"the file store cannot be reached: {exc}") from exc
+        except ValueError as exc:
+            raise BackupError(f"{name} does not match its digest: the backup is "
+                              "damaged") from exc
         files += 1
     return files

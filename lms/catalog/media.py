@@ -1,18 +1,15 @@
-"""Media files: type detection from content, content-addressed storage on disk, durations."""
+"""Media files: type detection from content, and durations read from the stored file's
+header (the files themselves are kept by `lms.core.storage`)."""
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 import struct
-import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-from flask import current_app
-
-CHUNK = 1024 * 1024
+from lms.core.storage import Unavailable, storage
 
 # Media types we accept, detected from the first bytes of the file (never from its name):
 # {MIME type: (kind, the format's name as people know it)}.
@@ -53,60 +50,17 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
-def media_root() -> Path:
-    root = Path(current_app.config["LMS_MEDIA_DIR"])
-    root.mkdir(parents=True, exist_ok=True)
-    return root
-
-
-def stored_path(sha256: str) -> Path:
-    """Where the file with this digest lives (inside the media folder, whatever the input)."""
-    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
-        raise ValueError("not a SHA-256 digest")
-    return media_root() / sha256[:2] / sha256
-
-
-def store_chunks(chunks: Iterable[bytes]) -> tuple[str, int]:
-    """Stream data into the store; returns (sha256, size). Identical files are stored once."""
-    root = media_root()
-    digest = hashlib.sha256()
-    size = 0
-    fd, tmp = tempfile.mkstemp(dir=root, prefix=".upload-")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for chunk in chunks:
-                digest.update(chunk)
-                size += len(chunk)
-                out.write(chunk)
-        sha = digest.hexdigest()
-        final = stored_path(sha)
-        final.parent.mkdir(exist_ok=True)
-        os.replace(tmp, final)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return sha, size
-
-
-def store_stream(stream: BinaryIO, limit: int) -> tuple[str, int]:
-    """Store a file-like object of at most `limit` bytes (ValueError when larger)."""
-
-    def chunks():
-        total = 0
-        while block := stream.read(CHUNK):
-            total += len(block)
-            if total > limit:
-                raise ValueError("file too large")
-            yield block
-
-    return store_chunks(chunks())
-
-
 def describe(row, sha256: str, size: int, kind: str, mime: str) -> None:
     """Point a media row at a stored file: its digest, size, kind, type, and its duration
     read from the stored file's header (never from the browser)."""
     row.sha256, row.size, row.kind, row.mime = sha256, size, kind, mime
-    row.duration = duration(stored_path(sha256), mime)
+    row.duration = None
+    if mime in _READERS:
+        try:
+            with storage().open(sha256) as f:
+                row.duration = read_duration(f, size, mime)
+        except (OSError, Unavailable):
+            pass  # no duration: the lecture then asks for none
 
 
 # ---- durations -----------------------------------------------------------------------------
@@ -119,7 +73,19 @@ MAX_INFO = 64 * 1024         # bytes of a Matroska Info element read at most
 
 
 def duration(path: Path, mime: str) -> float | None:
-    """Seconds of an audio or video file from its header, or None when it cannot be read.
+    """Seconds of the audio or video file at `path` (see `read_duration`)."""
+    if mime not in _READERS:
+        return None
+    try:
+        with path.open("rb") as f:
+            return read_duration(f, os.fstat(f.fileno()).st_size, mime)
+    except OSError:
+        return None
+
+
+def read_duration(f: BinaryIO, size: int, mime: str) -> float | None:
+    """Seconds of an audio or video file of `size` bytes from its header, or None when it
+    cannot be read; `f` is any seekable reader (a stored file, local or in object storage).
 
     MP4/M4A (`moov`/`mvhd`), WAV (`fmt ` byte rate and `data` size) and WebM/Matroska
     (Segment Info Duration) are read; other types, and files that do not state their
@@ -129,8 +95,7 @@ def duration(path: Path, mime: str) -> float | None:
     if reader is None:
         return None
     try:
-        with path.open("rb") as f:
-            value = reader(f, os.fstat(f.fileno()).st_size)
+        value = reader(f, size)
     except (OSError, ValueError, OverflowError, ZeroDivisionError, struct.error):
         return None
     if value is None or not math.isfinite(value) or not 0 < value <= MAX_SECONDS:

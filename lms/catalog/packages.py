@@ -27,6 +27,7 @@ from lms.catalog.search import search_text
 from lms.catalog.tomlwrite import dumps
 from lms.core.markup import MarkupError, MediaRef, render_markdown
 from lms.core.signals import course_rules_changed
+from lms.core.storage import storage
 from lms.core.timeutil import utcnow
 from lms.extensions import db
 from lms.org import permissions
@@ -381,7 +382,7 @@ def _store_media(course: Course, files: PackageFiles, ctx: PackageContext) -> di
     rows = {m.path: m for m in db.session.scalars(
         select(MediaFile).where(MediaFile.course_id == course.id))}
     for path, kind in sorted(ctx.media_kinds.items()):
-        sha, size = media_store.store_chunks(files.chunks(path))
+        sha, size = storage().store(files.chunks(path))
         row = rows.get(path)
         if row is None:
             row = MediaFile(course_id=course.id, path=path)
@@ -453,6 +454,11 @@ def export_package(course: Course) -> bytes:
         zf.writestr(MANIFEST, dumps(info, tables))
         for path, content in sorted(files.items()):
             zf.writestr(path, content)
+        store, row_time = storage(), utcnow().timetuple()[:6]
         for row in db.session.scalars(select(MediaFile).where(MediaFile.course_id == course.id)):
-            zf.write(media_store.stored_path(row.sha256), row.path)
+            info = zipfile.ZipInfo(row.path, date_time=row_time)
+            info.compress_type, info.file_size = zipfile.ZIP_DEFLATED, row.size
+            with zf.open(info, "w") as member:  # streamed from the store, chunk by chunk
+                for chunk in store.chunks(row.sha256):
+                    member.write(chunk)
     return out.getvalue()

@@ -28,6 +28,7 @@ from lms.catalog.search import search_text
 from lms.catalog.slugs import slug_from_title, unique_slug
 from lms.core.markup import MarkupError, MediaRef, render_markdown
 from lms.core.signals import course_rules_changed
+from lms.core.storage import storage
 from lms.core.timeutil import utcnow
 from lms.extensions import db
 from lms.org import permissions
@@ -284,7 +285,7 @@ def upload_media(course: Course, filename: str, stream: BinaryIO) -> MediaFile:
     limit = MAX_MEDIA_FILE if kind in ("video", "audio") else MAX_FILE
     stream.seek(0)
     try:
-        sha, size = media_store.store_stream(stream, limit)
+        sha, size = storage().store_stream(stream, limit)
     except ValueError as exc:
         raise CourseError([_("%(file)s is larger than allowed.", file=name)]) from exc
     path = f"media/{name}"

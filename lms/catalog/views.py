@@ -1,10 +1,9 @@
 """What learners see: the catalogue, a course's outline and progress, an activity, media."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_required
-from werkzeug.utils import send_file
 
 from lms.activities.base import RESPONSE
 from lms.activities.registry import registry
@@ -13,9 +12,9 @@ from lms.catalog import queries
 from lms.catalog.models import Activity, Course, MediaFile
 from lms.catalog.outline import outline, standings
 from lms.catalog.services import category_choices
-from lms.core import downloads
 from lms.core.cache import LRU
 from lms.core.pagination import paginate
+from lms.core.storage import serve
 from lms.extensions import db
 from lms.org import permissions
 
@@ -99,23 +98,14 @@ def activity_page(activity: Activity, *, submitted: dict | None = None,
 
 @bp.route("/media/<int:media_id>/<path:name>")
 def media(media_id: int, name: str):
-    """Stream a course's file with Range support (seekable video), never reading it whole."""
+    """A course's file with Range support (seekable video), never read whole."""
     row = db.session.get(MediaFile, media_id)
     if row is None or row.filename != name:
         abort(404)
     course = db.session.get(Course, row.course_id)
     if course is None or not permissions.can_view_course(course):
         abort(404)
-    environ = request.environ
-    if "Range" in request.headers:
-        # A server's own file wrapper (gunicorn's) cannot seek, so Werkzeug would read and
-        # discard everything before the range; its own wrapper seeks straight to it.
-        environ = {k: v for k, v in environ.items() if k != "wsgi.file_wrapper"}
-    response = send_file(media_store.stored_path(row.sha256), environ, mimetype=row.mime,
-                         conditional=True, etag=row.sha256, max_age=86400,
-                         response_class=current_app.response_class)
-    response.headers["Cache-Control"] = "private, max-age=86400"
-    response.headers["Accept-Ranges"] = "bytes"
     # What the player shows itself (pictures, video, sound, PDF) opens inline; anything else
     # is saved, never displayed as a page of this site.
-    return downloads.offer(response, row.filename, inline=row.mime in media_store.KINDS)
+    return serve.answer(row.sha256, mime=row.mime, filename=row.filename,
+                        inline=row.mime in media_store.KINDS, cache="private, max-age=86400")

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from lms.auth.models import User
-from lms.catalog import media
 from lms.catalog.models import SubjectCategory
+from lms.core.storage import storage
 from lms.core.timeutil import local_today
 from lms.demo import evidence
 from lms.extensions import db
@@ -89,7 +89,7 @@ def _replace_old_evidence(learner: User) -> int:
         Evidence.sha256 == hashlib.sha256(OLD_EVIDENCE).hexdigest())))
     for row in rows:
         upload = _evidence_files(learner, row.claim.ended_on)[0]
-        row.sha256, row.size = media.store_stream(upload.stream, entries.evidence_limit())
+        row.sha256, row.size = storage().store_stream(upload.stream, entries.evidence_limit())
     db.session.commit()
     return len(rows)
 

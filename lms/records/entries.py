@@ -29,6 +29,7 @@ from lms.catalog import media
 from lms.catalog.models import SubjectCategory
 from lms.core import fields
 from lms.core.params import is_db_id
+from lms.core.storage import storage
 from lms.core.timeutil import local_today, utcnow
 from lms.extensions import db
 from lms.org import credit
@@ -477,7 +478,7 @@ def submit_claim(user_id: int, data: EntryData, files: Sequence[EvidenceFile]) -
     for upload in files:
         upload.stream.seek(0)
         try:
-            sha, size = media.store_stream(upload.stream, limit)
+            sha, size = storage().store_stream(upload.stream, limit)
         except ValueError as exc:
             raise Invalid({"evidence": _("%(name)s is larger than %(mb)s MB.", name=upload.name,
                                          mb=evidence_limit_mb())}) from exc

@@ -9,17 +9,15 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from lms.catalog import media
-from lms.core import downloads
 from lms.core.pagination import paginate_rows
 from lms.core.params import int_arg
+from lms.core.storage import serve
 from lms.core.urls import safe_local_path
 from lms.extensions import csrf, db
 from lms.org import credit, permissions
@@ -279,14 +277,7 @@ def evidence(evidence_id: int):
     profile = db.session.get(CadreProfile, owner)
     permissions.require(owner == current_user.id or (
         profile is not None and permissions.can_on_cadre("record.view", profile)))
-    try:
-        path = media.stored_path(row.sha256)
-    except ValueError:
-        abort(404)
-    if not path.is_file():
-        abort(404)
     known = row.mime in entries.EVIDENCE_TYPES
-    response = send_file(path, mimetype=row.mime if known else "application/octet-stream",
-                         conditional=True, etag=row.sha256, max_age=0)
-    response.headers["Cache-Control"] = "no-store"  # personal: kept in no cache
-    return downloads.offer(response, row.filename)
+    # Personal: kept in no cache.
+    return serve.answer(row.sha256, mime=row.mime if known else "application/octet-stream",
+                        filename=row.filename, cache="no-store")

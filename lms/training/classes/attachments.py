@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from lms.auth.models import User
 from lms.catalog import media
+from lms.core.storage import Unavailable, storage
 from lms.extensions import db
 from lms.records.entries import clean_filename, evidence_limit, evidence_limit_mb
 from lms.training.classes.services import ClassError, _audit, can_edit
@@ -86,7 +87,7 @@ def attach(training_class: TrainingClass, upload, actor: User) -> ClassAttachmen
                                        problems=_("%(name)s is larger than %(mb)s MB.",
                                                   name=name, mb=evidence_limit_mb()))})
     try:
-        sha, size = media.store_stream(stream, limit)
+        sha, size = storage().store_stream(stream, limit)
     except ValueError as exc:
         raise Invalid({"attachment": _("%(field)s: %(problems)s", field=label("attachment"),
                                        problems=_("%(name)s is larger than %(mb)s MB.",
@@ -119,6 +120,6 @@ def listing(training_class: TrainingClass) -> list[ClassAttachment]:
 def is_stored(row: ClassAttachment) -> bool:
     """Whether the attachment's file is in the store (a page links only to files it has)."""
     try:
-        return media.stored_path(row.stored_name).is_file()
-    except ValueError:
+        return storage().exists(row.stored_name)
+    except (ValueError, Unavailable):
         return False

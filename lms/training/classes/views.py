@@ -2,14 +2,13 @@
 and review, and the plan's attachments."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from lms.catalog import media
-from lms.core import downloads
 from lms.core.pagination import paginate
+from lms.core.storage import serve
 from lms.extensions import db
 from lms.org import permissions
 from lms.org import queries as org_queries
@@ -207,18 +206,9 @@ def _attachment(attachment_id: int) -> tuple[ClassAttachment, TrainingClass]:
 def class_attachment(attachment_id: int):
     """An attachment, to whoever may read the class; always a download under a safe name."""
     row, _cls = _attachment(attachment_id)
-    try:
-        path = media.stored_path(row.stored_name)
-    except ValueError:
-        abort(404)
-    if not path.is_file():
-        abort(404)
     mime = row.content_type if row.content_type in attachments.TYPES \
         else "application/octet-stream"
-    response = send_file(path, mimetype=mime, conditional=True, etag=row.stored_name,
-                         max_age=0)
-    response.headers["Cache-Control"] = "no-store"
-    return downloads.offer(response, row.filename)
+    return serve.answer(row.stored_name, mime=mime, filename=row.filename, cache="no-store")
 
 
 @bp.route("/attachments/<int:attachment_id>/remove", methods=["POST"])
