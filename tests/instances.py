@@ -15,6 +15,8 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+COURSE = ROOT / "courses" / "gongwen-xiezuo"
+PASSWORD = "Correct-horse-42"  # the tests' password (tests.conftest.PASSWORD)
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -82,6 +84,44 @@ def start_redis(port: int, folder: Path) -> subprocess.Popen:
         time.sleep(0.05)
     stop(process)
     raise RuntimeError(f"redis-server on port {port} did not start")
+
+
+def prepare_database(url: str, media: Path) -> dict:
+    """Migrate an empty database and add a district (青山区) with two cadres (`learn`,
+    `other`), a system administrator (`admin`), all with the tests' password, and the sample
+    course 公文写作基础: {"lecture": its first lecture's id, "course": its slug}."""
+    from flask_migrate import upgrade  # noqa: PLC0415 - the app's modules, loaded on demand
+    from sqlalchemy import select  # noqa: PLC0415
+
+    from lms import create_app  # noqa: PLC0415
+    from lms.auth.models import User  # noqa: PLC0415
+    from lms.auth.passwords import hash_password  # noqa: PLC0415
+    from lms.catalog.models import Activity  # noqa: PLC0415
+    from lms.catalog.package_files import open_package  # noqa: PLC0415
+    from lms.catalog.packages import import_package  # noqa: PLC0415
+    from lms.extensions import db  # noqa: PLC0415
+    from lms.org import services  # noqa: PLC0415
+    from lms.org.models import CadreProfile, RoleGrant  # noqa: PLC0415
+
+    prep = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "prep",
+                       "LMS_MEDIA_DIR": str(media), "RATELIMIT_STORAGE_URI": "memory://"})
+    digest = hash_password(PASSWORD)
+    with prep.app_context():
+        upgrade()
+        unit = services.create_unit("QU", "青山区", "district", None)
+        for username in ("learn", "other"):
+            user = User(username=username, name=f"学员{username}", password_hash=digest)
+            db.session.add_all([user, CadreProfile(user=user, unit=unit, rank="section"),
+                                RoleGrant(user=user, role="learner", unit=unit)])
+        admin = User(username="admin", name="管理员", password_hash=digest)
+        db.session.add_all([admin, RoleGrant(user=admin, role="sysadmin", unit=None)])
+        db.session.commit()
+        with open_package(COURSE) as files:
+            slug = import_package(files).course.slug
+        lecture = db.session.scalar(select(Activity.id).filter_by(key="gaishu"))
+        db.session.remove()
+        db.engine.dispose()  # closes every connection: callers may drop the database
+    return {"lecture": lecture, "course": slug}
 
 
 class Browser:

@@ -9,7 +9,7 @@ from lms.config import load_config
 def test_healthz_checks_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.get_json() == {"status": "ok", "database": "ok", "redis": "none"}
 
 
 def test_pages_forbid_inline_script_and_framing(client):

@@ -36,6 +36,8 @@ def test_unreachable_redis_degrades_to_counts_in_this_process(app, db_url, distr
             assert signed_in.status_code == 302
             for page in ("/", "/courses", "/me/learning", "/account", "/admin/cadres"):
                 assert client.get(page).status_code == 200, page
+            health = client.get("/healthz")  # degraded, yet serving
+            assert health.status_code == 200 and health.get_json()["redis"] == "unreachable"
         unreachable = [r for r in caplog.records if "Redis is unreachable" in r.getMessage()]
         assert len(unreachable) == 1  # once per outage, not once per request
     finally:

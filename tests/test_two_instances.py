@@ -19,21 +19,11 @@ from uuid import uuid4
 
 import pytest
 import redis
-from flask_migrate import upgrade
-from sqlalchemy import create_engine, make_url, select, text
+from sqlalchemy import create_engine, make_url, text
 
-from lms import create_app
-from lms.auth.models import User
-from lms.catalog.models import Activity
-from lms.catalog.package_files import open_package
-from lms.catalog.packages import import_package
-from lms.extensions import db
-from lms.org import services
-from lms.org.models import CadreProfile, RoleGrant
 from tests import instances
-from tests.conftest import _HASH, PASSWORD
+from tests.conftest import PASSWORD
 
-COURSE = instances.ROOT / "courses" / "gongwen-xiezuo"
 INTERVAL = 4  # heartbeat seconds of both instances: beats about 1 s apart earn about a second
 LOCKED = "登录失败次数过多"
 
@@ -64,26 +54,6 @@ def _drop_database(url: str, db_url: str) -> None:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
     finally:
         engine.dispose()
-
-
-def _prepare(url: str, media: Path) -> int:
-    """Migrate, add a district with two cadres, import a course; the lecture's id."""
-    prep = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "prep",
-                       "LMS_MEDIA_DIR": str(media), "RATELIMIT_STORAGE_URI": "memory://"})
-    with prep.app_context():
-        upgrade()
-        unit = services.create_unit("QU", "青山区", "district", None)
-        for username in ("learn", "other"):
-            user = User(username=username, name=f"学员{username}", password_hash=_HASH)
-            db.session.add_all([user, CadreProfile(user=user, unit=unit, rank="section"),
-                                RoleGrant(user=user, role="learner", unit=unit)])
-        db.session.commit()
-        with open_package(COURSE) as files:
-            import_package(files)
-        lecture = db.session.scalar(select(Activity.id).filter_by(key="gaishu"))
-        db.session.remove()
-        db.engine.dispose()  # closes every connection: the database is dropped at the end
-    return lecture
 
 
 @pytest.fixture
@@ -120,7 +90,8 @@ def two(db_url, redis_url, tmp_path) -> Iterator[dict]:
                  for i, port in enumerate(ports)]
     store = redis.Redis.from_url(redis_url)
     try:
-        lecture = _prepare(url, tmp_path / "media")  # while the instances start
+        # While the instances start:
+        lecture = instances.prepare_database(url, tmp_path / "media")["lecture"]
         bases = [f"http://127.0.0.1:{port}" for port in ports]
         for base, process in zip(bases, processes, strict=True):
             instances.wait_ready(base, process)

@@ -105,6 +105,24 @@ def answered(app: Flask | None = None) -> None:
                            time.monotonic() - since)
 
 
+def status(app: Flask | None = None) -> str:
+    """For the health check: "ok", "unreachable" (the app runs degraded) or "none" (no
+    `REDIS_URL`: one box). Asks Redis at most once per `RETRY_SECONDS` while it is down."""
+    app = _app(app)
+    redis = client(app)
+    if redis is None:
+        return "none"
+    if not usable(app):
+        return "unreachable"
+    try:
+        redis.ping()
+    except ERRORS as error:
+        failed(error, app)
+        return "unreachable"
+    answered(app)
+    return "ok"
+
+
 def storage_options(app: Flask) -> dict:
     """Options of the limits library's Redis storage: keys under `LMS_REDIS_PREFIX`
     ("lms:limits:..."), and short time-outs so an unreachable server is noticed at once."""
