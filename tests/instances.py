@@ -124,6 +124,13 @@ def prepare_database(url: str, media: Path) -> dict:
     return {"lecture": lecture, "course": slug}
 
 
+def redis_client(port: int):
+    """A client of the Redis on 127.0.0.1:`port`."""
+    import redis  # noqa: PLC0415 - only callers that use Redis need it
+
+    return redis.Redis(port=port, socket_connect_timeout=1)
+
+
 class Browser:
     """One person's browser: cookies (shared by every port of 127.0.0.1, as one site behind a
     balancer), the CSRF token of the last page, no redirects followed."""
@@ -131,6 +138,7 @@ class Browser:
     def __init__(self) -> None:
         self.http = requests.Session()
         self.csrf = ""
+        self.seq = 0  # the last heartbeat sequence number this browser sent
 
     def get(self, url: str) -> requests.Response:
         response = self.http.get(url, allow_redirects=False, timeout=30)
