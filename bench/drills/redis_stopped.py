@@ -18,6 +18,8 @@ Prints each observation and PASS or FAIL; exits 0 on PASS.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import shutil
 import sys
 import tempfile
@@ -105,7 +107,8 @@ def run(postgres: str | None, name: str) -> bool:
                "LMS_MEDIA_DIR": str(work / "media"), "LMS_PRESENCE_CHECK_MINUTES": "0",
                "LMS_LOGIN_ACCOUNT_LIMIT": f"{LIMIT} per 15 minutes", "LMS_SMTP_HOST": ""}
         app = instances.start_gunicorn(app_port, env, log)
-        info = instances.prepare_database(url, work / "media")
+        with contextlib.redirect_stderr(io.StringIO()):  # the migrations' log lines
+            info = instances.prepare_database(url, work / "media")
         instances.wait_ready(base, app)
 
         print("Redis running:")
