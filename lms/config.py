@@ -46,6 +46,9 @@ def load_config(instance_path: str) -> dict:
     secure = _bool("LMS_SECURE_COOKIES", False)
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY") or _instance_secret_key(instance_path),
+        # Where the key was generated when SECRET_KEY is unset (one machine's own key).
+        "LMS_SECRET_KEY_FILE": "" if os.environ.get("SECRET_KEY")
+        else str(Path(instance_path) / "secret_key"),
         "SQLALCHEMY_DATABASE_URI": db_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "LMS_MEDIA_DIR": os.environ.get("LMS_MEDIA_DIR")

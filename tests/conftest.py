@@ -19,7 +19,8 @@ from sqlalchemy import create_engine, make_url, text
 from lms import create_app
 from lms.auth.models import User
 from lms.auth.passwords import hash_password
-from lms.extensions import db, limiter
+from lms.core import allowances
+from lms.extensions import db
 from lms.org import services
 from lms.org.models import CadreProfile, Category, RoleGrant, Unit
 
@@ -106,7 +107,7 @@ def _clean(app) -> Iterator[None]:
         if db.engine.dialect.name == "postgresql":  # ids start again at 1, as on SQLite
             db.session.execute(_RESTART_SEQUENCES, {"names": [t.name for t in tables]})
         db.session.commit()
-        limiter.reset()
+        allowances.reset()
     from lms.catalog import outline, views
 
     outline._outlines.clear()  # snapshots keyed on rows that the next test will recreate

@@ -25,7 +25,8 @@ from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event, select
 from sqlalchemy.engine import Connection
 
-from lms.extensions import db, limiter
+from lms.core import allowances
+from lms.extensions import db
 from tests.conftest import _HASH, COURSES, KEEP, PASSWORD
 
 # The roles a walk signs in as, and the account that holds each ("anon" signs in as nobody).
@@ -119,7 +120,7 @@ def rolled_back_world(app: Flask) -> Iterator[tuple[Connection, World]]:
             event.remove(conn, "begin", _begin)
             conn.connection.dbapi_connection.isolation_level = ""
         conn.close()
-        limiter.reset()
+        allowances.reset()
         from lms.catalog import outline, views
 
         outline._outlines.clear()  # snapshots of rows that no longer exist
@@ -506,7 +507,7 @@ def undone(conn: Connection) -> Iterator[None]:
         yield
     finally:
         savepoint.rollback()
-        limiter.reset()
+        allowances.reset()
 
 
 def call(client: FlaskClient, method: str, url: str, cookie: str | None,

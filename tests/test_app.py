@@ -6,10 +6,11 @@ import os
 from lms.config import load_config
 
 
-def test_healthz_checks_the_database(client):
+def test_healthz_checks_the_database(app, client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    redis = "ok" if app.config["REDIS_URL"] else "none"  # no REDIS_URL: one box
+    assert response.get_json() == {"status": "ok", "database": "ok", "redis": redis}
 
 
 def test_pages_forbid_inline_script_and_framing(client):

@@ -2,16 +2,15 @@
 
 Only failures count. The windows come from `LMS_LOGIN_ACCOUNT_LIMIT` and
 `LMS_LOGIN_ADDRESS_LIMIT` (default 10 per 15 minutes per account, 100 per 15 minutes per
-address); storage is memory, or Redis when `REDIS_URL` is set.
+address); the counts are `lms.core.allowances`: shared by every instance through Redis when
+`REDIS_URL` is set, per process without it or while Redis is down.
 """
 from __future__ import annotations
-
-import time
 
 from flask import current_app
 from limits import parse
 
-from lms.extensions import limiter
+from lms.core import allowances
 
 
 def _limits(username: str, address: str):
@@ -24,21 +23,16 @@ def _limits(username: str, address: str):
 
 def retry_after(username: str, address: str) -> int:
     """Seconds to wait before this account may try again from this address; 0 if free."""
-    wait = 0
-    for item, *keys in _limits(username, address):
-        if not limiter.limiter.test(item, *keys):
-            reset_at, _remaining = limiter.limiter.get_window_stats(item, *keys)
-            wait = max(wait, int(reset_at - time.time()) + 1)
-    return wait
+    return max(allowances.wait_seconds(item, *keys) for item, *keys in _limits(username, address))
 
 
 def record_failure(username: str, address: str) -> None:
     """Count one failed login against the account and the address."""
     for item, *keys in _limits(username, address):
-        limiter.limiter.hit(item, *keys)
+        allowances.hit(item, *keys)
 
 
 def clear_account(username: str) -> None:
     """Forget an account's failures (after a successful login)."""
     item, *keys = _limits(username, "")[0]
-    limiter.limiter.clear(item, *keys)
+    allowances.clear(item, *keys)

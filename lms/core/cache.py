@@ -1,7 +1,9 @@
 """A small in-process cache for read-mostly snapshots whose keys carry their own version.
 
 Keys must change whenever the data changes (e.g. include a row's version and update time), so
-entries never need invalidating; old ones simply age out.
+entries never need invalidating; old ones simply age out. Because the version is read from the
+database, every app instance sees a change at its next request: the cache stays per process,
+even with Redis (docs/shared-state.md).
 """
 from __future__ import annotations
 

@@ -9,7 +9,6 @@ cannot be found by trying them all.
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,8 +22,9 @@ from sqlalchemy.exc import IntegrityError
 
 from lms.audit import services as audit
 from lms.auth.models import User
+from lms.core import allowances
 from lms.core.timeutil import local_minute, utcnow
-from lms.extensions import db, limiter
+from lms.extensions import db
 from lms.org import credit
 from lms.training.attendance.errors import refuse
 from lms.training.attendance.rates import ATTENDING
@@ -99,16 +99,11 @@ def _limit():
 
 def wait_seconds(user_id: int) -> int:
     """Seconds before the user may try a code again (0: now)."""
-    item = _limit()
-    if limiter.limiter.test(item, "training-checkin", str(user_id)):
-        return 0
-    reset_at, _remaining = limiter.limiter.get_window_stats(item, "training-checkin",
-                                                            str(user_id))
-    return max(1, int(reset_at - time.time()) + 1)
+    return allowances.wait_seconds(_limit(), "training-checkin", str(user_id))
 
 
 def _failed(user_id: int, message: str, code: str):
-    limiter.limiter.hit(_limit(), "training-checkin", str(user_id))
+    allowances.hit(_limit(), "training-checkin", str(user_id))
     return refuse(message, "code", code)
 
 
