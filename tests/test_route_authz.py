@@ -136,6 +136,11 @@ EXPECTED: dict[str, str] = {
     "GET /training/figures/summary": "L F F 2 2 F F",
     "GET /training/figures/summary.pdf": "L F F 2 2 F F",
     "GET /api/v1/reports/training": "L F F 2 2 F F",
+    # Background jobs: a person's own, and nobody else's (404)
+    "GET /jobs/": "L 2 2 2 2 2 2",
+    "GET /jobs/<int:job_id>": "-LLL 2NNN 2NNN 2NNN 2NNN 2N-- 2NNN",
+    "GET /jobs/<int:job_id>.json": "-LLL 2NNN 2NNN 2NNN 2NNN 2N-- 2NNN",
+    "GET /jobs/<int:job_id>/download": "-LLL 2NNN 2NNN 2NNN 2NNN 2N-- 2NNN",
     "GET /static/<path:filename>": "2 2 2 2 2 2 2",
     "GET /login": "2 R R R R R R",
     "POST /login": "2 R R R R R R",
