@@ -17,12 +17,8 @@ from typing import Any
 
 from flask import Flask, current_app
 from redis.exceptions import RedisError
-from sqlalchemy import update
 
 from lms.core import shared
-from lms.core.timeutil import utcnow
-from lms.extensions import db
-from lms.jobs.models import Job
 
 log = logging.getLogger(__name__)
 QUEUE = "jobs"
@@ -74,16 +70,14 @@ def _pool(app: Flask) -> ThreadPoolExecutor:
 
 
 def dispatch(job_id: int, app: Flask | None = None) -> str:
-    """Hand the job to its runner; returns the mode used. Redis unreachable: the job runs
+    """Hand the job to its runner (its `dispatched_at` is set by whoever queued it); returns
+    the mode used. Redis unreachable: the job runs
     in this process instead (said in the log), never an error for the person who asked.
     Dispatching a job twice is harmless: only one attempt can claim it."""
     from lms.jobs.runner import run_job
 
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     how = mode(app)
-    with db.engine.begin() as conn:
-        conn.execute(update(Job.__table__).where(Job.__table__.c.id == job_id)
-                     .values(dispatched_at=utcnow()))
     if how == "rq":
         try:
             rq_queue(app).enqueue("lms.jobs.runner.perform", job_id, result_ttl=0,

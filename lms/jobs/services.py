@@ -76,7 +76,8 @@ def enqueue(kind: str, params: dict | None = None, *, owner=None, key: str | Non
         return existing
     locale = str(get_locale() or "") if has_request_context() else ""
     job = Job(kind=kind, key=key, owner_id=owner_id, unit_id=_id(unit), params=params,
-              locale=locale or current_app.config["BABEL_DEFAULT_LOCALE"], state="queued")
+              locale=locale or current_app.config["BABEL_DEFAULT_LOCALE"], state="queued",
+              dispatched_at=utcnow())
     db.session.add(job)
     try:
         db.session.commit()

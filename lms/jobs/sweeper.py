@@ -61,11 +61,17 @@ def sweep(only: int | None = None) -> dict[str, int]:
             sentence = _("Started again: the worker running it stopped.")
         with db.engine.begin() as conn:
             moved = conn.execute(update(_TABLE).where(*seen).values(
-                state="queued", lease_token=None, lease_until=None, message=sentence)).rowcount
+                state="queued", lease_token=None, lease_until=None, message=sentence,
+                dispatched_at=now)).rowcount
         if moved:
             counts["requeued"] += 1
             dispatch(job_id)
     for job_id in left:
-        counts["redispatched"] += 1
-        dispatch(job_id)
+        with db.engine.begin() as conn:
+            moved = conn.execute(update(_TABLE).where(
+                _TABLE.c.id == job_id, _TABLE.c.state == "queued").values(
+                dispatched_at=now)).rowcount
+        if moved:
+            counts["redispatched"] += 1
+            dispatch(job_id)
     return counts
