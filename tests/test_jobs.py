@@ -93,6 +93,21 @@ def test_the_same_request_twice_is_the_same_job(app, district, kind, held):
         assert held == [first.id, other.id, someone.id, keyed.id]  # each handed out once
 
 
+def test_a_job_nobody_has_taken_says_so(app, client, auth, district, kind, held):
+    kind("t.waiting", lambda run: None)
+    with app.app_context():
+        job_id = enqueue("t.waiting", {}, owner=district["learner"]).id
+    auth.login("learn")
+    assert client.get(f"/jobs/{job_id}.json").get_json()["message"] == ""
+    with app.app_context():
+        db.session.execute(update(Job).where(Job.id == job_id).values(
+            created_at=utcnow() - timedelta(minutes=2)))
+        db.session.commit()
+    status = client.get(f"/jobs/{job_id}.json?lang=en").get_json()
+    assert status["state"] == "queued" and "No worker has started this job yet" in \
+        status["message"]
+
+
 def test_a_finished_job_answers_while_fresh_and_a_failed_one_never(app, district, kind, inline):
     outcomes = iter([JobError("Nothing to export."), None, None])
 

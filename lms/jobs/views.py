@@ -3,6 +3,8 @@ static/js/jobs.js from the JSON), and its result to download. Only the job's own
 of it: anyone else gets 404, on every view."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, jsonify, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -11,6 +13,7 @@ from flask_login import current_user, login_required
 from lms.catalog import media
 from lms.core import downloads
 from lms.core.pagination import paginate
+from lms.core.timeutil import utcnow
 from lms.extensions import db
 from lms.jobs import registry
 from lms.jobs.models import Job
@@ -36,11 +39,17 @@ def label(job: Job) -> str:
     return kind.label(job.params or {}) if kind else job.kind
 
 
+WAITING = timedelta(seconds=60)  # queued this long: the page says no worker has taken it
+
+
 def status(job: Job) -> dict:
     """What the page shows, for the page and for its script."""
+    message = job.message or ""
+    if job.state == "queued" and not message and job.created_at < utcnow() - WAITING:
+        message = _("No worker has started this job yet; it starts as soon as one is free.")
     return {
         "id": job.id, "state": job.state, "state_text": str(STATE_TEXT[job.state]),
-        "done": job.done, "total": job.total, "message": job.message or "",
+        "done": job.done, "total": job.total, "message": message,
         "summary": job.summary or "", "error": job.error or "",
         "download": url_for("jobs.download", job_id=job.id)
         if job.state == "done" and job.result_sha256 else None,
