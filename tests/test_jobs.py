@@ -2,6 +2,7 @@
 writes nothing), retry after a worker died, the scheduler's daily slot, and the job pages."""
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
@@ -233,3 +234,23 @@ def test_a_wrong_schedule_time_is_refused():
     assert schedule.parse_time(" 2:05 ").hour == 2 and schedule.parse_time("") is None
     with pytest.raises(ValueError, match="25:00"):
         schedule.parse_time("25:00")
+
+
+def test_with_redis_out_of_reach_the_job_runs_in_this_process(app, district, monkeypatch):
+    """Redis configured but down: the person who asked still gets their job (run by the web
+    process's threads), never an error."""
+    from lms.core import shared
+
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")  # nothing listens
+    monkeypatch.setitem(app.config, "LMS_JOBS_MODE", "")
+    app.extensions.pop(shared._EXT, None)
+    try:
+        with app.app_context():
+            job_id = enqueue("jobs.selftest", {"steps": 1, "seconds": 0},
+                             owner=district["learner"]).id
+            deadline = time.monotonic() + 10
+            while _job(job_id).state != "done" and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert (_job(job_id).state, _job(job_id).attempts) == ("done", 1)
+    finally:
+        app.extensions.pop(shared._EXT, None)

@@ -41,8 +41,16 @@ def rq_prefix(app: Flask) -> str:
 
 def rq_module(app: Flask) -> Any:
     """The `rq` package, first imported with this site's key prefix."""
-    if "rq" not in sys.modules:
+    if "rq" not in sys.modules:  # rq reads its prefix once, from the environment
+        kept = os.environ.get("RQ_KEY_PREFIX")
         os.environ["RQ_KEY_PREFIX"] = rq_prefix(app)
+        try:
+            import rq  # noqa: F401
+        finally:  # not inherited by the processes this one starts
+            if kept is None:
+                os.environ.pop("RQ_KEY_PREFIX", None)
+            else:
+                os.environ["RQ_KEY_PREFIX"] = kept
     import rq
     from rq import defaults
 
