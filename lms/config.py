@@ -104,6 +104,7 @@ def load_config(instance_path: str) -> dict:
         "LMS_JOB_LEASE_SECONDS": int(os.environ.get("LMS_JOB_LEASE_SECONDS") or "30"),
         "LMS_JOB_ATTEMPTS": int(os.environ.get("LMS_JOB_ATTEMPTS") or "3"),
         "LMS_JOB_TIMEOUT": int(os.environ.get("LMS_JOB_TIMEOUT") or "3600"),
+        "LMS_JOB_REQUEUE_SECONDS": int(os.environ.get("LMS_JOB_REQUEUE_SECONDS") or "120"),
         # Local times of day of the scheduled jobs; empty: not scheduled.
         "LMS_SCHEDULE_ASSIGNMENTS_SYNC": os.environ.get("LMS_SCHEDULE_ASSIGNMENTS_SYNC",
                                                         "01:30"),
