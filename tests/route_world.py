@@ -104,12 +104,19 @@ def rolled_back_world(app: Flask) -> Iterator[tuple[Connection, World]]:
     saved = db.session
     db.session = db._make_scoped_session({"class_": _Joined, "bind": conn,
                                           "join_transaction_mode": "create_savepoint"})
+    # A job that a page starts stays queued: its runner would need a connection of its own,
+    # and the world's changes live in this one connection's transaction.
+    from lms.jobs import services as job_services
+
+    saved_dispatch = job_services.dispatch
+    job_services.dispatch = lambda job_id: "queued"
     try:
         with app.test_request_context():
             world = build(app)
         yield conn, world
     finally:
         db.session = saved
+        job_services.dispatch = saved_dispatch
         outer.rollback()
         if not sqlite:  # sequences are not transactional: start them again, as conftest does
             names = ", ".join(t.name for t in db.metadata.sorted_tables if t.name not in KEEP)

@@ -376,10 +376,7 @@ def _clean():
 
 @pytest.fixture(scope="module")
 def walk(app) -> Walk:
-    # A job that a walked page starts stays queued: its runner would need a connection of
-    # its own, and the walk's changes live in one connection's transaction.
-    with rolled_back_world(app) as (conn, world), pytest.MonkeyPatch.context() as patch:
-        patch.setattr("lms.jobs.services.dispatch", lambda job_id: "queued")
+    with rolled_back_world(app) as (conn, world):
         clients = {role: signed_in(app, role) for role in ROLES}
         cookies = {}
         for role, client in clients.items():
