@@ -7,7 +7,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test lint translations chromium pdf-libs install dev messages
+.PHONY: run test lint translations chromium pdf-libs redis install dev messages
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ pdf-libs:
 		{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libpango-1.0-0 \
 		libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk; }
 
+# The real-worker test of background jobs starts a private Redis server; install when missing.
+redis:
+	@command -v redis-server >/dev/null 2>&1 || \
+		{ $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq redis-server; }
+
 # axe-core (accessibility checks in the browser tests), from the npm registry.
 node_modules/.installed: package.json
 	npm install --silent --no-audit --no-fund
@@ -62,7 +67,7 @@ lint: dev
 # and lists its slowest tests.
 WORKERS ?= 2
 PYTEST  := $(PY) -m pytest -q -n $(WORKERS) --dist worksteal --durations=15
-test: dev translations chromium pdf-libs node_modules/.installed lint
+test: dev translations chromium pdf-libs redis node_modules/.installed lint
 	TEST_DATABASE_URL= $(PYTEST)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on $$TEST_DATABASE_URL (browser tests excluded) =="; \

@@ -68,6 +68,12 @@ def _init_extensions(app: Flask) -> None:
     progress_signals.connect()
     record_signals.connect()
 
+    from lms import jobs
+    from lms.progress import jobs as progress_jobs  # noqa: F401  (declares its job kinds)
+    from lms.records import jobs as record_jobs  # noqa: F401
+
+    jobs.init_app(app)
+
 
 def _register_blueprints(app: Flask) -> None:
     from lms.api import bp as api_bp
@@ -79,6 +85,7 @@ def _register_blueprints(app: Flask) -> None:
     from lms.catalog.teach import bp as teach_bp
     from lms.catalog.views import bp as catalog_bp
     from lms.dashboard.views import bp as dashboard_bp
+    from lms.jobs.views import bp as jobs_bp
     from lms.org.audit_views import bp as audit_bp
     from lms.org.views import bp as org_bp
     from lms.progress.manage import bp as tracking_bp
@@ -97,7 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (auth_bp, org_bp, catalog_bp, teach_bp, progress_bp, tracking_bp, records_bp,
                dashboard_bp, api_bp, assessment_bp, grading_bp, bank_bp, rules_bp, reading_bp,
                plans_bp, record_entries_bp, record_bp, compliance_bp, record_admin_bp,
-               audit_bp, certificates_bp, training_bp, activity_pages_bp):
+               audit_bp, certificates_bp, training_bp, activity_pages_bp, jobs_bp):
         app.register_blueprint(bp)
 
 
@@ -108,10 +115,12 @@ def _register_cli(app: Flask) -> None:
     from lms.catalog.cli import courses_cli
     from lms.core.storage.cli import media_cli
     from lms.demo.cli import demo_cli
+    from lms.jobs.cli import jobs_cli
     from lms.org.cli import cadres_cli, units_cli
     from lms.progress.cli import assignments_cli
     from lms.records.cli import records_cli
 
     for group in (units_cli, users_cli, cadres_cli, tokens_cli, courses_cli, demo_cli,
-                  assignments_cli, questions_cli, records_cli, backup_cli, media_cli):
+                  assignments_cli, questions_cli, records_cli, backup_cli, media_cli,
+                  jobs_cli):
         app.cli.add_command(group)

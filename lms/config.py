@@ -113,6 +113,21 @@ def load_config(instance_path: str) -> dict:
         "LMS_SMTP_PASSWORD": os.environ.get("LMS_SMTP_PASSWORD", ""),
         "LMS_SMTP_STARTTLS": _bool("LMS_SMTP_STARTTLS", False),
         "LMS_SMTP_TIMEOUT": float(os.environ.get("LMS_SMTP_TIMEOUT") or "10"),
+        # Background jobs (docs/jobs.md): RQ when REDIS_URL is set, else threads of the web
+        # process; LMS_JOBS_MODE may force rq, threads or inline.
+        "LMS_JOBS_MODE": os.environ.get("LMS_JOBS_MODE", "").strip(),
+        "LMS_JOB_THREADS": int(os.environ.get("LMS_JOB_THREADS") or "2"),
+        "LMS_JOB_LEASE_SECONDS": int(os.environ.get("LMS_JOB_LEASE_SECONDS") or "30"),
+        "LMS_JOB_ATTEMPTS": int(os.environ.get("LMS_JOB_ATTEMPTS") or "3"),
+        "LMS_JOB_TIMEOUT": int(os.environ.get("LMS_JOB_TIMEOUT") or "3600"),
+        "LMS_JOB_REQUEUE_SECONDS": int(os.environ.get("LMS_JOB_REQUEUE_SECONDS") or "120"),
+        # Local times of day of the scheduled jobs; empty: not scheduled.
+        "LMS_SCHEDULE_ASSIGNMENTS_SYNC": os.environ.get("LMS_SCHEDULE_ASSIGNMENTS_SYNC",
+                                                        "01:30"),
+        "LMS_SCHEDULE_RECORDS_RECOMPUTE": os.environ.get("LMS_SCHEDULE_RECORDS_RECOMPUTE",
+                                                         "02:00"),
+        # Without Redis: run the scheduler as a thread of the web process.
+        "LMS_SCHEDULER_IN_WEB": _bool("LMS_SCHEDULER_IN_WEB", False),
         "LMS_PAGE_SIZE": 50,
         "LMS_IMPORT_MAX_BYTES": 10 * 1024 * 1024,
         # Uploads are spooled to disk by Werkzeug, so a large limit does not cost memory.

@@ -105,12 +105,19 @@ def rolled_back_world(app: Flask) -> Iterator[tuple[Connection, World]]:
     saved = db.session
     db.session = db._make_scoped_session({"class_": _Joined, "bind": conn,
                                           "join_transaction_mode": "create_savepoint"})
+    # A job that a page starts stays queued: its runner would need a connection of its own,
+    # and the world's changes live in this one connection's transaction.
+    from lms.jobs import services as job_services
+
+    saved_dispatch = job_services.dispatch
+    job_services.dispatch = lambda job_id: "queued"
     try:
         with app.test_request_context():
             world = build(app)
         yield conn, world
     finally:
         db.session = saved
+        job_services.dispatch = saved_dispatch
         outer.rollback()
         if not sqlite:  # sequences are not transactional: start them again, as conftest does
             names = ", ".join(t.name for t in db.metadata.sorted_tables if t.name not in KEEP)
@@ -267,6 +274,7 @@ def build(app: Flask) -> World:
                                     .order_by(RoleGrant.id)).all()
         main = [g for g in grants if g.role != "learner"] or grants
         w.owned[("grant", username)] = main[0].id
+        w.owned[("job", username)] = _job(uid)
     for code in ("JD01", "JD01-SQ01", "JD02", "QU", "QU9"):
         actor = {"JD01": "ua1", "JD01-SQ01": "ua1", "JD02": "ua2"}.get(code, "org")
         call, _told = reading.create_call(db.session.get(Unit, w.units[code]), w.year,
@@ -276,6 +284,21 @@ def build(app: Flask) -> World:
         w.calls[code] = call.id
     _training(w)
     return w
+
+
+def _job(owner_id: int) -> int:
+    """A finished job of the person's, with a small text file as its result."""
+    from lms.catalog.media import store_chunks
+    from lms.core.timeutil import utcnow
+    from lms.jobs.models import Job
+
+    sha, size = store_chunks([b"walk\n"])
+    job = Job(kind="jobs.selftest", key=f"walk-{owner_id}", owner_id=owner_id, params={},
+              state="done", done=1, total=1, result_sha256=sha, result_size=size,
+              result_name="walk.txt", result_mime="text/plain", finished_at=utcnow())
+    db.session.add(job)
+    db.session.commit()
+    return job.id
 
 
 # A class of each unit: its trainee is the unit's first cadre (for the community, `learn`).
@@ -383,7 +406,7 @@ def signed_in(app: Flask, role: str) -> FlaskClient:
 # Arguments that name something belonging to a person, and the kind of thing.
 OWNED = {"claim_id": "claim", "note_id": "note", "entry_id": "entry", "evidence_id": "evidence",
          "notice_id": "notice", "token_id": "token", "grant_id": "grant",
-         "attempt_id": "attempt"}
+         "attempt_id": "attempt", "job_id": "job"}
 PERSON_ARGS = {"user_id", "username", *OWNED}
 # Training things belong to a unit (the class's): {route argument: kind in `World.training`}.
 TRAINING_ARGS = {"class_id": "class", "session_id": "session", "trainee_id": "trainee",

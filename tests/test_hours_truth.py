@@ -75,8 +75,14 @@ def shown(client, place: str, username: str = "learn") -> Figures:
                  for code, text in _tagged(row, "data-hours-note").items()}
         return Figures(recorded, notes=notes)
     if place == "export":
-        response = client.get(f"/admin/records/compliance/export.xlsx?year={YEAR}")
-        rows = list(load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
+        # The whole district's export is a job: its page, then its file.
+        started = client.get(f"/admin/records/compliance/export.xlsx?year={YEAR}")
+        job = client.get(started.headers["Location"] + ".json").get_json()
+        assert job["state"] == "done", job
+        response = client.get(job["download"])
+        data = response.data
+        response.close()
+        rows = list(load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True))
         at = next(i for i, r in enumerate(rows) if "账号" in r)  # below the title line
         header = list(rows[at])
         row = next(r for r in rows[at + 1:] if r[header.index("账号")] == username)

@@ -47,3 +47,29 @@ def test_pdf_is_refused_outside_the_readers_scope(client, auth, district):
     auth.logout()
     auth.login("c1")
     assert client.get("/cadres/learn/record.pdf").status_code == 404
+
+
+def test_a_units_records_print_as_one_pdf_job(app, client, auth, district, make_user):
+    """The unit administrator prints every record of a unit (and the units below it) as one
+    PDF, through a background job; another street's administrator cannot."""
+    make_user("peer", "learner", "JD01-SQ01", name="同社区学员")
+    auth.login("ua1")
+    report = client.get(f"/admin/records/compliance?year={YEAR}").get_data(as_text=True)
+    assert 'action="/admin/records/print"' in report and 'value="JD01"' in report
+    started = client.post("/admin/records/print", data={"unit": "JD01-SQ01", "year": YEAR})
+    assert started.status_code == 302 and "/jobs/" in started.headers["Location"]
+    job = client.get(started.headers["Location"] + ".json").get_json()
+    assert job["state"] == "done" and job["done"] == job["total"] == 3, job
+    assert job["filename"] == f"records-JD01-SQ01-{YEAR}.pdf"
+    response = client.get(job["download"])
+    reader = PdfReader(io.BytesIO(response.data))
+    response.close()
+    texts = ["".join(page.extract_text().split()) for page in reader.pages]
+    # Each cadre's record starts on a sheet of its own, in username order.
+    first = [n for n, text in enumerate(texts) if "李学员" in text]
+    second = [n for n, text in enumerate(texts) if "同社区学员" in text]
+    assert first and second and max(first) < min(second)
+    auth.logout()
+    auth.login("ua2")
+    assert client.post("/admin/records/print", data={"unit": "JD01-SQ01",
+                                                     "year": YEAR}).status_code == 404

@@ -136,6 +136,11 @@ EXPECTED: dict[str, str] = {
     "GET /training/figures/summary": "L F F 2 2 F F",
     "GET /training/figures/summary.pdf": "L F F 2 2 F F",
     "GET /api/v1/reports/training": "L F F 2 2 F F",
+    # Background jobs: a person's own, and nobody else's (404)
+    "GET /jobs/": "L 2 2 2 2 2 2",
+    "GET /jobs/<int:job_id>": "-LLL 2NNN 2NNN 2NNN 2NNN 2N-- 2NNN",
+    "GET /jobs/<int:job_id>.json": "-LLL 2NNN 2NNN 2NNN 2NNN 2N-- 2NNN",
+    "GET /jobs/<int:job_id>/download": "-LLL 2NNN 2NNN 2NNN 2NNN 2N-- 2NNN",
     "GET /static/<path:filename>": "2 2 2 2 2 2 2",
     "GET /login": "2 R R R R R R",
     "POST /login": "2 R R R R R R",
@@ -315,7 +320,11 @@ EXPECTED: dict[str, str] = {
     "GET /cadres/<username>/record.pdf": "-LLL 2NNN 2NNN 22NN 22NN N2-- N",
     "GET /cadres/<username>/record/xapi.json": "-LLL 2NNN 2NNN 22NN 22NN N2-- N",
     "GET /admin/records/compliance": "L F F 2 2 2 F",
-    "GET /admin/records/compliance/export.xlsx": "L F F 2 2 2 F",
+    # The whole district's export is a job: the page redirects to it.
+    "GET /admin/records/compliance/export.xlsx": "L F F 2 R R F",
+    # A unit's printed records as one PDF: a job (the system administrator, with no unit of
+    # their own and none chosen, is sent back to choose one).
+    "POST /admin/records/print": "L F F R R R F",
     "GET /admin/records": "L F F 2 2 2 F",
     # Account screens never act on one's own account, nor on one holding a role the viewer
     # could not grant (issue 14, item 1): both answer as an account out of scope does.

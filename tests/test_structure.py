@@ -13,8 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # From the kernel outwards; a package may import only those before it (and itself).
 # `activities` comes before `catalog`: types never import the platform's models, while the
 # catalogue and the package importer consume the registry.
-LAYERS = ["core", "auth", "audit", "org", "activities", "catalog", "progress", "assessment",
-          "records", "training", "reports", "admin", "api", "dashboard", "demo"]
+LAYERS = ["core", "auth", "audit", "org", "activities", "catalog", "jobs", "progress",
+          "assessment", "records", "training", "reports", "admin", "api", "dashboard", "demo"]
 OUTER = {"reports", "admin", "api", "dashboard", "demo"}  # these never import each other
 
 

@@ -346,3 +346,13 @@ def has_inbox(user=None) -> bool:
     if not getattr(user, "is_authenticated", False):
         return False
     return not (can_anywhere("audit.view", user) and getattr(user, "profile", None) is None)
+
+
+# ---- background jobs (duck-typed: a job row with `owner_id`) -------------------------------
+
+def owns_job(job, user=None) -> bool:
+    """A job, its progress and its result are its owner's alone (a scheduled job, with no
+    owner, is nobody's page)."""
+    user = user or current_user
+    return bool(getattr(user, "is_authenticated", False)) and job.owner_id is not None \
+        and job.owner_id == user.id

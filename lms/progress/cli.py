@@ -13,7 +13,8 @@ assignments_cli = AppGroup("assignments", help="Course assignments.")
 def sync() -> None:
     """Assign open audience assignments to every cadre now in their audience.
 
-    Joining by a change (a new cadre, an edit, a move) is handled at once; run this daily
-    (e.g. from cron) for cadres who enter an age range on their birthday.
+    Joining by a change (a new cadre, an edit, a move) is handled at once; the scheduler
+    (`flask jobs scheduler`, LMS_SCHEDULE_ASSIGNMENTS_SYNC) runs the same each day as a job,
+    for cadres who enter an age range on their birthday.
     """
     click.echo(f"assignments: {reach_new_members()} cadres reached")

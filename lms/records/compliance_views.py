@@ -1,21 +1,29 @@
 """The compliance report: one row per cadre of a unit subtree for a year, with an .xlsx export."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-
-from flask import Blueprint, render_template, request, stream_with_context
+from flask import (
+    Blueprint,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
+from sqlalchemy import select
 
-from lms.core import xlsx_stream
 from lms.core.timeutil import local_today
 from lms.extensions import db
+from lms.jobs import enqueue
 from lms.org import labels, permissions
 from lms.org import queries as org_queries
 from lms.org import services as org_services
-from lms.org.models import Category
-from lms.org.tabular import download, unit_scope
-from lms.records import compliance
+from lms.org.models import Unit
+from lms.org.tabular import download
+from lms.records import compliance, compliance_export
+from lms.records.jobs import UNIT_PDF
 
 bp = Blueprint("compliance", __name__, url_prefix="/admin/records")
 
@@ -43,39 +51,46 @@ def report():
         categories=org_services.categories(), ranks=labels.RANK_LABELS,
         rule_sets=report.rule_sets,
         statuses={k: compliance.status_text(k) for k in compliance.STATUSES},
-        this_year=local_today().year)
+        this_year=local_today().year, print_unit=f.unit or _own_unit())
 
 
-def export_rows(rows: Iterable[compliance.ComplianceRow]) -> Iterator[list]:
-    """The export's rows, as the page shows them (labels translated once)."""
-    ranks = {code: str(text) for code, text in labels.RANK_LABELS.items()}
-    statuses = {code: compliance.status_text(code) for code in compliance.STATUSES}
-    for row in rows:
-        yield [row.name, row.username, row.unit_name, row.unit_code,
-               ranks.get(row.rank, row.rank), row.hours, row.days, statuses[row.status],
-               "\n".join(row.missing()), "\n".join(row.notes())]
-
-
-def _filters(f: compliance.ComplianceFilter) -> list[tuple[str, object]]:
-    """The report's filters as the export's title line names them."""
-    category = db.session.get(Category, f.category_id) if f.category_id else None
-    return [(_("Unit"), unit_scope(f.unit)), (_("Year"), f.year),
-            (_("Rule set"), f.rule.name if f.rule else ""),
-            (_("Category"), category.name if category else ""),
-            (_("Rank"), labels.label(labels.RANK_LABELS, f.rank)),
-            (_("Status"), compliance.status_text(f.status) if f.status != "all" else ""),
-            (_("Search"), f.q or "")]
+def _own_unit() -> Unit | None:
+    """The one unit whose records the user reads (a unit administrator's), or None when the
+    scope is several units or everywhere."""
+    paths = {s.path for s in permissions.scopes()
+             if compliance.ACTION in permissions.ROLE_ACTIONS[s.role]}
+    if len(paths) != 1 or None in paths:
+        return None
+    return db.session.scalar(select(Unit).where(Unit.path == paths.pop()))
 
 
 @bp.route("/compliance/export.xlsx")
 @login_required
 def export():
+    """A unit's export is streamed at once; the whole district's is a background job (the
+    same one for the same filters, a minute long), and the page of that job is shown."""
     f = _filter()
-    report = compliance.Compliance(f)
-    chunks = xlsx_stream.stream(compliance.headers(),
-                                export_rows(compliance.explained(report, report.all_rows())),
-                                sheet=_("Compliance %(year)d", year=f.year),
-                                title=xlsx_stream.title_line(_("Compliance report"),
-                                                             _filters(f)))
-    name = f"compliance-{f.year}-{f.unit.code if f.unit else 'all'}-{local_today()}.xlsx"
-    return download(stream_with_context(chunks), name)
+    if compliance_export.district_wide(f):
+        job = enqueue(compliance_export.JOB, f.args(), owner=current_user,
+                      unit=f.unit)
+        return redirect(url_for("jobs.page", job_id=job.id))
+    return download(stream_with_context(compliance_export.workbook(f)),
+                    compliance_export.filename(f))
+
+
+@bp.route("/print", methods=["POST"])
+@login_required
+def print_unit():
+    """Start (or find) the job that prints every record of a unit for a year as one PDF,
+    and show its page. Without a unit: the user's own when they have one."""
+    permissions.require_anywhere(compliance.ACTION)
+    f = compliance.ComplianceFilter.from_args(request.form)
+    permissions.require(f.unknown is None)
+    unit = f.unit or _own_unit()
+    if unit is None:
+        flash(_("Choose a unit to print its records."), "error")
+        return redirect(url_for("compliance.report", year=f.year))
+    permissions.require(permissions.can(compliance.ACTION, unit))
+    job = enqueue(UNIT_PDF, {"unit": unit.code, "year": f.year}, owner=current_user,
+                  unit=unit)
+    return redirect(url_for("jobs.page", job_id=job.id))

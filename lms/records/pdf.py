@@ -8,6 +8,7 @@ WeasyPrint subsets into the file, so the text layer holds the Chinese text.
 from __future__ import annotations
 
 import mimetypes
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -48,3 +49,18 @@ def render_pdf(html: str) -> bytes:
     from weasyprint import HTML  # imported on first use: it takes most of a second
 
     return HTML(string=html, base_url=BASE_URL, url_fetcher=_fetcher()).write_pdf()
+
+
+def render_document(html: str):
+    """A page of HTML laid out (a WeasyPrint document), to be put together with others."""
+    from weasyprint import HTML
+
+    return HTML(string=html, base_url=BASE_URL, url_fetcher=_fetcher()).render()
+
+
+def join_documents(documents: Sequence) -> bytes:
+    """One PDF of the pages of several laid-out documents, in order (each begins a sheet)."""
+    if not documents:
+        return b""
+    pages = [page for document in documents for page in document.pages]
+    return documents[0].copy(pages).write_pdf()

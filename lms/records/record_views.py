@@ -122,10 +122,14 @@ def cadre(username: str):
     return render_template("records/record/page.html", **_context(record))
 
 
-def _printable(username: str) -> tuple[CadreRecord, str]:
-    profile = _cadre_or_404(username)
-    record = gather(profile, _year(), per_page=PRINT_SIZE)
+def printable_html(profile: CadreProfile, year: int) -> tuple[CadreRecord, str]:
+    """The cadre's record for `year` and its printable page, as the current user sees it."""
+    record = gather(profile, year, per_page=PRINT_SIZE)
     return record, render_template("records/record/print.html", **_context(record))
+
+
+def _printable(username: str) -> tuple[CadreRecord, str]:
+    return printable_html(_cadre_or_404(username), _year())
 
 
 @bp.route("/cadres/<username>/record/print")

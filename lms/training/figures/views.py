@@ -14,7 +14,7 @@ from lms.org import permissions
 from lms.org import queries as org_queries
 from lms.org.tabular import download, unit_scope
 from lms.records import compliance, pdf
-from lms.records.compliance_views import export_rows as compliance_export_rows
+from lms.records.compliance_export import export_rows as compliance_export_rows
 from lms.training.blueprint import bp
 from lms.training.figures import charts, services, tables
 
