@@ -73,6 +73,7 @@ def app(db_url, tmp_path_factory) -> Iterator[Flask]:
         "RATELIMIT_STORAGE_URI": "memory://",
         "LMS_PRESENCE_CHECK_MINUTES": 0,  # presence checks only where a test asks for them
         "LMS_SMTP_HOST": "",  # no e-mail but to the loopback server of tests/test_email.py
+        "LMS_JOBS_MODE": "inline",  # a job has run when enqueue returns (the one switch)
     })
     with app.app_context():
         _reset_schema(db_url)
