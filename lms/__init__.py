@@ -66,6 +66,7 @@ def _init_extensions(app: Flask) -> None:
     from lms import jobs
     from lms.assessment import jobs as assessment_jobs  # noqa: F401
     from lms.progress import jobs as progress_jobs  # noqa: F401  (declares its job kinds)
+    from lms.progress import remind_jobs  # noqa: F401
     from lms.records import jobs as record_jobs  # noqa: F401
 
     jobs.init_app(app)
