@@ -187,3 +187,31 @@ def test_reminders_are_sent_in_batches_and_a_retry_reminds_nobody_twice(
         assert reminders() == 5
         assert sorted(db.session.scalars(select(Notice.user_id).where(
             Notice.kind == "reminder"))) == sorted(people)
+
+
+def test_a_course_package_imports_as_a_job_with_progress_per_media_file(
+        app, client, auth, make_unit, make_user, monkeypatch):
+    from tests.test_packages import MANIFEST, good_files, zip_of
+
+    make_unit("QU", kind="district")
+    make_user("lect", "lecturer", "QU")
+    seen: list[tuple[int, int | None]] = []
+    original = runner.JobRun.progress
+
+    def spy(self, done, total=None, message=None):
+        seen.append((done, total))
+        return original(self, done, total, message)
+    monkeypatch.setattr(runner.JobRun, "progress", spy)
+    auth.login("lect")
+    manifest = MANIFEST.replace('hours = 1.0', 'hours = 1.0\nlecturers = ["lect"]')
+    response = client.post("/teach/packages", data={"pkg-file": (io.BytesIO(zip_of(good_files(
+        **{"course.toml": manifest}))), "p.zip")}, content_type="multipart/form-data")
+    assert response.status_code == 302 and response.location.startswith("/jobs/")
+    assert seen == [(1, 2), (2, 2)]  # the video and the picture, one step each
+    page = client.get(response.location).get_data(as_text=True)
+    assert "已导入课程包" in page or "导入课程包" in page
+    with app.app_context():
+        job = db.session.scalar(select(Job).where(Job.kind == "catalog.import_package"))
+        assert (job.state, job.done, job.total) == ("done", 2, 2)
+        assert db.session.scalar(select(Course.status).where(Course.slug == "ceshi-kecheng")) \
+            == "draft"

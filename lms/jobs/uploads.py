@@ -30,3 +30,12 @@ def read(sha: str) -> bytes:
         return path.read_bytes()
     except (ValueError, OSError) as exc:
         raise UploadGone(sha) from exc
+
+
+def opened(sha: str) -> BinaryIO:
+    """The stored upload as a binary file to read (a zip is read in place, not in memory);
+    UploadGone when it is not there. The caller closes it."""
+    try:
+        return media.stored_path(sha).open("rb")
+    except (ValueError, OSError) as exc:
+        raise UploadGone(sha) from exc
