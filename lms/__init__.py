@@ -69,13 +69,16 @@ def _init_extensions(app: Flask) -> None:
     record_signals.connect()
 
     from lms import jobs
+    from lms.assessment import jobs as assessment_jobs  # noqa: F401
     from lms.progress import jobs as progress_jobs  # noqa: F401  (declares its job kinds)
+    from lms.progress import remind_jobs  # noqa: F401
     from lms.records import jobs as record_jobs  # noqa: F401
 
     jobs.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
+    from lms.admin.imports import bp as imports_bp
     from lms.api import bp as api_bp
     from lms.assessment.bank import bp as bank_bp
     from lms.assessment.grading import bp as grading_bp
@@ -104,7 +107,8 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (auth_bp, org_bp, catalog_bp, teach_bp, progress_bp, tracking_bp, records_bp,
                dashboard_bp, api_bp, assessment_bp, grading_bp, bank_bp, rules_bp, reading_bp,
                plans_bp, record_entries_bp, record_bp, compliance_bp, record_admin_bp,
-               audit_bp, certificates_bp, training_bp, activity_pages_bp, jobs_bp):
+               audit_bp, certificates_bp, training_bp, activity_pages_bp, jobs_bp,
+               imports_bp):
         app.register_blueprint(bp)
 
 

@@ -280,3 +280,11 @@ def sample_courses(make_unit, make_user, import_course) -> list[str]:
     make_user("org", "org_admin", "QU")
     return [import_course(COURSES / name) for name in
             ("gongwen-xiezuo", "tufa-shijian-yingji", "xinxi-baosong")]
+
+
+def job_page(client: FlaskClient, response):
+    """Where an upload that starts a job leads: the job's page (the job has run: tests run
+    jobs at once); any other response as it is."""
+    if response.status_code == 302 and "/jobs/" in response.location:
+        return client.get(response.location)
+    return response

@@ -36,8 +36,18 @@ def cadre_count(app) -> int:
 
 
 def upload(client, data: bytes, name: str = "cadres.xlsx", kind: str = "cadres"):
+    """Post the file; a file the request accepts is imported by a job (run at once in tests):
+    302 to the job's page."""
     return client.post(f"/admin/{kind}/import", data={"file": (io.BytesIO(data), name)},
                        content_type="multipart/form-data")
+
+
+def outcome(client, response) -> str:
+    """The page the upload led to: the job's page, or the import page that refused it."""
+    if response.status_code == 302:
+        assert "/jobs/" in response.location
+        return client.get(response.location).get_data(as_text=True)
+    return response.get_data(as_text=True)
 
 
 def test_good_file_imports_every_row(app, client, auth, district):
@@ -64,9 +74,7 @@ def test_three_bad_rows_import_nothing_and_are_named(app, client, auth, district
     rows[5][6] = "1990-13-45"    # row 7: not a date
     rows[8][4] = "部级"          # row 10: unknown rank
     before = cadre_count(app)
-    response = upload(client, xlsx(rows))
-    html = response.get_data(as_text=True)
-    assert response.status_code == 200
+    html = outcome(client, upload(client, xlsx(rows)))
     assert cadre_count(app) == before
     assert "未导入任何数据：发现 3 处问题" in html
     assert "<td>4</td><td>单位代码</td><td>没有代码为 NOPE 的单位。</td>" in html
@@ -86,7 +94,7 @@ def test_every_problem_of_a_row_and_duplicates_are_listed(app, district):
 def test_unit_admin_cannot_import_into_another_street(app, client, auth, district):
     auth.login("ua1")
     response = upload(client, xlsx([good_row(1), good_row(2, unit="JD02")]))
-    assert "您无权管理 JD02 的干部" in response.get_data(as_text=True)
+    assert "您无权管理 JD02 的干部" in outcome(client, response)
     with app.app_context():
         assert db.session.scalar(db.select(User).filter_by(username="imp0001")) is None
 
@@ -114,11 +122,11 @@ def test_csv_in_gb18030_and_english_headers(app, client, auth, district):
 
 def test_wrong_files_are_refused_clearly(app, client, auth, district):
     auth.login("org")
-    html = upload(client, b"not a workbook", "c.xlsx").get_data(as_text=True)
+    html = outcome(client, upload(client, b"not a workbook", "c.xlsx"))
     assert "不是有效的 .xlsx 工作簿" in html
     html = upload(client, b"MZ\x90\x00", "c.exe").get_data(as_text=True)
     assert "只能导入 .xlsx 或 .csv 文件" in html
-    html = upload(client, xlsx([["x"]], headers=["账号", "姓名"])).get_data(as_text=True)
+    html = outcome(client, upload(client, xlsx([["x"]], headers=["账号", "姓名"])))
     assert "缺少列：单位代码" in html
     app.config["LMS_IMPORT_MAX_BYTES"] = 1000
     try:
@@ -159,7 +167,7 @@ def test_units_import_refuses_out_of_scope_and_unknown_parents(app, client, auth
     data = xlsx([["X1", "甲", "社区", "JD02"], ["X2", "乙", "社区", "NOWHERE"],
                  ["X3", "丙", "星球", "JD01"]],
                 headers=["单位代码", "单位名称", "单位类型", "上级单位代码"])
-    html = upload(client, data, "u.xlsx", "units").get_data(as_text=True)
+    html = outcome(client, upload(client, data, "u.xlsx", "units"))
     assert "发现 3 处问题" in html
     with app.app_context():
         assert db.session.scalar(db.select(Unit).filter_by(code="X3")) is None

@@ -27,7 +27,6 @@ from lms.assessment.importer import (
     bank_select,
     export_gift,
     format_for,
-    import_file,
 )
 from lms.assessment.models import Question, QuestionCategory
 from lms.assessment.xlsx import template_bytes
@@ -39,6 +38,7 @@ from lms.core.pagination import paginate
 from lms.core.params import int_arg
 from lms.core.urls import safe_local_path
 from lms.extensions import db
+from lms.jobs import enqueue, uploads
 from lms.org import permissions
 from lms.org.tabular import XLSX, download, read_upload
 
@@ -234,13 +234,13 @@ def _bank_page(bank: Bank):
                 try:
                     fmt = format_for(name, None if form.format.data == "auto"
                                      else form.format.data)
-                    sheet = fmt == "xlsx"
-                    count = import_file(data, name, fmt, bank.course_id, current_user.id)
                 except QuestionImportError as exc:
                     problems = exc.rows
-                else:
-                    flash(_("Imported %(n)d questions.", n=count), "success")
-                    return redirect(bank.url())
+                else:  # stored, then parsed and written by a job (see lms.assessment.jobs)
+                    job = enqueue("assessment.import_questions", {
+                        "sha": uploads.keep(data), "filename": name[:200], "format": fmt,
+                        "course": bank.course_id}, owner=current_user)
+                    return redirect(url_for("jobs.page", job_id=job.id))
         status = 400
     categories = list(db.session.scalars(
         select(QuestionCategory).where(QuestionCategory.course_id == bank.course_id)

@@ -6,6 +6,7 @@ written in one transaction.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import PurePath
 
@@ -49,32 +50,44 @@ def parse(text: str, fmt: str) -> list[ParsedQuestion]:
     return questions
 
 
+Progress = Callable[[int, int], None]
+
+
 def import_questions(text: str, fmt: str, course_id: int | None,
-                     actor_id: int | None = None) -> int:
+                     actor_id: int | None = None, **how) -> int:
     """Import every question of a text file (gift or aiken) into a course's bank (None: the
-    shared bank)."""
-    return save_questions(parse(text, fmt), course_id, actor_id, source=fmt)
+    shared bank). `how`: `commit` and `progress`, as for `save_questions`."""
+    return save_questions(parse(text, fmt), course_id, actor_id, source=fmt, **how)
 
 
 def import_file(data: bytes, filename: str, fmt: str, course_id: int | None,
-                actor_id: int | None = None) -> int:
+                actor_id: int | None = None, **how) -> int:
     """Import an uploaded file in any format: a spreadsheet (.xlsx or .csv) for xlsx, UTF-8
-    text otherwise. All or nothing; QuestionImportError with every problem."""
+    text otherwise. All or nothing; QuestionImportError with every problem. `how`:
+    `commit` and `progress`, as for `save_questions`."""
     if fmt == "xlsx":
-        return save_questions(parse_sheet(data, filename), course_id, actor_id, source="xlsx")
+        return save_questions(parse_sheet(data, filename), course_id, actor_id, source="xlsx",
+                              **how)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise QuestionImportError([(None, _("The file is not UTF-8 text."))]) from exc
-    return import_questions(text, fmt, course_id, actor_id)
+    return import_questions(text, fmt, course_id, actor_id, **how)
 
 
 def save_questions(questions: list[ParsedQuestion], course_id: int | None,
-                   actor_id: int | None = None, source: str = "gift") -> int:
+                   actor_id: int | None = None, source: str = "gift", *, commit: bool = True,
+                   progress: Progress | None = None) -> int:
     """Write parsed questions and their categories (created when missing) into a course's
     bank (None: the shared bank) in one transaction; `source` is the format they came in.
-    Values the database cannot hold are a QuestionImportError naming the question's line."""
-    problems = [p for q in questions for p in _storable(q)]
+    Values the database cannot hold are a QuestionImportError naming the question's line.
+    `commit=False` flushes and leaves the commit to the caller (a job, with its done mark);
+    `progress(questions checked, questions)` is told per question."""
+    problems = []
+    for n, q in enumerate(questions, 1):
+        problems += _storable(q)
+        if progress:
+            progress(n, len(questions))
     if problems:
         raise QuestionImportError(problems)
     paths = {q.category or DEFAULT_CATEGORY for q in questions}
@@ -96,7 +109,10 @@ def save_questions(questions: list[ParsedQuestion], course_id: int | None,
             "text_format": q.text_format, "body": _body(q), "tags": list(q.tags),
             "idnumber": q.idnumber, "source": source, "created_by": actor_id, "created_at": now,
         } for q in questions])
-        db.session.commit()
+        if commit:
+            db.session.commit()
+        else:
+            db.session.flush()
     except Exception:
         db.session.rollback()
         raise

@@ -10,6 +10,7 @@ import posixpath
 import re
 import tomllib
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -147,6 +148,11 @@ class ImportResult:
     unchanged: bool = False
     warnings: list[str] = field(default_factory=list)  # imported anyway; said to the importer
 
+    @property
+    def rules_changed(self) -> bool:
+        """A new version of an existing course (who has completed it may change)."""
+        return not self.created and not self.unchanged
+
 
 def _number(value: Any, ctx: PackageContext, origin: str, name: str) -> float:
     if value is None:
@@ -170,12 +176,16 @@ def _has_nul(value) -> bool:
 
 def import_package(files: PackageFiles, *, actor: User | None = None,
                    new_status: str = "published", may_update=None,
-                   may_write=None) -> ImportResult:
+                   may_write=None, commit: bool = True,
+                   progress: Callable[[int, int], None] | None = None) -> ImportResult:
     """Validate the whole package, then create or update its course. PackageError on problems.
 
     `may_update(course)` decides whether an existing course of the same slug may be replaced
     and `may_write(course, kind)` whether its activities of type `kind` may be written there
-    (None: yes, as on the command line). New courses get `new_status`.
+    (None: yes, as on the command line). New courses get `new_status`. `progress(files
+    stored, files)` is told as each media file is stored (before anything is written to the
+    database); `commit=False` flushes and leaves the commit, and telling the course's
+    completion rules changed (`ImportResult.rules_changed`), to the caller (a job).
     """
     ctx = PackageContext(files)
     if MANIFEST not in files:
@@ -270,7 +280,9 @@ def import_package(files: PackageFiles, *, actor: User | None = None,
         return ImportResult(existing, False, existing.version, unchanged=True,
                             warnings=warnings)
 
-    # Everything is valid: store media, then write the course in one transaction.
+    # Everything is valid: store media (the long part, outside any transaction), then write
+    # the course in one transaction.
+    stored = _store_files(files, ctx, progress)
     try:
         course = existing or Course(slug=slug, status=new_status, owner_id=getattr(
             actor, "id", None), version=0)
@@ -288,20 +300,29 @@ def import_package(files: PackageFiles, *, actor: User | None = None,
         if course.status == "published" and course.published_at is None:
             course.published_at = utcnow()
         db.session.flush()
-        ctx.urls = _store_media(course, files, ctx)
+        ctx.urls = _media_rows(course, stored, ctx)
         course.cover_media_id = _media_id(course, cover) if cover else None
         course.summary_html = ctx.markdown(summary, file=MANIFEST)
         course.search_text = search_text(course.title, summary, category.name)
         retired = _write_activities(course, planned, ctx)
         if ctx.problems:  # rendering with real URLs cannot add problems, but never hide one
             raise PackageError(ctx.problems)
-        db.session.commit()
+        if commit:
+            db.session.commit()
+        else:
+            db.session.flush()
     except BaseException:
         db.session.rollback()
         raise
-    if existing is not None:  # a new version may change who has completed it
-        course_rules_changed.send(current_app._get_current_object(), course_id=course.id)
-    return ImportResult(course, existing is None, course.version, retired, warnings=warnings)
+    result = ImportResult(course, existing is None, course.version, retired, warnings=warnings)
+    if commit and result.rules_changed:
+        rules_changed(course.id)
+    return result
+
+
+def rules_changed(course_id: int) -> None:
+    """Tell the modules that follow completion: a new version may change who has completed."""
+    course_rules_changed.send(current_app._get_current_object(), course_id=course_id)
 
 
 def _plan_activities(manifest: dict, text: str, ctx: PackageContext) -> list[_Planned]:
@@ -377,12 +398,25 @@ def completion_count_problem(count: int | None, live: int) -> str | None:
     return None
 
 
-def _store_media(course: Course, files: PackageFiles, ctx: PackageContext) -> dict[str, str]:
-    """Store every referenced media file (with its duration from its header); path -> URL."""
+def _store_files(files: PackageFiles, ctx: PackageContext,
+                 progress: Callable[[int, int], None] | None) -> dict[str, tuple[str, int]]:
+    """Store every referenced media file in the media store; path -> (sha256, size)."""
+    todo = sorted(ctx.media_kinds)
+    stored = {}
+    for n, path in enumerate(todo, 1):
+        stored[path] = storage().store(files.chunks(path))
+        if progress:
+            progress(n, len(todo))
+    return stored
+
+
+def _media_rows(course: Course, stored: dict[str, tuple[str, int]],
+                ctx: PackageContext) -> dict[str, str]:
+    """The course's media rows for the stored files (with their durations); path -> URL."""
     rows = {m.path: m for m in db.session.scalars(
         select(MediaFile).where(MediaFile.course_id == course.id))}
     for path, kind in sorted(ctx.media_kinds.items()):
-        sha, size = storage().store(files.chunks(path))
+        sha, size = stored[path]
         row = rows.get(path)
         if row is None:
             row = MediaFile(course_id=course.id, path=path)

@@ -34,8 +34,7 @@ from lms.catalog.forms import (
 from lms.catalog.hours_check import check_hours, crediting_rule
 from lms.catalog.media_labels import insert_markdown, kind_label
 from lms.catalog.models import Activity, Course, CourseReview, MediaFile, SubjectCategory
-from lms.catalog.package_files import PackageError, open_zip
-from lms.catalog.packages import export_package, import_package
+from lms.catalog.packages import export_package
 from lms.core import downloads
 from lms.core.forms import select_choices
 from lms.core.pagination import paginate
@@ -310,27 +309,6 @@ def media_upload(course_id: int):
             back.startswith("/teach/activities/"):  # the activity form it came from
         return redirect(back.split("?")[0].split("#")[0] + "#files")
     return redirect(url_for("teach.course", course_id=course.id, _anchor="media"))
-
-
-@bp.route("/packages", methods=["POST"])
-def package_upload():
-    form = UploadForm(prefix="pkg")
-    if not form.validate_on_submit():
-        abort(400)
-    upload = form.file.data
-    try:  # Werkzeug spools large uploads to disk; the zip is read from there
-        with open_zip(upload.stream) as files:
-            result = import_package(files, actor=current_user, new_status="draft",
-                                    may_update=permissions.can_edit_course,
-                                    may_write=may_write)
-    except PackageError as exc:
-        return render_template("teach/package_problems.html", problems=exc.problems,
-                               filename=upload.filename), 400
-    flash(_("Package imported: %(t)s (version %(v)d).", t=result.course.title,
-            v=result.version), "success")
-    for warning in result.warnings:
-        flash(warning, "warning")
-    return redirect(url_for("teach.course", course_id=result.course.id))
 
 
 @bp.route("/courses/<int:course_id>/submit", methods=["GET", "POST"])

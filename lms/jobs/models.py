@@ -47,6 +47,7 @@ class Job(db.Model):
     result_mime: Mapped[str | None] = mapped_column(String(100))
     summary: Mapped[str] = mapped_column(String(200), default="")
     error: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict | None] = mapped_column(JSON)  # e.g. an import's problems
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     dispatched_at: Mapped[datetime | None]
     started_at: Mapped[datetime | None]

@@ -45,7 +45,13 @@ class LeaseLost(Exception):
 
 class JobError(Exception):
     """A failure to tell the job's owner in one plain sentence (already translated): the job
-    is marked failed with it and not tried again."""
+    is marked failed with it and not tried again. `details` (JSON) may say more, for the
+    job's page: {"problems": [[row, column, message], ...], "sheet": bool} lists an import's
+    problems as the import pages do."""
+
+    def __init__(self, sentence: str, details: dict | None = None):
+        super().__init__(sentence)
+        self.details = details
 
 
 @dataclass
@@ -89,6 +95,7 @@ class JobRun:
         self._renewer = renewer
         self._last = 0.0
         self._every = float(current_app.config.get("LMS_JOB_PROGRESS_SECONDS", 0.5))
+        self.after_done: list = []  # functions called once `done` has committed
 
     def progress(self, done: int, total: int | None = None, message: str | None = None) -> None:
         """Report `done` of `total` steps (and a short message). Written at most every
@@ -194,12 +201,12 @@ def finish(run: JobRun, out: Output | str | None) -> None:
     db.session.commit()
 
 
-def fail(job_id: int, token: str, sentence: str) -> bool:
+def fail(job_id: int, token: str, sentence: str, details: dict | None = None) -> bool:
     """Mark the attempt's job failed with a sentence for its owner (if it still holds it)."""
     with db.engine.begin() as conn:
         return conn.execute(update(_TABLE).where(*_mine(job_id, token)).values(
-            state="failed", error=sentence, finished_at=utcnow(), lease_token=None,
-            lease_until=None)).rowcount == 1
+            state="failed", error=sentence, details=details, finished_at=utcnow(),
+            lease_token=None, lease_until=None)).rowcount == 1
 
 
 @contextmanager
@@ -245,6 +252,7 @@ def _attempt(kind: registry.Kind, run: JobRun) -> str:
         out = kind.run(run)
         run.check()
         finish(run, out)
+        _after_done(run)
         return "done"
     except LeaseLost:
         db.session.rollback()
@@ -253,7 +261,7 @@ def _attempt(kind: registry.Kind, run: JobRun) -> str:
         return "lost"
     except JobError as refusal:
         db.session.rollback()
-        fail(run.job_id, run.token, str(refusal))
+        fail(run.job_id, run.token, str(refusal), refusal.details)
         return "failed"
     except Exception:
         db.session.rollback()
@@ -261,6 +269,18 @@ def _attempt(kind: registry.Kind, run: JobRun) -> str:
         fail(run.job_id, run.token, _("The job stopped on an unexpected error; the "
                                       "administrators can find it in the server's log."))
         return "failed"
+
+
+def _after_done(run: JobRun) -> None:
+    """What the kind asked to do once its work has committed (e.g. tell other modules which
+    cadres changed). Never undoes the job: a failure here is logged; work whose loss a
+    nightly job repairs (statuses, assignments) belongs here, nothing else."""
+    for fn in run.after_done:
+        try:
+            fn()
+        except Exception:
+            db.session.rollback()
+            log.exception("job %s: a step after done failed", run.job_id)
 
 
 def perform(job_id: int) -> str:

@@ -68,6 +68,7 @@ class ImportResult:
     errors: list[RowError] = field(default_factory=list)
     created: int = 0
     updated: int = 0
+    changed: list[int] = field(default_factory=list)  # cadres created or updated (user ids)
 
     @property
     def ok(self) -> bool:
@@ -101,12 +102,18 @@ def _clashed() -> str:
 
 # ---- units -------------------------------------------------------------------------------
 
+Progress = Callable[[int, int], None]
+
+
 def import_units(data: bytes, filename: str,
-                 may_manage: Callable[[Unit], bool] | None = None) -> ImportResult:
+                 may_manage: Callable[[Unit], bool] | None = None, *, commit: bool = True,
+                 progress: Progress | None = None) -> ImportResult:
     """Create the units of a sheet (parents may come later in the file); nothing on error.
 
     `may_manage(parent)` says whether the actor may create units under `parent`;
-    None means the command line, which may do anything.
+    None means the command line, which may do anything. `commit=False` leaves the units in
+    the session (a job commits them with its done mark); `progress(rows checked, rows)` is
+    told as the rows are checked.
     """
     result = ImportResult()
     rows = _file_rows(data, filename, result)
@@ -116,7 +123,9 @@ def import_units(data: bytes, filename: str,
     existing = {u.code: u for u in db.session.scalars(select(Unit))}
     pending: dict[str, tuple[int, str, str, str]] = {}
     try:
-        for number, rec in records(rows, UNIT_COLUMNS):
+        for n, (number, rec) in enumerate(records(rows, UNIT_COLUMNS), 1):
+            if progress:
+                progress(n, len(rows) - 1)
             code, name, parent = cell_text(rec.get("code")), cell_text(rec.get("name")), \
                 cell_text(rec.get("parent"))
             kind = kinds.get(cell_text(rec.get("kind")).lower())
@@ -167,7 +176,7 @@ def import_units(data: bytes, filename: str,
                 _number, name, kind, parent = todo.pop(c)
                 done[c] = create_unit(c, name, kind, done.get(parent), commit=False)
                 result.created += 1
-        db.session.commit()
+        db.session.commit() if commit else db.session.flush()
     except OrgError as exc:
         db.session.rollback()
         result.errors.append(RowError(0, "", str(exc)))
@@ -189,13 +198,16 @@ class _CadreRow:
 
 def import_cadres(data: bytes, filename: str,
                   may_import: Callable[[Unit], bool] | None = None,
-                  may_update: Callable[[User], bool] | None = None) -> ImportResult:
+                  may_update: Callable[[User], bool] | None = None, *, commit: bool = True,
+                  progress: Progress | None = None) -> ImportResult:
     """Create or update cadres from a sheet, in one transaction; nothing on any bad row.
 
     Rows whose username exists update that cadre when the actor may manage its unit and
     reaches the account (`may_update`: never their own, nor one holding a role above theirs);
     any other existing username reads as taken, as it would if it were out of scope.
-    New accounts have no password until an administrator issues one.
+    New accounts have no password until an administrator issues one. `commit=False`
+    leaves the changes in the session and announces nothing (a job commits them with its done
+    mark, then announces `result.changed`); `progress(rows checked, rows)` is told per row.
     """
     result = ImportResult()
     rows = _file_rows(data, filename, result)
@@ -217,7 +229,9 @@ def import_cadres(data: bytes, filename: str,
     accounts = _accounts_without_profile([u for u in usernames if u and u not in existing])
     seen: dict[str, int] = {}
     good: list[_CadreRow] = []
-    for number, rec in parsed:
+    for n, (number, rec) in enumerate(parsed, 1):
+        if progress:
+            progress(n, len(parsed))
         errs: list[RowError] = []
 
         def bad(header: str, message: str, errs=errs, number=number) -> None:
@@ -267,7 +281,7 @@ def import_cadres(data: bytes, filename: str,
             good.append(_CadreRow(number, values, category_ids))
     if result.errors:
         return result
-    _write_cadres(good, existing, result, filename)
+    _write_cadres(good, existing, result, filename, commit)
     return result
 
 
@@ -298,8 +312,9 @@ def _profile_fields() -> tuple[str, ...]:
 
 
 def _write_cadres(rows: list[_CadreRow], existing: dict[str, CadreProfile],
-                  result: ImportResult, filename: str) -> None:
-    """Insert new cadres in bulk and update existing ones, in one transaction."""
+                  result: ImportResult, filename: str, commit: bool = True) -> None:
+    """Insert new cadres in bulk and update existing ones, in one transaction (committed, or
+    flushed and left to the caller)."""
     now = utcnow()
     new = [r for r in rows if r.values["username"] not in existing]
     try:
@@ -343,7 +358,7 @@ def _write_cadres(rows: list[_CadreRow], existing: dict[str, CadreProfile],
         audit.log("cadre.import", detail={
             "file": filename[:200], "created": result.created, "updated": result.updated,
             "created_usernames": [r.values["username"] for r in new][:1000]})
-        db.session.commit()
+        db.session.commit() if commit else db.session.flush()
     except IntegrityError:  # another change landed meanwhile: still all or nothing
         db.session.rollback()
         result.created = result.updated = 0
@@ -355,4 +370,6 @@ def _write_cadres(rows: list[_CadreRow], existing: dict[str, CadreProfile],
     changed = [ids[r.values["username"]] for r in new] if new else []
     changed += [existing[r.values["username"]].user_id for r in rows
                 if r.values["username"] in existing]
-    announce(user_ids=changed)
+    result.changed = changed
+    if commit:
+        announce(user_ids=changed)

@@ -1,11 +1,11 @@
-"""Administration pages for the unit tree, cadres, imports, exports and role grants."""
+"""Administration pages for the unit tree, cadres, exports, import templates and role grants
+(the imports themselves run as jobs: lms.admin.imports)."""
 from __future__ import annotations
 
 from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -24,9 +24,9 @@ from lms.core.timeutil import local_today
 from lms.core.xlsx_stream import title_line
 from lms.extensions import db
 from lms.org import attributes, importer, labels, permissions, queries, services
-from lms.org.forms import CadreFormBase, GrantForm, ImportForm, UnitForm, cadre_form
+from lms.org.forms import CadreFormBase, GrantForm, UnitForm, cadre_form
 from lms.org.models import CadreProfile, Category, RoleGrant, Unit
-from lms.org.tabular import XLSX, csv_bytes, download, read_upload, unit_scope, xlsx_bytes
+from lms.org.tabular import XLSX, csv_bytes, download, unit_scope, xlsx_bytes
 
 bp = Blueprint("org", __name__, url_prefix="/admin")
 
@@ -101,24 +101,6 @@ def unit_edit(unit_id: int):
             flash(_("Unit saved."), "success")
             return redirect(url_for("org.units"))
     return render_template("org/unit_form.html", form=form, unit=unit)
-
-
-@bp.route("/units/import", methods=["GET", "POST"])
-def units_import():
-    permissions.require_anywhere("unit.manage")
-    form = ImportForm()
-    result = None
-    if form.validate_on_submit():
-        data, name = _read_upload(form)
-        if data is not None:
-            result = importer.import_units(
-                data, name,
-                may_manage=lambda u: u is not None and permissions.can("unit.manage", u))
-            if result.ok:
-                flash(_("%(n)d units imported.", n=result.created), "success")
-                return redirect(url_for("org.units"))
-    return render_template("org/import.html", form=form, result=result, kind="units",
-                           columns=importer.UNIT_COLUMNS)
 
 
 @bp.route("/units/template.<fmt>")
@@ -356,25 +338,6 @@ def grant_revoke(grant_id: int):
     return redirect(url_for("org.cadre_detail", user_id=profile.user_id))
 
 
-@bp.route("/cadres/import", methods=["GET", "POST"])
-def cadres_import():
-    permissions.require_anywhere("cadre.import")
-    form = ImportForm()
-    result = None
-    if form.validate_on_submit():
-        data, name = _read_upload(form)
-        if data is not None:
-            result = importer.import_cadres(
-                data, name, may_import=lambda u: permissions.can("cadre.import", u),
-                may_update=permissions.reaches)
-            if result.ok:
-                flash(_("Import finished: %(c)d created, %(u)d updated.",
-                        c=result.created, u=result.updated), "success")
-                return redirect(url_for("org.cadres"))
-    return render_template("org/import.html", form=form, result=result, kind="cadres",
-                           columns=importer.cadre_columns())
-
-
 @bp.route("/cadres/template.<fmt>")
 def cadres_template(fmt: str):
     permissions.require_anywhere("cadre.import")
@@ -402,12 +365,3 @@ def _template_response(kind: str, fmt: str, headers, example, columns) -> Respon
     sheet = _("Cadres") if kind == "cadres" else _("Units")
     return download(xlsx_bytes(headers, example, notes, sheet=sheet), f"{kind}-template.xlsx",
                     XLSX)
-
-
-def _read_upload(form: ImportForm) -> tuple[bytes | None, str]:
-    """The uploaded file's bytes, refused when too large or of the wrong type."""
-    data, name = read_upload(form.file, current_app.config["LMS_IMPORT_MAX_BYTES"])
-    if data is not None and not name.lower().endswith((".xlsx", ".csv")):
-        form.file.errors.append(_("Only .xlsx and .csv files can be imported."))
-        return None, name
-    return data, name

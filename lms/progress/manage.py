@@ -25,6 +25,7 @@ from lms.core.params import id_list, int_arg
 from lms.core.timeutil import local_date, local_day, local_today
 from lms.core.xlsx_stream import title_line
 from lms.extensions import db
+from lms.jobs import enqueue
 from lms.org import credit, permissions
 from lms.org import queries as org_queries
 from lms.org import services as org_services
@@ -196,9 +197,9 @@ def completion_remind(slug: str):
                 "you confirm its message and number of recipients below.",
                 n=notices.CONFIRM_ABOVE), "error")
         return redirect(url_for("tracking.completion_remind", slug=slug, **args))
-    sent = notices.remind(behind, course, current_user)
-    flash(_("Reminded %(n)d cadres who have not completed the course.", n=sent), "success")
-    return redirect(url_for("tracking.completion", slug=slug, **args))
+    job = enqueue("progress.remind", {"course": course.id, "users": sorted(behind)},
+                  owner=current_user)  # sent in batches by a job (lms.progress.remind_jobs)
+    return redirect(url_for("jobs.page", job_id=job.id))
 
 
 # ---- attendance ----------------------------------------------------------------------------

@@ -75,14 +75,22 @@ def preview(user_ids: list[int], course: Course) -> ReminderPreview:
 
 def remind(user_ids: list[int], course: Course, actor: User) -> int:
     """Send a reminder about `course` to each learner (skipping those reminded today)."""
+    sent = remind_some(user_ids, course, actor.id)
+    db.session.commit()
+    return sent
+
+
+def remind_some(user_ids: list[int], course: Course, actor_id: int | None) -> int:
+    """Write the reminders about `course` to these learners, skipping those reminded today,
+    in the caller's transaction (the caller commits): a batch of a reminder job, which a
+    retried attempt can send again without reminding anyone twice."""
     rows, _skipped = _rows(user_ids, course)
     now = utcnow()
     for row in rows:
-        row.update(created_by=actor.id, created_at=now)
+        row.update(created_by=actor_id, created_at=now)
     if rows:
         db.session.execute(Notice.__table__.insert(), rows)
         notice_mail.queue(rows)
-    db.session.commit()
     return len(rows)
 
 

@@ -41,7 +41,11 @@
       if (response.ok) {
         const s = await response.json();
         show(s);
-        if (s.state === "done" || s.state === "failed") return;
+        if (s.state === "done" || s.state === "failed") {
+          // What the job did in words (an import's problems) is drawn by the server.
+          if (!s.download) window.location.reload();
+          return;
+        }
         delay = 1000;
       } else {
         delay = Math.min(delay * 2, 15000);
