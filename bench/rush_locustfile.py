@@ -3,7 +3,7 @@ at their record, and one administrator exporting. Run by bench/rush (which prepa
 
 Environment: RUSH_DATA (the JSON bench/rush_setup.py wrote), RUSH_INTERVAL (the site's
 LMS_HEARTBEAT_SECONDS), RUSH_SESSION_MINUTES (mean minutes a learner stays signed in before
-signing out and in again; default 15), RUSH_ADMIN (default zzb_admin).
+signing out and in again; default 30), RUSH_ADMIN (default zzb_admin).
 
 Each learner does what the pages do, request for request:
 - signs in through the form (CSRF token from the page), lands on the home page;
@@ -34,7 +34,7 @@ from locust.contrib.fasthttp import FastHttpUser
 
 DATA = json.loads(Path(os.environ["RUSH_DATA"]).read_text())
 INTERVAL = float(os.environ.get("RUSH_INTERVAL", "30"))
-SESSION_MINUTES = float(os.environ.get("RUSH_SESSION_MINUTES", "15"))
+SESSION_MINUTES = float(os.environ.get("RUSH_SESSION_MINUTES", "30"))
 ADMIN = os.environ.get("RUSH_ADMIN", "zzb_admin")
 PASSWORD = DATA["password"]
 COURSES = DATA["courses"]
