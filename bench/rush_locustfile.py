@@ -71,6 +71,8 @@ class Learner(FastHttpUser):
 
     # ---- signing in and out ---------------------------------------------------------------
     def sign_in(self) -> None:
+        # (a sign-in that fails is tried again when this visit ends)
+        self.signed_in_until = time.monotonic() + random.expovariate(1 / (SESSION_MINUTES * 60))
         with self.client.get("/login", name="/login [form]", catch_response=True) as page:
             token = CSRF_FIELD.search(page.text or "")
             if not token:
@@ -81,8 +83,6 @@ class Learner(FastHttpUser):
                               catch_response=True) as answer:
             if answer.status_code != 200 or "/logout" not in (answer.text or ""):
                 answer.failure(f"sign-in refused ({answer.status_code})")
-        self.signed_in_until = time.monotonic() + random.expovariate(
-            1 / (SESSION_MINUTES * 60))
 
     def renew_session(self) -> None:
         """A learner's visit ends (signed out), and the next one signs in again."""

@@ -65,6 +65,9 @@ def main() -> None:
         history = [r for r in csv.DictReader(f) if r["Name"] == "Aggregated"]
     users = [int(r["User Count"]) for r in history]
     peak = max(users) if users else 0
+    # Locust stops its users during the last seconds (--stop-timeout): not part of the rush.
+    last = int(history[-1]["Timestamp"]) if history else 0
+    held = [int(r["User Count"]) for r in history if int(r["Timestamp"]) <= last - 10]
     # The history restarts its counts at the reset: the last row before it is the ramp's.
     ramp = None
     for before, after in zip(history, history[1:], strict=False):
@@ -74,8 +77,8 @@ def main() -> None:
                     "p95_ms": number(before["95%"]), "p99_ms": number(before["99%"])}
             break
     # Users held through the steady part: the lowest count from the moment the peak was
-    # first reached until the last few seconds (when locust stops its users).
-    steady = users[users.index(peak):-3] if len(users) > 3 else users
+    # first reached until 10 s before the end.
+    steady = held[held.index(peak):] if peak in held else held
     sustained = min(steady) if steady else 0
 
     cpu = read_env(Path(args.cpu))
