@@ -5,7 +5,7 @@ reads /etc/lms/lms.env); options given on the command line win over this file, w
 
     GUNICORN_BIND      address to listen on              default 127.0.0.1:8000
     WEB_CONCURRENCY    worker processes                  default 2 x cores + 1
-    GUNICORN_THREADS   threads per worker (gthread)      default 4
+    GUNICORN_THREADS   threads per worker (gthread)      default 1; lms.env.example sets 4
     GUNICORN_TIMEOUT   seconds before a silent worker is restarted   default 60
     GUNICORN_ACCESS_LOG  "-" (stdout, the journal) or a file; empty: no access log
     GUNICORN_MAX_REQUESTS  replace a worker after this many requests   default 0: never
@@ -19,10 +19,12 @@ gunicorn.http.wsgi.SERVER = "lms"
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # Threads let a worker answer other requests while one waits on PostgreSQL or a file; the
-# worker count spreads the Python work over the cores.
+# worker count spreads the Python work over the cores. Threads only from the environment:
+# gunicorn turns `-k sync` into gthread whenever threads > 1, and the benches that ask for
+# sync workers must get them.
 workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * (os.cpu_count() or 1) + 1)
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS") or 4)
+threads = int(os.environ.get("GUNICORN_THREADS") or 1)
 timeout = int(os.environ.get("GUNICORN_TIMEOUT") or 60)
 graceful_timeout = 30
 keepalive = 5

@@ -81,4 +81,8 @@ def test_gunicorn_settings_come_from_the_environment(monkeypatch):
     assert (conf["bind"], conf["workers"], conf["threads"]) == ("127.0.0.1:9911", 3, 6)
     assert conf["worker_class"] == "gthread" and conf["max_requests"] == 0
     monkeypatch.delenv("WEB_CONCURRENCY")
-    assert runpy.run_path(str(ROOT / "gunicorn.conf.py"))["workers"] >= 3
+    monkeypatch.delenv("GUNICORN_THREADS")
+    defaults = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    # one thread unless asked: `-k sync` given by a bench stays a sync worker
+    assert defaults["workers"] >= 3 and defaults["threads"] == 1
+    assert example_values()["GUNICORN_THREADS"] == "4"
