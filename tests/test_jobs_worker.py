@@ -130,9 +130,10 @@ def test_a_worker_killed_mid_job_is_replaced_and_the_job_is_done_once(app, on_re
             first.kill()
     assert (job.state, job.attempts, job.error) == ("done", 2, None), log.read_text()
     with app.app_context():
-        from lms.catalog.media import stored_path
+        from lms.core.storage import storage
 
-        lines = stored_path(job.result_sha256).read_text().splitlines()
+        with storage().open(job.result_sha256) as fh:
+            lines = fh.read().decode().splitlines()
         assert lines == [f"step {n} of {STEPS}" for n in range(1, STEPS + 1)]  # one output
         assert db.session.query(Job).count() == 1
         queued = shared.client().keys(on_redis["LMS_REDIS_PREFIX"] + "rq:queue:jobs")

@@ -28,7 +28,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, update
 
 from lms.auth.models import User
-from lms.catalog import media
+from lms.core.storage import storage
 from lms.core.timeutil import utcnow
 from lms.extensions import db
 from lms.jobs import registry
@@ -67,7 +67,7 @@ class Output:
 
     def store(self) -> tuple[str, int]:
         """Store the file in the media store; (sha256, size)."""
-        return media.store_chunks(self.chunks if self.chunks is not None else [self.data or b""])
+        return storage().store(self.chunks if self.chunks is not None else [self.data or b""])
 
 
 def settings(app: Flask | None = None) -> tuple[int, int]:

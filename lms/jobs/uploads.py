@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
-from lms.catalog import media
+from lms.core.storage import storage
 
 
 class UploadGone(LookupError):
@@ -14,20 +14,20 @@ class UploadGone(LookupError):
 
 def keep(data: bytes) -> str:
     """Store an upload's bytes; its SHA-256, which the job's params carry."""
-    sha, _size = media.store_chunks([data])
+    sha, _size = storage().store([data])
     return sha
 
 
 def keep_stream(stream: BinaryIO, limit: int) -> tuple[str, int]:
     """Store a large upload as it is read (ValueError when over `limit` bytes); (sha, size)."""
-    return media.store_stream(stream, limit)
+    return storage().store_stream(stream, limit)
 
 
 def read(sha: str) -> bytes:
     """The stored upload's bytes (UploadGone when it is not there)."""
     try:
-        path = media.stored_path(sha)
-        return path.read_bytes()
+        with storage().open(sha) as fh:
+            return fh.read()
     except (ValueError, OSError) as exc:
         raise UploadGone(sha) from exc
 
@@ -36,6 +36,6 @@ def opened(sha: str) -> BinaryIO:
     """The stored upload as a binary file to read (a zip is read in place, not in memory);
     UploadGone when it is not there. The caller closes it."""
     try:
-        return media.stored_path(sha).open("rb")
+        return storage().open(sha)
     except (ValueError, OSError) as exc:
         raise UploadGone(sha) from exc

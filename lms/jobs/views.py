@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, jsonify, render_template, send_file, url_for
+from flask import Blueprint, jsonify, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from lms.catalog import media
-from lms.core import downloads
 from lms.core.pagination import paginate
+from lms.core.storage import serve
 from lms.core.timeutil import utcnow
 from lms.extensions import db
 from lms.jobs import registry
@@ -97,12 +96,5 @@ def state(job_id: int):
 def download(job_id: int):
     job = _own_or_404(job_id)
     permissions.require(job.state == "done" and job.result_sha256 is not None)
-    try:
-        path = media.stored_path(job.result_sha256)
-    except ValueError:
-        path = None
-    permissions.require(path is not None and path.is_file())
-    response = send_file(path, mimetype=job.result_mime or "application/octet-stream",
-                         conditional=True, etag=job.result_sha256, max_age=0)
-    response.headers["Cache-Control"] = "no-store"
-    return downloads.offer(response, job.result_name or _("result"))
+    return serve.answer(job.result_sha256, mime=job.result_mime or "application/octet-stream",
+                        filename=job.result_name or _("result"))

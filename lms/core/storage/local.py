@@ -29,6 +29,11 @@ class LocalStorage(Storage):
     def _keep(self, spool: Path, sha256: str, size: int) -> None:
         final = self.path(sha256)
         final.parent.mkdir(exist_ok=True)
+        # mkstemp made the spool readable by its owner only; a kept file gets the process's
+        # umask like any other file, so nginx (X-Accel-Redirect) can read it through its group.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(spool, 0o666 & ~umask)
         os.replace(spool, final)
 
     def size(self, sha256: str) -> int | None:
