@@ -8,6 +8,11 @@ from typing import BinaryIO
 
 from lms.core.storage.base import CHUNK, Storage, checked, is_digest
 
+# The process's umask, read once at import (reading it means setting it, which is not safe
+# while other threads create files).
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
 
 class LocalStorage(Storage):
     name = "local"
@@ -31,9 +36,7 @@ class LocalStorage(Storage):
         final.parent.mkdir(exist_ok=True)
         # mkstemp made the spool readable by its owner only; a kept file gets the process's
         # umask like any other file, so nginx (X-Accel-Redirect) can read it through its group.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(spool, 0o666 & ~umask)
+        os.chmod(spool, 0o666 & ~_UMASK)
         os.replace(spool, final)
 
     def size(self, sha256: str) -> int | None:
