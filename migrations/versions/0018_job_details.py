@@ -1,6 +1,6 @@
 """jobs: details of a job's outcome (an import's problems, row by row)
 
-Revision ID: 0021jobs2
+Revision ID: 0018jobdetails
 Revises: 0017jobs
 Create Date: 2026-12-05 03:10:00
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0021jobs2'
+revision = '0018jobdetails'
 down_revision = '0017jobs'
 branch_labels = None
 depends_on = None
