@@ -17,7 +17,7 @@ from lms.extensions import db
 from lms.org import attributes
 from lms.org.attributes import CHOICE, Attribute
 from lms.org.models import CadreProfile
-from tests.test_import import upload
+from tests.test_import import outcome, upload
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def test_an_added_attribute_reaches_every_reader(app, client, auth, district, ex
     bad = [header[:-3] + ["Ethnicity", "Veteran"],
            ["newone", "新人", "女", "JD01", "科级", "", "", "", "", "", "汉族", "也许"],
            ["newtwo", "新人", "女", "JD01", "科级", "", "", "", "", "", "", "否"]]
-    html = upload(client, _sheet(bad)).get_data(as_text=True)
+    html = outcome(client, upload(client, _sheet(bad)))
     assert "无法识别的值：也许" in html and "Veteran" in html
     assert "<tr><td>3</td><td>Ethnicity</td><td>此项必填。</td></tr>" in html
 

@@ -240,14 +240,14 @@ def test_an_import_cannot_rewrite_an_account_out_of_reach(app, client, auth, dis
                                                            make_user):
     """A spreadsheet row naming one's own account or a peer administrator's is refused as a
     taken username, exactly as an account out of scope is; a cadre in reach is updated."""
-    from tests.test_import import good_row, upload, xlsx
+    from tests.test_import import good_row, outcome, upload, xlsx
 
     make_user("ua1b", "unit_admin", "JD01")  # a peer administrator of the same street
     auth.login("ua1")
     for username in ("ua1", "ua1b", "org"):
         row = good_row(1)
         row[0], row[1] = username, "改名"
-        page = upload(client, xlsx([row])).get_data(as_text=True)
+        page = outcome(client, upload(client, xlsx([row])))
         assert f"账号 {username} 已被使用" in page
         with app.app_context():
             assert db.session.scalar(select(User.name).where(User.username == username)) \
