@@ -47,7 +47,9 @@ def load_config(instance_path: str) -> dict:
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY") or _instance_secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": db_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Connections are checked before use by lms.core.pool (SQLAlchemy's pre-ping, but
+        # not for the study heartbeat's short path, which recovers by itself).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False},
         "LMS_MEDIA_DIR": os.environ.get("LMS_MEDIA_DIR")
         or str(Path(instance_path) / "media"),
         "REDIS_URL": redis_url,
