@@ -16,6 +16,7 @@ from lms.core.timeutil import utcnow
 from lms.extensions import db
 
 TOKEN_PREFIX = "lms_"  # noqa: S105 - a public prefix, not a secret
+TOKEN_USE_EVERY = 60  # seconds: a token's last use is recorded at most this often
 # A session's "last seen" is written at most this often, so idleness is known to this much.
 SEEN_EVERY = timedelta(minutes=1)
 # Ended sessions (and, with an idle timeout, long-unseen ones) are kept this long for the
@@ -207,7 +208,7 @@ def user_for_token(token: str) -> User | None:
     token_id, last_used_at, user = row
     now = utcnow()
     # Record use at most once a minute, not on every request.
-    if last_used_at is None or (now - last_used_at).total_seconds() > 60:
+    if last_used_at is None or (now - last_used_at).total_seconds() > TOKEN_USE_EVERY:
         db.session.execute(update(ApiToken).where(ApiToken.id == token_id)
                            .values(last_used_at=now).execution_options(synchronize_session=False))
         db.session.commit()

@@ -13,7 +13,6 @@ from lms.catalog import queries as catalog_queries
 from lms.catalog.models import Activity, Course
 from lms.catalog.queries import course_by_slug
 from lms.catalog.views import activity_page
-from lms.core.params import finite_number, is_db_id
 from lms.extensions import db
 from lms.org import permissions
 from lms.progress import answers as answering
@@ -102,15 +101,9 @@ def beat_from_json(activity_id: int):
             return None
     elif not seen.open or not _timed(seen.target.type_key):
         return None
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):  # a list, a string or a number is no beat
+    beat = services.parse_beat(request.get_json(silent=True))
+    if beat is None:
         abort(400)
-    seq, position, age = body.get("seq"), body.get("position"), body.get("age", 0)
-    if not is_db_id(seq) or not isinstance(body.get("visible"), bool) \
-            or (position is not None and finite_number(position) is None) \
-            or finite_number(age) is None:
-        abort(400)
-    beat = {"seq": seq, "visible": body["visible"], "position": position, "age": float(age)}
     if seen is None:  # the first beat here: create the state (it was just read: not there)
         seen = services.first_visit(current_user, activity)
     return services.apply_beat(current_user, seen, **beat)
