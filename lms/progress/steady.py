@@ -25,10 +25,18 @@ from lms.auth.models import ApiToken, User
 from lms.auth.services import TOKEN_PREFIX, TOKEN_USE_EVERY
 from lms.core.pool import skip_ping
 from lms.core.timeutil import utcnow
-from lms.extensions import db
+from lms.extensions import db, limiter
 from lms.progress import services
 
 AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
+HEARTBEATS = frozenset({"api.heartbeat", "progress.beat"})
+
+
+@limiter.request_filter
+def _heartbeats_are_not_rate_limited() -> bool:
+    """A heartbeat has no rate limit (a beat earns at most the real time since the previous
+    one, however often it is sent), so the limiter does not look for one on every beat."""
+    return request.endpoint in HEARTBEATS
 
 
 def _bearer() -> str | None:
