@@ -206,13 +206,20 @@ def user_for_token(token: str) -> User | None:
     if row is None or not row.User.is_active:
         return None
     token_id, last_used_at, user = row
-    now = utcnow()
-    # Record use at most once a minute, not on every request.
-    if last_used_at is None or (now - last_used_at).total_seconds() > TOKEN_USE_EVERY:
-        db.session.execute(update(ApiToken).where(ApiToken.id == token_id)
-                           .values(last_used_at=now).execution_options(synchronize_session=False))
+    if note_token_use(token_id, last_used_at):
         db.session.commit()
     return user
+
+
+def note_token_use(token_id: int, last_used_at: datetime | None) -> bool:
+    """Record a token's use, at most once every TOKEN_USE_EVERY seconds, not on every request.
+    True when it was written (the caller commits)."""
+    now = utcnow()
+    if last_used_at is not None and (now - last_used_at).total_seconds() <= TOKEN_USE_EVERY:
+        return False
+    db.session.execute(update(ApiToken).where(ApiToken.id == token_id)
+                       .values(last_used_at=now).execution_options(synchronize_session=False))
+    return True
 
 
 _DUMMY_HASH = hash_password("not-a-real-password-0")

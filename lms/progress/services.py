@@ -183,7 +183,8 @@ def _read_statement(*, by_token: bool = False):
                holder.credited_at, Activity.retired, Course.status, Activity.id,
                Activity.course_id, Activity.type_key, Activity.config, Activity.updated_at)
     if by_token:
-        columns = (ApiToken.user_id, ApiToken.last_used_at, User.is_active_flag, *columns)
+        columns = (ApiToken.id, ApiToken.user_id, ApiToken.last_used_at, User.is_active_flag,
+                   *columns)
     stmt = (select(*columns)
             .join(Activity, Activity.id == s.activity_id)
             .join(Course, Course.id == Activity.course_id)
@@ -256,6 +257,7 @@ def parse_beat(body) -> dict | None:
 class TokenBeat:
     """What the API's steady beat read: the token's learner and their state."""
 
+    token_id: int
     user_id: int
     last_used_at: datetime | None
     active: bool
@@ -270,8 +272,8 @@ def read_by_token(digest: str, activity_id: int) -> TokenBeat | None:
                                               "activity_id": activity_id}).first()
     if row is None:
         return None
-    user_id, last_used_at, active, *rest = row
-    return TokenBeat(user_id, last_used_at, active, _seen(rest))
+    token_id, user_id, last_used_at, active, *rest = row
+    return TokenBeat(token_id, user_id, last_used_at, active, _seen(rest))
 
 
 def starting_state(activity: Activity) -> dict:

@@ -7,12 +7,13 @@ database and no ORM object. The answer is built only after the UPDATE returned, 
 after its credit is committed: no acknowledged second can be lost by a crash.
 
 Anything out of the ordinary leaves the short path before it has written anything (`None`):
-no or an unknown or revoked token, an inactive account, a token whose last use is due to be
-recorded, a first visit, an activity that is closed or earns no study time, a malformed
-body. The full path (`lms.api.auth.token_required` and `views.beat_from_json`) then decides
-it with the same rules. When the study clock is to change hands, the beat is applied in a
-transaction as on the full path. The crediting rules themselves are all in
-`services.apply_beat`, which both paths call.
+no or an unknown or revoked token, an inactive account, a first visit, an activity that is
+closed or earns no study time, a malformed body. The full path
+(`lms.api.auth.token_required` and `views.beat_from_json`) then decides it with the same
+rules. When the study clock is to change hands, the beat is applied in a transaction as on
+the full path. The crediting rules themselves are all in `services.apply_beat`, which both
+paths call. A token's use is recorded here as on the full path, at most once a minute (one
+more statement then).
 """
 from __future__ import annotations
 
@@ -22,9 +23,8 @@ from sqlalchemy.exc import OperationalError
 from lms.activities.base import TIMED
 from lms.activities.registry import registry
 from lms.auth.models import ApiToken, User
-from lms.auth.services import TOKEN_PREFIX, TOKEN_USE_EVERY
+from lms.auth.services import TOKEN_PREFIX, note_token_use
 from lms.core.pool import skip_ping
-from lms.core.timeutil import utcnow
 from lms.extensions import db, limiter
 from lms.progress import services
 
@@ -74,11 +74,11 @@ def token_beat(activity_id: int) -> services.BeatResult | None:
         return None
     read = _read(ApiToken.digest_of(token), activity_id)
     seen = read.seen if read is not None else None
-    if (read is None or not read.active or read.last_used_at is None
-            or (utcnow() - read.last_used_at).total_seconds() > TOKEN_USE_EVERY
-            or not seen.open or not registry().supports(seen.target.type_key, TIMED)):
+    if (read is None or not read.active or not seen.open
+            or not registry().supports(seen.target.type_key, TIMED)):
         db.session.commit()  # ends the autocommit use: the full path reads afresh
         return None
+    note_token_use(read.token_id, read.last_used_at)  # once a minute; commits by itself
     if seen.holder_id != activity_id:
         db.session.commit()  # the clock may change hands: in a transaction, as in full
     result = services.apply_beat(services.Learner(read.user_id), seen, **beat)
