@@ -255,7 +255,7 @@ def main() -> int:
             except OSError:
                 return False
 
-        if wait_for(healthy, 30) is None:
+        if wait_for(healthy, 120) is None:  # a busy machine: workers load the search dictionary
             raise SystemExit("gunicorn did not start")
         log(f"gunicorn (2 sync workers) on port {port}, master pid {master}")
 

@@ -93,10 +93,12 @@ def resume_session(alt_id: str, idle_minutes: float, *, activity: bool = True) -
             or len(parts[0]) > 12 or not parts[2]):
         return Resumed(None)
     user_id, token, key = int(parts[0]), parts[1], parts[2]
-    row = db.session.execute(
-        select(UserSession, User).join(User, User.id == UserSession.user_id)
-        .where(UserSession.digest == UserSession.digest_of(key), UserSession.user_id == user_id)
-    ).first()
+    query = (select(UserSession, User).join(User, User.id == UserSession.user_id)
+             .where(UserSession.digest == UserSession.digest_of(key),
+                    UserSession.user_id == user_id))
+    if not activity:  # a timer's request (the heartbeat): grants and profile when first used
+        query = query.options(lazyload(User.grants), lazyload(User.profile))
+    row = db.session.execute(query).first()
     if row is None:
         return Resumed(None)
     seen, user = row

@@ -24,11 +24,10 @@ from lms.activities.base import TIMED
 from lms.activities.registry import registry
 from lms.auth.models import ApiToken, User
 from lms.auth.services import TOKEN_PREFIX, note_token_use
-from lms.core.pool import skip_ping
+from lms.core.pool import skip_ping, use_autocommit
 from lms.extensions import db, limiter
 from lms.progress import services
 
-AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
 HEARTBEATS = frozenset({"api.heartbeat", "progress.beat"})
 
 
@@ -54,7 +53,7 @@ def _read(digest: str, activity_id: int) -> services.TokenBeat | None:
     once more: nothing was written yet."""
     for attempt in (1, 2):
         skip_ping()  # a dead connection is found by the read itself
-        db.session.connection(execution_options=AUTOCOMMIT)
+        use_autocommit()
         try:
             return services.read_by_token(digest, activity_id)
         except OperationalError as exc:

@@ -13,6 +13,7 @@ from lms.catalog import queries as catalog_queries
 from lms.catalog.models import Activity, Course
 from lms.catalog.queries import course_by_slug
 from lms.catalog.views import activity_page
+from lms.core.pool import leave_autocommit, statement_by_statement
 from lms.extensions import db
 from lms.org import permissions
 from lms.progress import answers as answering
@@ -106,6 +107,8 @@ def beat_from_json(activity_id: int):
         abort(400)
     if seen is None:  # the first beat here: create the state (it was just read: not there)
         seen = services.first_visit(current_user, activity)
+    if seen.holder_id != activity_id:
+        leave_autocommit()  # the study clock may change hands: in a transaction
     return services.apply_beat(current_user, seen, **beat)
 
 
@@ -119,6 +122,7 @@ def presence_from_request(activity_id: int) -> bool | None:
 
 @bp.route("/activities/<int:activity_id>/beat", methods=["POST"])
 @passive  # a timer sends it: an unattended page must not keep its session open
+@statement_by_statement  # the session, the state, the UPDATE: each commits by itself
 def beat(activity_id: int):
     result = beat_from_json(activity_id)
     if result is None:
