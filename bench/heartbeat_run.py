@@ -7,7 +7,7 @@
 
 `run` gives learners A..A+N-1 of F to C connections (one wrk thread each, so every answer
 is matched to its learner), runs bench/heartbeat.lua through wrk with the shared
-wrk-report.lua appended (exact p50/p99 from wrk's histogram, via /work/shared/peers/lib/
+wrk-report.lua appended (exact p50/p99 from wrk's histogram, via ../shared/peers/lib/
 wrkrun.py), and adds what each learner sent and was answered to the state file S, so the
 next run continues their sequence numbers. The rate is answered beats over the time from
 the first request sent to the last answer received.
@@ -34,7 +34,9 @@ from pathlib import Path
 from results_file import write_results  # bench/, the script's own folder
 
 HERE = Path(__file__).resolve().parent
-PEERS_LIB = Path(os.environ.get("PEERS_LIB", "/work/shared/peers/lib"))
+# The shared peers beside the repository (bench/heartbeat sets PEERS_LIB to the same).
+PEERS_LIB = Path(os.environ.get(
+    "PEERS_LIB", Path(__file__).resolve().parents[2] / "shared" / "peers" / "lib"))
 GRACE_S = 5  # wrk runs this much longer than the script, which stops itself at an answer
              # (a stall of the shared machine can hold an answer for over a second)
 EXPECTED = {"started", "credited"}  # reasons a well-behaved learner gets

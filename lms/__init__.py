@@ -37,10 +37,21 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from lms.core import allowances, errors, i18n, inputs, params, security, shared, templating
+    from lms.core import (
+        allowances,
+        errors,
+        i18n,
+        inputs,
+        params,
+        pool,
+        security,
+        shared,
+        templating,
+    )
     from lms.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
+    pool.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     shared.init_app(app)  # before the limiter reads its configuration

@@ -50,7 +50,9 @@ def load_config(instance_path: str) -> dict:
         "LMS_SECRET_KEY_FILE": "" if os.environ.get("SECRET_KEY")
         else str(Path(instance_path) / "secret_key"),
         "SQLALCHEMY_DATABASE_URI": db_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Connections are checked before use by lms.core.pool (SQLAlchemy's pre-ping, but
+        # not for the study heartbeat's short path, which recovers by itself).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False},
         "LMS_MEDIA_DIR": os.environ.get("LMS_MEDIA_DIR")
         or str(Path(instance_path) / "media"),
         # Where uploaded files live: `local` (the folder above) or `s3` (an S3-compatible

@@ -217,10 +217,48 @@ def test_my_learning_page_and_api(app, client, study, page_queries):
     assert queries <= 12
 
 
+def test_a_beat_whose_write_fails_is_not_acknowledged_and_its_retry_counts_once(
+        app, client, sample_courses, monkeypatch):
+    """No acknowledged second is lost: a beat whose write fails (the database went away) is
+    answered 500, not 200, and left nothing behind; the page sends it again with the same
+    `seq` and its `age`, and it is credited once, at the moment it was taken."""
+    from sqlalchemy import text
+
+    from lms.auth.services import create_token
+
+    with app.app_context():
+        user = db.session.scalar(db.select(User).filter_by(username="learn"))
+        token = create_token(user, "t")
+        lecture = db.session.scalar(db.select(Activity).filter_by(key="gaishu")).id
+    start, clock = utcnow(), {"at": 0.0}
+    monkeypatch.setattr(services, "utcnow", lambda: start + timedelta(seconds=clock["at"]))
+
+    def beat(seq: int, at: float, age: float = 0.0):
+        clock["at"] = at
+        return client.post(f"/api/v1/activities/{lecture}/heartbeat",
+                           headers={"Authorization": f"Bearer {token}"},
+                           json={"seq": seq, "visible": True, "age": age})
+
+    assert beat(1, 0).get_json()["reason"] == "started"
+    assert beat(2, 30).get_json()["counted"] == 30
+    with monkeypatch.context() as broken:
+        broken.setattr(services, "_WRITE", text("UPDATE no_such_table SET x = 1"))
+        broken.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+        assert beat(3, 60).status_code == 500
+    with app.app_context():
+        state = db.session.scalar(db.select(ActivityState).filter_by(activity_id=lecture))
+        assert (state.study_seconds, state.last_seq) == (30, 2)
+    retried = beat(3, 65, age=5).get_json()  # the page's retry: same seq, taken 5 s ago
+    assert (retried["reason"], retried["counted"], retried["credited_seconds"]) == \
+        ("credited", 30, 60)
+    again = beat(3, 70, age=10).get_json()  # sent once more: nothing more
+    assert (again["reason"], again["counted"], again["credited_seconds"]) == ("replayed", 0, 60)
+
+
 def test_steady_api_beat_is_one_read_one_write_and_keeps_every_rule(app, client, sample_courses,
                                                                     monkeypatch):
-    """Through the API a steady beat costs three statements (the token with its user; the
-    state with the study clock, the activity and its course; one conditional UPDATE), and
+    """Through the API a steady beat costs two statements (the token with its user, the
+    state, the study clock, the activity and its course; one conditional UPDATE), and
     the rules still hold: replays, hidden pages, a second activity, gaps, completion, an
     archived course, deactivated accounts."""
     from lms.auth.services import create_token
@@ -250,9 +288,9 @@ def test_steady_api_beat_is_one_read_one_write_and_keeps_every_rule(app, client,
     assert steady == {"credited_seconds": 60, "completed": False, "counted": 30,
                       "reason": "credited", "presence_check": False, "counting": True,
                       "message": ""}
-    # The token with its user; the state with the clock, the activity and its course; the
-    # conditional UPDATE.
-    assert len(statements) == 3 and statements[-1].startswith("UPDATE activity_states")
+    # The token with its user, the state, the clock, the activity and its course; the
+    # conditional UPDATE (committed by itself: no BEGIN, no COMMIT).
+    assert len(statements) == 2 and statements[-1].startswith("UPDATE activity_states")
 
     assert beat(lecture, 3, 90)["reason"] == "replayed"
     assert beat(lecture, 4, 90, visible=False)["counted"] == 0

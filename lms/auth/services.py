@@ -16,6 +16,7 @@ from lms.core.timeutil import utcnow
 from lms.extensions import db
 
 TOKEN_PREFIX = "lms_"  # noqa: S105 - a public prefix, not a secret
+TOKEN_USE_EVERY = 60  # seconds: a token's last use is recorded at most this often
 # A session's "last seen" is written at most this often, so idleness is known to this much.
 SEEN_EVERY = timedelta(minutes=1)
 # Ended sessions (and, with an idle timeout, long-unseen ones) are kept this long for the
@@ -92,10 +93,12 @@ def resume_session(alt_id: str, idle_minutes: float, *, activity: bool = True) -
             or len(parts[0]) > 12 or not parts[2]):
         return Resumed(None)
     user_id, token, key = int(parts[0]), parts[1], parts[2]
-    row = db.session.execute(
-        select(UserSession, User).join(User, User.id == UserSession.user_id)
-        .where(UserSession.digest == UserSession.digest_of(key), UserSession.user_id == user_id)
-    ).first()
+    query = (select(UserSession, User).join(User, User.id == UserSession.user_id)
+             .where(UserSession.digest == UserSession.digest_of(key),
+                    UserSession.user_id == user_id))
+    if not activity:  # a timer's request (the heartbeat): grants and profile when first used
+        query = query.options(lazyload(User.grants), lazyload(User.profile))
+    row = db.session.execute(query).first()
     if row is None:
         return Resumed(None)
     seen, user = row
@@ -205,13 +208,20 @@ def user_for_token(token: str) -> User | None:
     if row is None or not row.User.is_active:
         return None
     token_id, last_used_at, user = row
-    now = utcnow()
-    # Record use at most once a minute, not on every request.
-    if last_used_at is None or (now - last_used_at).total_seconds() > 60:
-        db.session.execute(update(ApiToken).where(ApiToken.id == token_id)
-                           .values(last_used_at=now).execution_options(synchronize_session=False))
+    if note_token_use(token_id, last_used_at):
         db.session.commit()
     return user
+
+
+def note_token_use(token_id: int, last_used_at: datetime | None) -> bool:
+    """Record a token's use, at most once every TOKEN_USE_EVERY seconds, not on every request.
+    True when it was written (the caller commits)."""
+    now = utcnow()
+    if last_used_at is not None and (now - last_used_at).total_seconds() <= TOKEN_USE_EVERY:
+        return False
+    db.session.execute(update(ApiToken).where(ApiToken.id == token_id)
+                       .values(last_used_at=now).execution_options(synchronize_session=False))
+    return True
 
 
 _DUMMY_HASH = hash_password("not-a-real-password-0")

@@ -66,11 +66,11 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _force_password_change():
         if (
-            getattr(current_user, "is_authenticated", False)
+            not request.path.startswith("/api/")  # first: an API request loads no session
+            and getattr(current_user, "is_authenticated", False)
             and current_user.must_change_password
             and request.endpoint
             not in {"auth.change_password", "auth.logout", "static", "dashboard.healthz"}
-            and not request.path.startswith("/api/")
         ):
             return redirect(url_for("auth.change_password"))
         return None

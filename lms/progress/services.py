@@ -40,9 +40,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from lms.activities.registry import registry
-from lms.auth.models import User
+from lms.auth.models import ApiToken, User
 from lms.catalog.models import Activity, ActivityState, Course, MediaFile
 from lms.core.cache import LRU
+from lms.core.params import finite_number, is_db_id
 from lms.core.signals import course_completed
 from lms.core.timeutil import utcnow
 from lms.extensions import db
@@ -169,23 +170,38 @@ class _Seen:
     target: Target
 
 
-def _read_statement():
-    """The beat's one read, built once; only the two ids change from beat to beat."""
+def _read_statement(*, by_token: bool = False):
+    """The beat's one read, built once; only the two ids change from beat to beat.
+
+    `by_token`: the learner is named by an API token's digest instead of their id, and the
+    token's user, its last use and whether the account is active come first in the row (the
+    API's steady beat authenticates and reads in one statement)."""
     holder = aliased(ActivityState, name="holder")
     s = ActivityState
-    return (select(s.id, s.last_seq, s.study_seconds, s.completed_at, s.last_beat_at,
-                   s.presence_due_at, s.frontier, s.position, StudyClock.activity_id,
-                   holder.credited_at, Activity.retired, Course.status, Activity.id,
-                   Activity.course_id, Activity.type_key, Activity.config, Activity.updated_at)
+    columns = (s.id, s.last_seq, s.study_seconds, s.completed_at, s.last_beat_at,
+               s.presence_due_at, s.frontier, s.position, StudyClock.activity_id,
+               holder.credited_at, Activity.retired, Course.status, Activity.id,
+               Activity.course_id, Activity.type_key, Activity.config, Activity.updated_at)
+    if by_token:
+        columns = (ApiToken.id, ApiToken.user_id, ApiToken.last_used_at, User.is_active_flag,
+                   *columns)
+    stmt = (select(*columns)
             .join(Activity, Activity.id == s.activity_id)
             .join(Course, Course.id == Activity.course_id)
             .outerjoin(StudyClock, StudyClock.user_id == s.user_id)
             .outerjoin(holder, and_(holder.user_id == StudyClock.user_id,
-                                    holder.activity_id == StudyClock.activity_id))
-            .where(s.user_id == bindparam("user_id"), s.activity_id == bindparam("activity_id")))
+                                    holder.activity_id == StudyClock.activity_id)))
+    if by_token:
+        return (stmt.join(ApiToken, ApiToken.user_id == s.user_id)
+                .join(User, User.id == s.user_id)
+                .where(ApiToken.digest == bindparam("digest"), ApiToken.revoked_at.is_(None),
+                       s.activity_id == bindparam("activity_id")))
+    return stmt.where(s.user_id == bindparam("user_id"),
+                      s.activity_id == bindparam("activity_id"))
 
 
 _READ = _read_statement()
+_READ_BY_TOKEN = _read_statement(by_token=True)
 
 # The beat's one write: conditional on the sequence number read, so a concurrent beat with
 # the same previous number earns nothing. `credited_at` keeps its value when given NULL.
@@ -206,14 +222,58 @@ _WRITE = (update(ActivityState)
           .execution_options(synchronize_session=False))
 
 
-def _read(user_id: int, activity_id: int) -> _Seen | None:
-    """The state, the clock, its holder's last credit and the activity, in one query."""
-    row = db.session.execute(_READ, {"user_id": user_id, "activity_id": activity_id}).first()
-    if row is None:
-        return None
+def _seen(row) -> _Seen:
     *state, retired, status, aid, course_id, type_key, config, updated_at = row
     return _Seen(*state, open=not retired and status == "published",
                  target=Target(aid, course_id, type_key, config, updated_at))
+
+
+def _read(user_id: int, activity_id: int) -> _Seen | None:
+    """The state, the clock, its holder's last credit and the activity, in one query."""
+    row = db.session.execute(_READ, {"user_id": user_id, "activity_id": activity_id}).first()
+    return None if row is None else _seen(row)
+
+
+@dataclass(frozen=True)
+class Learner:
+    """A learner known by id only: all that a beat, and a completion it brings, reads."""
+
+    id: int
+
+
+def parse_beat(body) -> dict | None:
+    """A heartbeat's JSON body as `apply_beat`'s arguments; None when it is no valid beat."""
+    if not isinstance(body, dict):  # a list, a string or a number is no beat
+        return None
+    seq, position, age = body.get("seq"), body.get("position"), body.get("age", 0)
+    if not is_db_id(seq) or not isinstance(body.get("visible"), bool) \
+            or (position is not None and finite_number(position) is None) \
+            or finite_number(age) is None:
+        return None
+    return {"seq": seq, "visible": body["visible"], "position": position, "age": float(age)}
+
+
+@dataclass(frozen=True)
+class TokenBeat:
+    """What the API's steady beat read: the token's learner and their state."""
+
+    token_id: int
+    user_id: int
+    last_used_at: datetime | None
+    active: bool
+    seen: _Seen
+
+
+def read_by_token(digest: str, activity_id: int) -> TokenBeat | None:
+    """The learner of an unrevoked API token (by its digest) and their state in the activity,
+    in one query; None when the token is unknown or revoked or the learner has no state there
+    yet (a first visit)."""
+    row = db.session.execute(_READ_BY_TOKEN, {"digest": digest,
+                                              "activity_id": activity_id}).first()
+    if row is None:
+        return None
+    token_id, user_id, last_used_at, active, *rest = row
+    return TokenBeat(token_id, user_id, last_used_at, active, _seen(rest))
 
 
 def starting_state(activity: Activity) -> dict:
@@ -294,10 +354,14 @@ def heartbeat(user: User, activity: Activity, *, seq: int, visible: bool,
                       now=now)
 
 
-def apply_beat(user: User, seen: _Seen, *, seq: int, visible: bool,
+def apply_beat(user: User | Learner, seen: _Seen, *, seq: int, visible: bool,
                position: float | None = None, age: float = 0.0,
                now: datetime | None = None) -> BeatResult:
-    """Apply a beat to a state read by `_read` (see `heartbeat`)."""
+    """Apply a beat to a state read by `_read` (see `heartbeat`). Of `user`, only the id is
+    read.
+
+    The beat's UPDATE is committed before this returns: on a connection in autocommit (the
+    API's short path, `steady`) by the statement itself, otherwise by the commit below."""
     now = now or utcnow()
     config = current_app.config
     interval = float(config["LMS_HEARTBEAT_SECONDS"])
@@ -403,7 +467,7 @@ def media_durations(activity: Activity | Target) -> dict[str, float]:
     return _durations.get_or_build(key, build)
 
 
-def mark_complete(user: User, activity: Activity, now: datetime, *,
+def mark_complete(user: User | Learner, activity: Activity, now: datetime, *,
                   state_id: int | None = None) -> bool:
     """Record that the learner completed `activity` (once); complete the course when due.
 
@@ -466,7 +530,7 @@ _DONE = (func.count(ActivityState.completed_at),
          func.count(ActivityState.completed_at).filter(Activity.optional.is_(False)))
 
 
-def complete_course_if_done(user: User, course: Course, now: datetime, *,
+def complete_course_if_done(user: User | Learner, course: Course, now: datetime, *,
                             required: int | None = None) -> bool:
     """When the course's rule is met, mark the enrolment and announce it once.
 

@@ -13,7 +13,7 @@ from lms.catalog import queries as catalog_queries
 from lms.catalog.models import Activity, Course
 from lms.catalog.queries import course_by_slug
 from lms.catalog.views import activity_page
-from lms.core.params import finite_number, is_db_id
+from lms.core.pool import leave_autocommit, statement_by_statement
 from lms.extensions import db
 from lms.org import permissions
 from lms.progress import answers as answering
@@ -102,17 +102,13 @@ def beat_from_json(activity_id: int):
             return None
     elif not seen.open or not _timed(seen.target.type_key):
         return None
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):  # a list, a string or a number is no beat
+    beat = services.parse_beat(request.get_json(silent=True))
+    if beat is None:
         abort(400)
-    seq, position, age = body.get("seq"), body.get("position"), body.get("age", 0)
-    if not is_db_id(seq) or not isinstance(body.get("visible"), bool) \
-            or (position is not None and finite_number(position) is None) \
-            or finite_number(age) is None:
-        abort(400)
-    beat = {"seq": seq, "visible": body["visible"], "position": position, "age": float(age)}
     if seen is None:  # the first beat here: create the state (it was just read: not there)
         seen = services.first_visit(current_user, activity)
+    if seen.holder_id != activity_id:
+        leave_autocommit()  # the study clock may change hands: in a transaction
     return services.apply_beat(current_user, seen, **beat)
 
 
@@ -126,6 +122,7 @@ def presence_from_request(activity_id: int) -> bool | None:
 
 @bp.route("/activities/<int:activity_id>/beat", methods=["POST"])
 @passive  # a timer sends it: an unattended page must not keep its session open
+@statement_by_statement  # the session, the state, the UPDATE: each commits by itself
 def beat(activity_id: int):
     result = beat_from_json(activity_id)
     if result is None:
