@@ -288,3 +288,32 @@ def job_page(client: FlaskClient, response):
     if response.status_code == 302 and "/jobs/" in response.location:
         return client.get(response.location)
     return response
+
+
+@pytest.fixture
+def held(monkeypatch) -> list[int]:
+    """Jobs are queued but handed to nobody (as when every worker is busy or dead); the ids
+    that would have been handed out, in order."""
+    from lms.jobs import services, sweeper
+
+    handed: list[int] = []
+    for module in (services, sweeper):
+        monkeypatch.setattr(module, "dispatch", lambda job_id: handed.append(job_id))
+    return handed
+
+
+def empty_database(db_url: str, tmp_path: Path, name: str) -> str:
+    """The URL of a new, empty database beside the suite's: `<db>_<name>` on its PostgreSQL
+    server (dropped first if left over), or a SQLite file in `tmp_path`."""
+    if not db_url.startswith("postgresql"):
+        return "sqlite:///" + str(tmp_path / f"{name}.sqlite3")
+    url = make_url(db_url)
+    url = url.set(database=f"{url.database}_{name}")
+    admin = create_engine(make_url(db_url), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}"'))
+            conn.execute(text(f'CREATE DATABASE "{url.database}"'))
+    finally:
+        admin.dispose()
+    return url.render_as_string(hide_password=False)

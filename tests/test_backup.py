@@ -9,27 +9,18 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, func, make_url, select, text
+from sqlalchemy import func, select, text
 
 from lms import create_app
 from lms.core.storage import storage
 from lms.extensions import db
+from tests.conftest import empty_database
 
 
 @pytest.fixture
 def second(app, db_url, tmp_path) -> Iterator[Flask]:
     """A second platform on a new, migrated database and an empty media folder."""
-    if db_url.startswith("postgresql"):
-        url = make_url(db_url)
-        url = url.set(database=f"{url.database}_restore")
-        admin = create_engine(make_url(db_url), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}"'))
-            conn.execute(text(f'CREATE DATABASE "{url.database}"'))
-        admin.dispose()
-        target = url.render_as_string(hide_password=False)
-    else:
-        target = "sqlite:///" + str(tmp_path / "restored.sqlite3")
+    target = empty_database(db_url, tmp_path, "restore")
     other = create_app({**{k: app.config[k] for k in (
         "TESTING", "SECRET_KEY", "WTF_CSRF_ENABLED", "RATELIMIT_STORAGE_URI", "LMS_SMTP_HOST")},
         "SQLALCHEMY_DATABASE_URI": target, "LMS_MEDIA_DIR": str(tmp_path / "media")})

@@ -24,17 +24,6 @@ from lms.progress.models import Notice
 from tests.test_import import good_row, xlsx
 
 
-@pytest.fixture
-def held(monkeypatch):
-    """Jobs are queued but handed to nobody (every worker busy or dead)."""
-    from lms.jobs import services, sweeper
-
-    handed: list[int] = []
-    for module in (services, sweeper):
-        monkeypatch.setattr(module, "dispatch", lambda job_id: handed.append(job_id))
-    return handed
-
-
 def _job(job_id: int) -> Job:
     db.session.expire_all()
     return db.session.get(Job, job_id)

@@ -27,17 +27,6 @@ def inline(app):
 
 
 @pytest.fixture
-def held(monkeypatch):
-    """Jobs are queued but handed to nobody (as when every worker is busy or dead)."""
-    from lms.jobs import services, sweeper
-
-    handed: list[int] = []
-    for module in (services, sweeper):
-        monkeypatch.setattr(module, "dispatch", lambda job_id: handed.append(job_id))
-    return handed
-
-
-@pytest.fixture
 def kind():
     """Register a temporary kind; forgotten after the test."""
     names = []

@@ -21,7 +21,7 @@ from uuid import uuid4
 import pytest
 from flask import Flask
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, make_url, select, text
+from sqlalchemy import select
 
 from lms import create_app
 from lms.catalog.models import Course, MediaFile
@@ -33,7 +33,7 @@ from lms.extensions import db
 from lms.records.models import Evidence
 from lms.training.models import ClassAttachment
 from tests.authoring_helpers import as_user, authoring_people, subject_id  # noqa: F401
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, empty_database
 from tests.records_helpers import english, subject  # noqa: F401
 from tests.test_packages import good_files, zip_of
 from tests.training_helpers import class_form, unit_id
@@ -235,17 +235,7 @@ def test_large_files_go_up_in_parts_once_and_limits_and_digests_hold(app, s3):
 @pytest.fixture
 def second(app, db_url, s3_server, tmp_path) -> Iterator[Flask]:
     """A second platform on a new database and its own (empty) area of the bucket."""
-    if db_url.startswith("postgresql"):
-        url = make_url(db_url)
-        url = url.set(database=f"{url.database}_s3restore")
-        admin = create_engine(make_url(db_url), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}"'))
-            conn.execute(text(f'CREATE DATABASE "{url.database}"'))
-        admin.dispose()
-        target = url.render_as_string(hide_password=False)
-    else:
-        target = "sqlite:///" + str(tmp_path / "restored.sqlite3")
+    target = empty_database(db_url, tmp_path, "s3restore")
     other = create_app({**{k: app.config[k] for k in (
         "TESTING", "SECRET_KEY", "WTF_CSRF_ENABLED", "RATELIMIT_STORAGE_URI", "LMS_SMTP_HOST")},
         "SQLALCHEMY_DATABASE_URI": target,
